@@ -1,0 +1,85 @@
+/**
+ * The SIP message model (RFC 3261 §7). Headers are kept as an ordered list of raw name/value pairs,
+ * exactly as received (one entry per header line after unfolding; a line holding several comma-separated
+ * values stays one entry). Typed views (Via, name-addr, CSeq, URIs…) are parsed on demand by the
+ * functions in this folder, so a message survives `parse → serialize` byte-for-byte in meaning and a
+ * proxy-like B2BUA never rewrites what it does not touch.
+ */
+
+/** One header line: `name` as written on the wire (compact forms kept), `value` with folding undone. */
+export interface SipHeader {
+  name: string;
+  value: string;
+}
+
+interface SipMessageBase {
+  /** "SIP/2.0" for every message we accept. */
+  version: string;
+  headers: SipHeader[];
+  /** The body as bytes: never decoded, so binary and multipart bodies pass intact. */
+  body: Uint8Array;
+}
+
+/**
+ * Request-Line = Method SP Request-URI SP SIP-Version CRLF  (RFC 3261 §7.1)
+ */
+export interface SipRequest extends SipMessageBase {
+  kind: 'request';
+  method: string;
+  /** The Request-URI as written; parse with `parseUri`. */
+  uri: string;
+}
+
+/**
+ * Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF  (RFC 3261 §7.2)
+ */
+export interface SipResponse extends SipMessageBase {
+  kind: 'response';
+  status: number;
+  reason: string;
+}
+
+export type SipMessage = SipRequest | SipResponse;
+
+/** A parse failure: a value, never a throw. `status` is what a server should answer (usually 400). */
+export interface SipParseError {
+  kind: 'error';
+  message: string;
+  status: number;
+}
+
+/** sip:, sips: and tel: URIs (RFC 3261 §19.1, RFC 3966); other schemes keep `opaque`. */
+export interface SipUri {
+  scheme: string;
+  user?: string;
+  password?: string;
+  host: string;
+  port?: number;
+  /** uri-parameters, names lower-cased; a parameter without value maps to null. */
+  params: Record<string, string | null>;
+  /** ?headers, unescaped. */
+  headers: Record<string, string>;
+  /** For schemes other than sip/sips/tel: everything after the colon. */
+  opaque?: string;
+}
+
+/** name-addr / addr-spec with header parameters (From, To, Contact, Route, Record-Route…). */
+export interface NameAddr {
+  displayName?: string;
+  uri: string;
+  params: Record<string, string | null>;
+}
+
+/** Via = sent-protocol sent-by *( SEMI via-params )  (RFC 3261 §20.42, RFC 3581 rport) */
+export interface Via {
+  protocol: string;
+  transport: string;
+  host: string;
+  port?: number;
+  params: Record<string, string | null>;
+}
+
+export interface CSeq {
+  seq: number;
+  method: string;
+}
