@@ -30,7 +30,9 @@ export function ensureTestDeps(): string[] {
   let missing = missingPackages();
   if (missing.length === 0) return [];
   if (!mayInstall()) {
-    console.warn(`test tools missing (${missing.join(', ')}); set PARLEY_TEST_INSTALL=1 or run as root to install`);
+    console.warn(
+      `test tools missing (${missing.join(', ')}); set PARLEY_TEST_INSTALL=1 or run as root to install`,
+    );
     return missing;
   }
   console.log(`installing test tools from Debian: ${missing.join(' ')}`);

@@ -4,7 +4,6 @@
  * with node's own test runner.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { ensureTestDeps } from './ensure-test-deps.ts';
 
 function step(name: string, cmd: string, args: string[]): void {
@@ -19,7 +18,7 @@ function step(name: string, cmd: string, args: string[]): void {
 }
 
 ensureTestDeps();
-if (existsSync('web/vite.config.ts')) step('build web', 'npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
+step('build web', process.execPath, ['scripts/build-web.ts']);
 step('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 step('lint', 'npx', ['biome', 'ci', '.']);
 const only = process.argv.slice(2);
