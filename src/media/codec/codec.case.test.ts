@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { generateTone, peakFrequency, toneSnr } from '../processor/goertzel.ts';
+import type { CodecFactory } from './codec.ts';
+import { getCodecFactory, supportedCodecs } from './index.ts';
+
+/** Lowest SNR (dB) a clean −12 dBov tone must keep through encode + decode, per codec. */
+const MIN_SNR: Record<string, number> = { PCMU: 30, PCMA: 30, G722: 25, opus: 15, L16: 80 };
+const CANDIDATES = [250, 440, 600, 800, 1000, 1250, 1600, 2000, 3000];
+
+/** Encodes `seconds` of a tone frame by frame (20 ms) through one codec instance and decodes it back. */
+function roundTrip(factory: CodecFactory, freq: number, seconds: number): Int16Array {
+  const enc = factory.create();
+  const dec = factory.create();
+  const frame = factory.sampleRate / 50;
+  const frames = Math.round(seconds * 50);
+  const out = new Int16Array(frame * frames);
+  let filled = 0;
+  for (let k = 0; k < frames; k++) {
+    const phase = (2 * Math.PI * freq * k * frame) / factory.sampleRate;
+    const pcm = generateTone(freq, factory.sampleRate, frame, 8000, phase);
+    const payload = enc.encode(pcm);
+    const back = dec.decode(payload);
+    out.set(back.subarray(0, Math.min(back.length, out.length - filled)), filled);
+    filled += back.length;
+  }
+  enc.close?.();
+  dec.close?.();
+  return out;
+}
+
+function contract(factory: CodecFactory): void {
+  describe(`${factory.name}/${factory.sampleRate}`, () => {
+    for (const freq of [1000, 440]) {
+      test(`a ${freq} Hz tone keeps its frequency with SNR ≥ ${MIN_SNR[factory.name]} dB`, () => {
+        const out = roundTrip(factory, freq, 1);
+        // Skip 100 ms: codec delay and adaptation (G.722's ADPCM, Opus's lookahead).
+        const tail = out.subarray(factory.sampleRate / 10);
+        assert.equal(peakFrequency(tail, factory.sampleRate, CANDIDATES), freq);
+        const snr = toneSnr(tail, factory.sampleRate, freq);
+        assert.ok(snr >= MIN_SNR[factory.name]!, `SNR ${snr.toFixed(1)} dB`);
+      });
+    }
+
+    test('silence stays silence', () => {
+      const enc = factory.create();
+      const dec = factory.create();
+      const frame = factory.sampleRate / 50;
+      let peak = 0;
+      for (let k = 0; k < 25; k++) {
+        const back = dec.decode(enc.encode(new Int16Array(frame)));
+        assert.ok(back.length > 0);
+        for (const v of back) peak = Math.max(peak, Math.abs(v));
+      }
+      assert.ok(peak <= 16, `peak ${peak}`);
+    });
+
+    test('odd sizes, empty and garbage payloads neither throw nor return nonsense lengths', () => {
+      const c = factory.create();
+      for (const n of [1, 7, 161, 0, 319]) {
+        const payload = c.encode(generateTone(1000, factory.sampleRate, n, 5000));
+        assert.ok(payload instanceof Uint8Array);
+        const back = c.decode(payload);
+        assert.ok(back instanceof Int16Array);
+        assert.ok(back.length <= 2 * factory.sampleRate, `${back.length}`);
+      }
+      const garbage = Uint8Array.from({ length: 57 }, (_, i) => (i * 37) & 0xff);
+      assert.ok(c.decode(garbage) instanceof Int16Array);
+      assert.ok(c.decode(new Uint8Array(0)) instanceof Int16Array);
+      if (c.conceal) assert.equal(c.conceal(factory.sampleRate / 50).length, factory.sampleRate / 50);
+      c.close?.();
+      c.close?.();
+    });
+
+    test('is found by its SDP name and clock rate', () => {
+      assert.equal(getCodecFactory(factory.name.toUpperCase(), factory.clockRate), factory);
+    });
+  });
+}
+
+for (const factory of supportedCodecs) contract(factory);

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ALAW_DECODE, ALAW_ENCODE, MULAW_DECODE, MULAW_ENCODE, pcma, pcmu } from './g711.ts';
+
+test('µ-law matches G.711 reference points', () => {
+  assert.equal(MULAW_ENCODE[0], 0xff);
+  assert.equal(MULAW_DECODE[0xff], 0);
+  assert.equal(MULAW_DECODE[0x80], 32124); // largest positive step
+  assert.equal(MULAW_DECODE[0x00], -32124);
+  assert.equal(MULAW_ENCODE[32767], 0x80); // clipped to the top code
+  assert.equal(MULAW_ENCODE[-32768 & 0xffff], 0x00);
+  assert.equal(MULAW_ENCODE[1000], 0xce); // segment 3, step 14
+});
+
+test('A-law matches G.711 reference points', () => {
+  assert.equal(ALAW_ENCODE[0], 0xd5);
+  assert.equal(ALAW_DECODE[0xd5], 8);
+  assert.equal(ALAW_DECODE[0x55], -8);
+  assert.equal(ALAW_DECODE[0xaa], 32256);
+  assert.equal(ALAW_DECODE[0x2a], -32256);
+  assert.equal(ALAW_ENCODE[1000], 0xfa); // segment 3
+});
+
+test('every code decodes and re-encodes to itself (except µ-law negative zero)', () => {
+  for (let c = 0; c < 256; c++) {
+    assert.equal(ALAW_ENCODE[ALAW_DECODE[c]! & 0xffff], c, `A-law ${c}`);
+    if (c !== 0x7f) assert.equal(MULAW_ENCODE[MULAW_DECODE[c]! & 0xffff], c, `µ-law ${c}`);
+  }
+});
+
+test('quantisation error stays within one step for every 16-bit input', () => {
+  for (let s = -32768; s < 32768; s += 7) {
+    for (const [enc, dec] of [
+      [MULAW_ENCODE, MULAW_DECODE],
+      [ALAW_ENCODE, ALAW_DECODE],
+    ] as const) {
+      const back = dec[enc[s & 0xffff]!]!;
+      const mag = Math.abs(s);
+      // step size in segment: 1/16 of the segment span, so error ≤ |s|/32 + small floor, clip at 32124/32256
+      const bound = Math.max(mag / 16, 16) + Math.max(0, mag - 32124);
+      assert.ok(Math.abs(back - s) <= bound, `${s} -> ${back}`);
+    }
+  }
+});
+
+test('factories expose static payload types and reuse one stateless codec', () => {
+  assert.equal(pcmu.payloadType, 0);
+  assert.equal(pcma.payloadType, 8);
+  assert.equal(pcmu.create(), pcmu.create());
+  assert.deepEqual([...pcmu.create().encode(Int16Array.of(0, 1000, -1000))], [0xff, 0xce, 0x4e]);
+});

@@ -1,0 +1,119 @@
+import type { Codec, CodecFactory } from './codec.ts';
+
+/**
+ * G.711 µ-law (PCMU, PT 0) and A-law (PCMA, PT 8), ITU-T G.711 / RFC 3551 §4.5.14.
+ *
+ * Table-driven because these run for every talking member of every room: encoding indexes a 64 KiB table
+ * by the 16-bit sample, decoding a 256-entry table. The tables are computed once at load from the segment
+ * rules of G.711 (µ-law: 14-bit magnitude, bias 33 per step; A-law: 13-bit magnitude, even bits inverted).
+ */
+
+const MULAW_BIAS = 0x84;
+const MULAW_CLIP = 32635;
+
+function mulawEncodeSample(sample: number): number {
+  let s = sample;
+  const sign = s < 0 ? 0x80 : 0;
+  if (s < 0) s = -s;
+  if (s > MULAW_CLIP) s = MULAW_CLIP;
+  s += MULAW_BIAS;
+  // Segment = position of the highest set bit above bit 7 (s is in [132, 32767]).
+  let exponent = 7;
+  for (let mask = 0x4000; (s & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
+  const mantissa = (s >> (exponent + 3)) & 0x0f;
+  return ~(sign | (exponent << 4) | mantissa) & 0xff;
+}
+
+function mulawDecodeSample(code: number): number {
+  const u = ~code & 0xff;
+  const t = (((u & 0x0f) << 3) + MULAW_BIAS) << ((u & 0x70) >> 4);
+  return u & 0x80 ? MULAW_BIAS - t : t - MULAW_BIAS;
+}
+
+function alawEncodeSample(sample: number): number {
+  let sign = 0x80; // A-law: sign bit set means positive
+  let m = sample;
+  if (m < 0) {
+    sign = 0;
+    m = ~m; // one's complement, so -1..-8 fall in the first step like 0..7
+  }
+  m >>= 3; // 13-bit magnitude, 0..4095
+  let code: number;
+  if (m < 32) {
+    code = m >> 1;
+  } else {
+    let e = 1;
+    while (m >= 32 << e) e++;
+    code = (e << 4) | ((m >> e) & 0x0f);
+  }
+  return (sign | code) ^ 0x55;
+}
+
+function alawDecodeSample(code: number): number {
+  const a = code ^ 0x55;
+  const e = (a >> 4) & 0x07;
+  const mant = a & 0x0f;
+  const t = e === 0 ? (mant << 4) + 8 : ((mant << 4) + 0x108) << (e - 1);
+  return a & 0x80 ? t : -t;
+}
+
+function buildTables(enc: (s: number) => number, dec: (c: number) => number) {
+  const encode = new Uint8Array(65536);
+  for (let i = 0; i < 65536; i++) encode[i] = enc((i << 16) >> 16);
+  const decode = new Int16Array(256);
+  for (let c = 0; c < 256; c++) decode[c] = dec(c);
+  return { encode, decode };
+}
+
+const MULAW = buildTables(mulawEncodeSample, mulawDecodeSample);
+const ALAW = buildTables(alawEncodeSample, alawDecodeSample);
+
+/** µ-law encode table: `MULAW_ENCODE[sample & 0xffff]` is the code byte (exported for the mixer's loops). */
+export const MULAW_ENCODE: Uint8Array = MULAW.encode;
+/** µ-law decode table: code byte → 16-bit sample. */
+export const MULAW_DECODE: Int16Array = MULAW.decode;
+/** A-law encode table: `ALAW_ENCODE[sample & 0xffff]` is the code byte. */
+export const ALAW_ENCODE: Uint8Array = ALAW.encode;
+/** A-law decode table: code byte → 16-bit sample. */
+export const ALAW_DECODE: Int16Array = ALAW.decode;
+
+/** Encodes `pcm` into `out` (same length) through an encode table; returns `out`. */
+export function g711EncodeInto(table: Uint8Array, pcm: Int16Array, out: Uint8Array): Uint8Array {
+  for (let i = 0; i < pcm.length; i++) out[i] = table[pcm[i]! & 0xffff]!;
+  return out;
+}
+
+/** Decodes `payload` into `out` (same length) through a decode table; returns `out`. */
+export function g711DecodeInto(table: Int16Array, payload: Uint8Array, out: Int16Array): Int16Array {
+  for (let i = 0; i < payload.length; i++) out[i] = table[payload[i]!]!;
+  return out;
+}
+
+/** The byte that encodes digital silence (0), for filling comfort frames without a table lookup. */
+export const MULAW_SILENCE = MULAW_ENCODE[0]!;
+/** A-law's silence byte. */
+export const ALAW_SILENCE = ALAW_ENCODE[0]!;
+
+function g711Factory(
+  name: 'PCMU' | 'PCMA',
+  payloadType: number,
+  tables: { encode: Uint8Array; decode: Int16Array },
+): CodecFactory {
+  const codec: Codec = {
+    name,
+    sampleRate: 8000,
+    clockRate: 8000,
+    payloadType,
+    encode: (pcm) => g711EncodeInto(tables.encode, pcm, new Uint8Array(pcm.length)),
+    decode: (payload) => g711DecodeInto(tables.decode, payload, new Int16Array(payload.length)),
+    // Stateless fallback; a jitter buffer with G.711 Appendix I PLC (processor/plc-g711.ts) does better.
+    conceal: (samples) => new Int16Array(samples),
+  };
+  // G.711 keeps no state between frames, so one codec object serves every stream.
+  return { name, sampleRate: 8000, clockRate: 8000, payloadType, create: () => codec };
+}
+
+/** G.711 µ-law, static payload type 0. */
+export const pcmu: CodecFactory = g711Factory('PCMU', 0, MULAW);
+/** G.711 A-law, static payload type 8. */
+export const pcma: CodecFactory = g711Factory('PCMA', 8, ALAW);

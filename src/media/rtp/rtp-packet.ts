@@ -1,0 +1,160 @@
+/**
+ * RTP fixed header: pure parse and serialize (RFC 3550 §5.1), no I/O.
+ *
+ * ```
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |V=2|P|X|  CC   |M|     PT      |       sequence number         |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                           timestamp                           |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |           synchronization source (SSRC) identifier            |
+ * +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
+ * |            contributing source (CSRC) identifiers             |
+ * |                             ....                              |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |      defined by profile       |           length              |   (if X, §5.3.1)
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                        header extension                       |
+ * |                             ....                              |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * ```
+ */
+export interface RtpPacket {
+  /** Always 2 for packets this module accepts. */
+  version: number;
+  /** Whether the sender padded the packet; the padding itself is stripped from `payload`. */
+  padding: boolean;
+  marker: boolean;
+  payloadType: number;
+  /** 16-bit, wraps. */
+  sequenceNumber: number;
+  /** 32-bit unsigned, wraps. */
+  timestamp: number;
+  /** 32-bit unsigned. */
+  ssrc: number;
+  csrc: number[];
+  /** Header extension (§5.3.1): profile-defined 16 bits and the extension words. */
+  extension?: { profile: number; data: Uint8Array };
+  /** The payload, a view into the parsed buffer (padding removed). */
+  payload: Uint8Array;
+}
+
+/** Why a buffer is not an RTP packet. */
+export interface RtpParseError {
+  error: 'too-short' | 'bad-version' | 'bad-csrc' | 'bad-extension' | 'bad-padding' | 'is-rtcp';
+  message: string;
+}
+
+/** Size of the fixed header without CSRCs. */
+export const RTP_HEADER_SIZE = 12;
+
+/** Type guard: did `parseRtp` fail? */
+export function isRtpParseError(r: RtpPacket | RtpParseError): r is RtpParseError {
+  return (r as RtpParseError).error !== undefined;
+}
+
+function fail(error: RtpParseError['error'], message: string): RtpParseError {
+  return { error, message };
+}
+
+/**
+ * RFC 5761 §4: on a multiplexed port, an RTCP packet's second octet is its packet type 192–223, which
+ * reads as an RTP marker bit plus payload type 64–95; RTP payload types never use that range.
+ */
+export function isRtcp(buf: Uint8Array): boolean {
+  if (buf.length < 2 || buf[0]! >> 6 !== 2) return false;
+  const pt = buf[1]! & 0x7f;
+  return pt >= 64 && pt <= 95;
+}
+
+/**
+ * Parses one RTP packet (RFC 3550 §5.1). Never throws: a malformed buffer gives an `RtpParseError`.
+ * The payload and extension data are views into `buf` (no copy): copy them if `buf` is reused.
+ */
+export function parseRtp(buf: Uint8Array): RtpPacket | RtpParseError {
+  if (buf.length < RTP_HEADER_SIZE) return fail('too-short', `${buf.length} bytes, the header needs 12`);
+  const b0 = buf[0]!;
+  const version = b0 >> 6;
+  if (version !== 2) return fail('bad-version', `version ${version}`);
+  if (isRtcp(buf)) return fail('is-rtcp', 'payload type 64-95 is RTCP on a multiplexed port (RFC 5761 §4)');
+  const padding = (b0 & 0x20) !== 0;
+  const hasExtension = (b0 & 0x10) !== 0;
+  const cc = b0 & 0x0f;
+  const b1 = buf[1]!;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let offset = RTP_HEADER_SIZE;
+  if (buf.length < offset + 4 * cc) return fail('bad-csrc', `${cc} CSRCs do not fit in ${buf.length} bytes`);
+  const csrc: number[] = [];
+  for (let i = 0; i < cc; i++) {
+    csrc.push(view.getUint32(offset));
+    offset += 4;
+  }
+  let extension: RtpPacket['extension'];
+  if (hasExtension) {
+    if (buf.length < offset + 4) return fail('bad-extension', 'extension header truncated');
+    const profile = view.getUint16(offset);
+    const words = view.getUint16(offset + 2);
+    offset += 4;
+    if (buf.length < offset + 4 * words)
+      return fail('bad-extension', `extension of ${words} words truncated`);
+    extension = { profile, data: buf.subarray(offset, offset + 4 * words) };
+    offset += 4 * words;
+  }
+  let end = buf.length;
+  if (padding) {
+    // §5.1: the last octet counts the padding octets, itself included.
+    const count = buf[buf.length - 1]!;
+    if (count === 0 || end - count < offset) return fail('bad-padding', `padding count ${count} is invalid`);
+    end -= count;
+  }
+  const packet: RtpPacket = {
+    version,
+    padding,
+    marker: (b1 & 0x80) !== 0,
+    payloadType: b1 & 0x7f,
+    sequenceNumber: view.getUint16(2),
+    timestamp: view.getUint32(4),
+    ssrc: view.getUint32(8),
+    csrc,
+    payload: buf.subarray(offset, end),
+  };
+  if (extension) packet.extension = extension;
+  return packet;
+}
+
+/**
+ * Serializes an RTP packet. `padding: true` pads the packet to a multiple of 4 octets (always at least one
+ * octet, as §5.1 requires when P is set). Extension data is padded to whole 32-bit words.
+ */
+export function serializeRtp(p: RtpPacket): Uint8Array {
+  const cc = Math.min(p.csrc.length, 15);
+  const extWords = p.extension ? Math.ceil(p.extension.data.length / 4) : 0;
+  const headerLen = RTP_HEADER_SIZE + 4 * cc + (p.extension ? 4 + 4 * extWords : 0);
+  let padLen = 0;
+  if (p.padding) {
+    padLen = 4 - ((headerLen + p.payload.length) % 4);
+  }
+  const out = new Uint8Array(headerLen + p.payload.length + padLen);
+  const view = new DataView(out.buffer);
+  out[0] = (2 << 6) | (padLen > 0 ? 0x20 : 0) | (p.extension ? 0x10 : 0) | cc;
+  out[1] = (p.marker ? 0x80 : 0) | (p.payloadType & 0x7f);
+  view.setUint16(2, p.sequenceNumber & 0xffff);
+  view.setUint32(4, p.timestamp >>> 0);
+  view.setUint32(8, p.ssrc >>> 0);
+  let offset = RTP_HEADER_SIZE;
+  for (let i = 0; i < cc; i++) {
+    view.setUint32(offset, p.csrc[i]! >>> 0);
+    offset += 4;
+  }
+  if (p.extension) {
+    view.setUint16(offset, p.extension.profile & 0xffff);
+    view.setUint16(offset + 2, extWords);
+    out.set(p.extension.data, offset + 4);
+    offset += 4 + 4 * extWords;
+  }
+  out.set(p.payload, offset);
+  if (padLen > 0) out[out.length - 1] = padLen;
+  return out;
+}
