@@ -46,6 +46,12 @@ export interface SipParseError {
   kind: 'error';
   message: string;
   status: number;
+  /**
+   * When the start line and headers could be read but the message is still unacceptable (bad
+   * Content-Length, extra spaces in the Request-Line, unknown SIP version…): the message as far as it
+   * was understood, so a server can build its error response from its Via, From, To, Call-ID and CSeq.
+   */
+  partial?: SipMessage;
 }
 
 /** sip:, sips: and tel: URIs (RFC 3261 §19.1, RFC 3966); other schemes keep `opaque`. */
