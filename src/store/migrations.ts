@@ -1,0 +1,84 @@
+/**
+ * Versioned schema migrations, applied in order, each in its own transaction, recorded in
+ * `schema_migrations`. Never edit a released migration: add the next one.
+ */
+import type { SqlDriver } from './sql-driver.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: (dialect: 'sqlite' | 'postgres') => string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'configuration, versions, accounts, tokens, sessions, audit, call records',
+    sql: (d) => `
+      CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      INSERT INTO counters (name, value) VALUES ('revision', 0);
+      CREATE TABLE draft (
+        kind TEXT NOT NULL, id TEXT NOT NULL, sort_key TEXT NOT NULL,
+        revision INTEGER NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (kind, id));
+      CREATE INDEX draft_by_sort_key ON draft (kind, sort_key, id);
+      CREATE TABLE versions (
+        version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, applied_by TEXT NOT NULL,
+        summary TEXT NOT NULL, config TEXT NOT NULL);
+      CREATE TABLE accounts (
+        id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+        permissions TEXT NOT NULL, user_id TEXT, created_at TEXT NOT NULL,
+        failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TEXT);
+      CREATE INDEX accounts_by_user ON accounts (user_id);
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL, csrf_token TEXT NOT NULL,
+        created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+        permissions TEXT NOT NULL, created_at TEXT NOT NULL, last_used_at TEXT);
+      CREATE TABLE audit_log (
+        id ${d === 'postgres' ? 'SERIAL' : 'INTEGER'} PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
+        action TEXT NOT NULL, target TEXT, ip TEXT, ok INTEGER NOT NULL, detail TEXT);
+      CREATE TABLE call_records (
+        id TEXT PRIMARY KEY, started_at TEXT NOT NULL, data TEXT NOT NULL);
+      CREATE INDEX call_records_by_start ON call_records (started_at);
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** The schema version the database is at (0 when empty). */
+export async function schemaVersion(db: SqlDriver): Promise<number> {
+  await db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const rows = await db.all<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+  return Number(rows[0]?.v ?? 0);
+}
+
+/** Brings the schema up to date; refuses a database newer than this program knows. */
+export async function migrate(db: SqlDriver): Promise<number> {
+  const current = await schemaVersion(db);
+  if (current > LATEST_SCHEMA_VERSION)
+    throw new Error(
+      `the database schema is version ${current}, newer than this program (${LATEST_SCHEMA_VERSION}): upgrade Parley`,
+    );
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    await db.tx(async (tx) => {
+      // Another server may have migrated while this one waited for the write lock.
+      const done = await tx.all('SELECT version FROM schema_migrations WHERE version = ?', [m.version]);
+      if (done.length) return;
+      for (const statement of m.sql(db.dialect).split(';')) {
+        if (statement.trim()) await tx.run(statement);
+      }
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      ]);
+    });
+  }
+  return LATEST_SCHEMA_VERSION;
+}
