@@ -125,7 +125,7 @@ export class Resampler {
       let j = keep + idx;
       for (let k = 0; k < T; k++, j--) acc += h[k]! * buf[j]!;
       const v = Math.round(acc);
-      out[n] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      out[n] = Math.min(32767, Math.max(-32768, v));
     }
     this.#phase = t - totalUp;
     this.#history = buf.slice(buf.length - keep);

@@ -1,0 +1,250 @@
+import type { RtpPacket } from '../rtp/rtp-packet.ts';
+
+/** Settings of a `JitterBuffer`. */
+export interface JitterBufferOptions {
+  /** RTP clock rate of the stream (8000 for G.711 and G.722, 48000 for Opus). */
+  clockRate: number;
+  /** Playout tick and packet duration (ptime). Default 20 ms. */
+  frameMs?: number;
+  /** Smallest and largest playout delay the buffer adapts between. Defaults 20 and 300 ms. */
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  /** Delay before the first measurements. Default 40 ms. */
+  initialDelayMs?: number;
+  /** Consecutive missing frames concealed before the buffer goes idle (talk spurt over). Default 5. */
+  maxConcealFrames?: number;
+}
+
+/** What one playout tick yields. */
+export type JitterOutput =
+  /** The packet to decode for this tick. */
+  | { kind: 'frame'; packet: RtpPacket }
+  /** The packet for this tick is missing: conceal `timestamp`'s frame (PLC). */
+  | { kind: 'lost'; timestamp: number }
+  /** Nothing to play (not started, stream paused or ended): play silence or comfort noise. */
+  | { kind: 'idle' };
+
+/** Counters of a `JitterBuffer`. */
+export interface JitterBufferStats {
+  received: number;
+  played: number;
+  /** Packets that arrived after their playout tick (dropped). */
+  late: number;
+  duplicates: number;
+  /** Frames never received by their playout tick. */
+  lost: number;
+  /** Ticks answered with 'lost' (lost frames plus ticks held while waiting for a late frame). */
+  concealed: number;
+  /** Frames dropped to shrink the delay. */
+  discarded: number;
+  /** Restarts: SSRC change, big sequence or timestamp jump. */
+  resets: number;
+  /** Frames held now, and the target, in frames. */
+  depth: number;
+  targetDepth: number;
+  /** Delay variation measured over the recent window, ms. */
+  jitterMs: number;
+}
+
+/** How many recent transit times the adaptation looks at (2 s of 20 ms packets). */
+const WINDOW = 100;
+/** A sequence jump larger than this restarts the buffer (RFC 3550 A.1 MAX_DROPOUT spirit, in frames). */
+const MAX_JUMP = 100;
+
+/**
+ * Adaptive jitter buffer: `push` packets as they arrive (any order), `pop` once per frame tick. Packets are
+ * ordered by extended sequence number (16-bit wrap handled), one packet per tick. The playout delay follows
+ * the spread of transit times over the last ~2 s: it grows by holding its position (one concealed tick)
+ * when the next packet has not arrived and nothing newer has, and shrinks by dropping a frame when it holds
+ * more than two frames above the target (at most one per 10 ticks). Late and duplicate packets are dropped and counted. An SSRC change or a jump in sequence number or
+ * timestamp restarts it. Timing is given by the caller (`arrivalMs`), so it is pure and testable.
+ */
+export class JitterBuffer {
+  #clockRate: number;
+  #frameMs: number;
+  #minFrames: number;
+  #maxFrames: number;
+  #maxConceal: number;
+  #target: number;
+  #packets = new Map<number, RtpPacket>();
+  #ssrc: number | undefined;
+  /** Highest extended sequence number received. */
+  #maxSeq = -1;
+  /** Extended sequence number of the next frame to play; -1 while buffering. */
+  #next = -1;
+  #lastTimestamp = 0;
+  #missing = 0;
+  #transits = new Float64Array(WINDOW);
+  #transitCount = 0;
+  #pushesSinceAdapt = 0;
+  #ticksSinceResize = 0;
+  #jitterMs = 0;
+  #stats = { received: 0, played: 0, late: 0, duplicates: 0, lost: 0, concealed: 0, discarded: 0, resets: 0 };
+
+  constructor(options: JitterBufferOptions) {
+    this.#clockRate = options.clockRate;
+    this.#frameMs = options.frameMs ?? 20;
+    this.#minFrames = Math.max(1, Math.round((options.minDelayMs ?? 20) / this.#frameMs));
+    this.#maxFrames = Math.max(this.#minFrames, Math.round((options.maxDelayMs ?? 300) / this.#frameMs));
+    this.#target = this.#clamp(Math.round((options.initialDelayMs ?? 40) / this.#frameMs));
+    this.#maxConceal = options.maxConcealFrames ?? 5;
+  }
+
+  #clamp(frames: number): number {
+    return Math.min(this.#maxFrames, Math.max(this.#minFrames, frames));
+  }
+
+  /** Extends a 16-bit sequence number to the one nearest the highest seen. */
+  #extend(seq: number): number {
+    if (this.#maxSeq < 0) return seq + 0x10000; // room below for reordered first packets
+    const cycle = this.#maxSeq & ~0xffff;
+    let ext = cycle | seq;
+    if (ext - this.#maxSeq > 0x8000) ext -= 0x10000;
+    else if (this.#maxSeq - ext > 0x8000) ext += 0x10000;
+    return ext;
+  }
+
+  #reset(): void {
+    this.#packets.clear();
+    this.#maxSeq = -1;
+    this.#next = -1;
+    this.#missing = 0;
+    this.#transitCount = 0;
+  }
+
+  /** Accepts one packet; returns what became of it. */
+  push(packet: RtpPacket, arrivalMs: number): 'queued' | 'late' | 'duplicate' | 'reset' {
+    this.#stats.received++;
+    let result: 'queued' | 'reset' = 'queued';
+    if (this.#ssrc !== undefined && packet.ssrc !== this.#ssrc) {
+      this.#stats.resets++;
+      this.#reset();
+      result = 'reset';
+    }
+    this.#ssrc = packet.ssrc;
+    let ext = this.#extend(packet.sequenceNumber);
+    if (this.#maxSeq >= 0 && Math.abs(ext - this.#maxSeq) > MAX_JUMP) {
+      // A sender restart or a long gap: start over rather than conceal thousands of frames.
+      this.#stats.resets++;
+      this.#reset();
+      ext = this.#extend(packet.sequenceNumber);
+      result = 'reset';
+    }
+    if (this.#next >= 0 && ext < this.#next) {
+      this.#stats.late++;
+      // A late packet is the clearest sign the delay is too short.
+      this.#recordTransit(packet, arrivalMs);
+      return 'late';
+    }
+    if (this.#packets.has(ext)) {
+      this.#stats.duplicates++;
+      return 'duplicate';
+    }
+    this.#packets.set(ext, packet);
+    if (ext > this.#maxSeq) this.#maxSeq = ext;
+    this.#recordTransit(packet, arrivalMs);
+    return result;
+  }
+
+  #recordTransit(packet: RtpPacket, arrivalMs: number): void {
+    // Transit = arrival − media time; only its spread matters (RFC 3550 §6.4.1 uses the same difference).
+    const transit = arrivalMs - (packet.timestamp / this.#clockRate) * 1000;
+    if (this.#transitCount > 0) {
+      const last = this.#transits[(this.#transitCount - 1) % WINDOW]!;
+      // A timestamp jump (sender reset, long silence with a new base) shifts every transit: start afresh.
+      let d = transit - last;
+      const wrapMs = (0x100000000 / this.#clockRate) * 1000;
+      if (d > wrapMs / 2) d -= wrapMs;
+      else if (d < -wrapMs / 2) d += wrapMs;
+      if (Math.abs(d) > 2000) this.#transitCount = 0;
+    }
+    this.#transits[this.#transitCount % WINDOW] = transit;
+    this.#transitCount++;
+    if (++this.#pushesSinceAdapt >= 10) this.#adapt();
+  }
+
+  #adapt(): void {
+    this.#pushesSinceAdapt = 0;
+    const n = Math.min(this.#transitCount, WINDOW);
+    if (n < 5) return;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    const wrapMs = (0x100000000 / this.#clockRate) * 1000;
+    const ref = this.#transits[(this.#transitCount - 1) % WINDOW]!;
+    for (let i = 0; i < n; i++) {
+      let d = this.#transits[i]! - ref;
+      if (d > wrapMs / 2) d -= wrapMs;
+      else if (d < -wrapMs / 2) d += wrapMs;
+      if (d < min) min = d;
+      if (d > max) max = d;
+    }
+    this.#jitterMs = max - min;
+    // Enough frames to cover the spread, plus one for the tick's own phase.
+    this.#target = this.#clamp(Math.ceil(this.#jitterMs / this.#frameMs) + 1);
+  }
+
+  /** Frames held from the next one to play up to the newest. */
+  get depth(): number {
+    if (this.#packets.size === 0) return 0;
+    return this.#next < 0 ? this.#packets.size : this.#maxSeq - this.#next + 1;
+  }
+
+  /** One playout tick. */
+  pop(): JitterOutput {
+    if (this.#next < 0) {
+      // Buffering: start once the target delay's worth of frames is held.
+      if (this.#packets.size === 0 || this.#packets.size < this.#target) return { kind: 'idle' };
+      let first = Number.POSITIVE_INFINITY;
+      for (const k of this.#packets.keys()) if (k < first) first = k;
+      this.#next = first;
+    }
+    this.#ticksSinceResize++;
+    // Shrink: more than two frames above target for a while → skip the oldest frame.
+    let depth = this.#maxSeq - this.#next + 1;
+    if (depth > this.#target + 2 && this.#ticksSinceResize >= 10 && this.#packets.has(this.#next + 1)) {
+      if (this.#packets.delete(this.#next)) this.#stats.discarded++;
+      this.#next++;
+      this.#ticksSinceResize = 0;
+      depth--;
+    }
+    const packet = this.#packets.get(this.#next);
+    if (packet) {
+      this.#packets.delete(this.#next);
+      this.#next++;
+      this.#missing = 0;
+      this.#lastTimestamp = packet.timestamp;
+      this.#stats.played++;
+      return { kind: 'frame', packet };
+    }
+    this.#missing++;
+    this.#stats.concealed++;
+    if (this.#packets.size === 0) {
+      // Nothing newer has arrived, so the frame is late rather than known lost: hold the position, which
+      // grows the playout delay by one frame. After `maxConcealFrames` the talk spurt is taken as over.
+      if (this.#missing > this.#maxConceal) {
+        this.#next = -1;
+        this.#stats.concealed--;
+        return { kind: 'idle' };
+      }
+      return { kind: 'lost', timestamp: this.#expectedTimestamp() };
+    }
+    if (depth < this.#target && this.#missing <= this.#maxConceal) {
+      // Newer frames are here but fewer than the target delay: the missing one may be merely reordered.
+      // Holding grows the delay towards the target instead of giving the frame up.
+      return { kind: 'lost', timestamp: this.#expectedTimestamp() };
+    }
+    // Enough newer frames are here: this one is lost.
+    this.#next++;
+    this.#stats.lost++;
+    return { kind: 'lost', timestamp: this.#expectedTimestamp() };
+  }
+
+  #expectedTimestamp(): number {
+    this.#lastTimestamp = (this.#lastTimestamp + (this.#frameMs * this.#clockRate) / 1000) >>> 0;
+    return this.#lastTimestamp;
+  }
+
+  stats(): JitterBufferStats {
+    return { ...this.#stats, depth: this.depth, targetDepth: this.#target, jitterMs: this.#jitterMs };
+  }
+}
