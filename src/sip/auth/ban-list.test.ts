@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { BanList } from './ban-list.ts';
-import { RateLimiter } from './rate-limiter.ts';
 
 function memoryLogger() {
   const lines: Array<Record<string, unknown>> = [];
@@ -46,20 +45,4 @@ test('tracked sources are bounded', () => {
   const bans = new BanList({ maxTracked: 100 });
   for (let i = 0; i < 1000; i++) bans.recordFailure(`s${i}`);
   assert.equal(bans.stats().tracked, 100);
-});
-
-test('rate limiter: burst then sustained rate, per source, bounded', () => {
-  const c = { t: 0 };
-  const rl = new RateLimiter({ ratePerSecond: 10, burst: 5, maxTracked: 50, now: () => c.t });
-  let allowed = 0;
-  for (let i = 0; i < 20; i++) if (rl.allow('a')) allowed++;
-  assert.equal(allowed, 5);
-  assert.equal(rl.allow('b'), true);
-  c.t = 1000; // 10 more tokens, capped at the burst of 5
-  allowed = 0;
-  for (let i = 0; i < 20; i++) if (rl.allow('a')) allowed++;
-  assert.equal(allowed, 5);
-  assert.equal(rl.stats().dropped, 30);
-  for (let i = 0; i < 200; i++) rl.allow(`x${i}`);
-  assert.equal(rl.stats().tracked, 50);
 });
