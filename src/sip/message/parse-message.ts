@@ -124,9 +124,10 @@ function parseStartLine(line: string, headers: SipHeader[]): SipMessage | SipPar
     const status = code.length === 3 ? parseDigits(code, 3) : -1;
     // Status-Code = 3DIGIT; RFC 4475 §3.1.2.19 (bigcode): anything else is dropped.
     if (sp1 < 0 || status < 100 || status > 699) return parseError('bad status code');
+    // A response in a version we do not speak is dropped (it cannot be answered).
+    if (version.toUpperCase() !== 'SIP/2.0') return parseError('unsupported SIP version');
     const reason = sp2 < 0 ? '' : line.slice(sp2 + 1);
     const res: SipResponse = { kind: 'response', version, status, reason, headers, body };
-    if (version.toUpperCase() !== 'SIP/2.0') return parseError('unsupported SIP version', 400);
     return res;
   }
   const sp1 = line.indexOf(' ');
