@@ -158,15 +158,20 @@ export function storeContract(engine: string, fixture: () => Promise<StoreFixtur
       );
       const before = (await store.versions()).total;
       const err = await rejects(store.apply(ctx), 'INVALID');
-      assert.deepEqual(err.errors, [
-        { path: `users.${clash.id}.extension`, message: 'Extension 101 is already used by user "Alice".' },
-      ]);
+      const alice = (await store.list('users')).items.find((u) => u.name === 'Alice')!;
+      assert.deepEqual(
+        [...err.errors].sort((a, b) => a.path.localeCompare(b.path)),
+        [
+          { path: `users.${clash.id}.extension`, message: 'Extension 101 is also used by user "Alice".' },
+          { path: `users.${alice.id}.extension`, message: 'Extension 101 is also used by user "Mallory".' },
+        ].sort((a, b) => a.path.localeCompare(b.path)),
+      );
       assert.equal((await store.versions()).total, before);
       assert.equal(store.live.version, 1);
       assert.equal(store.live.findUser('103'), undefined);
       // The draft keeps both, so the author can fix it.
       assert.ok(await store.get('users', carol.id));
-      assert.equal((await store.changes()).problems.length, 1);
+      assert.equal((await store.changes()).problems.length, 2);
       await store.remove('users', clash.id, ctx);
       assert.equal((await store.apply(ctx)).version, 2);
       assert.equal(store.live.findUser('103')?.name, 'Carol');

@@ -156,20 +156,28 @@ export function validateConfiguration(config: Configuration): ValidationError[] 
         out.push({ path: at(kind, obj.id, e.path), message: e.message });
     }
   }
-  const extensions = new Map<string, string>();
+  // Every holder of a shared extension is reported, naming the others, so the result does not depend on order.
+  const holders = new Map<string, { kind: 'users' | 'conferences'; id: string; label: string }[]>();
   const claim = (kind: 'users' | 'conferences', id: string, name: string, ext: string) => {
     if (!ext) return;
-    const owner = extensions.get(ext);
-    if (owner)
-      out.push({ path: at(kind, id, 'extension'), message: `Extension ${ext} is already used by ${owner}.` });
-    else extensions.set(ext, `${LABEL[kind]} "${name}"`);
+    const list = holders.get(ext) ?? [];
+    list.push({ kind, id, label: `${LABEL[kind]} "${name}"` });
+    holders.set(ext, list);
   };
-  const userExtensions = new Set<string>();
-  for (const u of config.users) {
-    claim('users', u.id, u.name, u.extension);
-    userExtensions.add(u.extension);
-  }
+  for (const u of config.users) claim('users', u.id, u.name, u.extension);
   for (const c of config.conferences) claim('conferences', c.id, c.name, c.extension);
+  for (const [ext, list] of holders) {
+    if (list.length < 2) continue;
+    for (const h of list) {
+      const others = list.filter((o) => o !== h).map((o) => o.label);
+      out.push({
+        path: at(h.kind, h.id, 'extension'),
+        message: `Extension ${ext} is also used by ${others.join(', ')}.`,
+      });
+    }
+  }
+  const extensions = holders;
+  const userExtensions = new Set(config.users.map((u) => u.extension));
   for (const c of config.conferences) {
     if (c.adminExtension && !userExtensions.has(c.adminExtension))
       out.push({
