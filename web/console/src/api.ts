@@ -1,0 +1,391 @@
+/**
+ * Every request the console makes goes through this module: the session cookie rides along on its own,
+ * writes carry the CSRF token the server handed out at sign-in, and failures come back as one error type
+ * with the API's plain-word message and its per-field errors.
+ */
+import type {
+  Account,
+  Conference,
+  ConferenceFields,
+  IncomingNumber,
+  IncomingNumberFields,
+  Permission,
+  Trunk,
+  TrunkFields,
+  User,
+  UserFields,
+  VersionInfo,
+} from '../../../src/store/model.ts';
+
+export type {
+  Account,
+  Conference,
+  ConferenceFields,
+  Destination,
+  IncomingNumber,
+  IncomingNumberFields,
+  Permission,
+  Trunk,
+  TrunkFields,
+  User,
+  UserFields,
+  VersionInfo,
+} from '../../../src/store/model.ts';
+
+/** One refused field, as the API names it (`path`) with its plain-word `message`. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** A failed request: HTTP status, the API's stable code, its message, and any per-field errors. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fieldErrors: FieldError[];
+  constructor(status: number, code: string, message: string, fieldErrors: FieldError[] = []) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+/** The signed-in account as the console needs it. */
+export interface Me {
+  username: string;
+  permissions: Permission[];
+  /** SIP domain, when the server tells it (used for the phone settings). */
+  domain?: string;
+}
+
+/** One field of a pending change: before and after (secrets come without values). */
+export interface FieldChange {
+  field: string;
+  before?: unknown;
+  after?: unknown;
+  secret?: boolean;
+}
+
+/** One object in the draft that differs from what is applied. */
+export interface Change {
+  kind: string;
+  id: string;
+  action: 'added' | 'changed' | 'removed';
+  label: string;
+  fields: FieldChange[];
+}
+
+export interface Participant {
+  id: string;
+  callerId: string;
+  extension?: string;
+  role: 'admin' | 'participant';
+  muted: boolean;
+  talking: boolean;
+  joinedAt: string;
+}
+
+/** A version in the history, with what changed in it when the server says so. */
+export interface VersionEntry extends VersionInfo {
+  changes?: Change[];
+}
+
+/** The header the server checks on cookie-authenticated writes (double-submit of the session's token). */
+export const CSRF_HEADER = 'x-csrf-token';
+let csrfToken: string | undefined;
+
+const unauthorizedListeners = new Set<() => void>();
+
+/** Called when the session has ended on the server (401 outside sign-in): the console shows sign-in. */
+export function onUnauthorized(listener: () => void): () => void {
+  unauthorizedListeners.add(listener);
+  return () => {
+    unauthorizedListeners.delete(listener);
+  };
+}
+
+function cookieToken(): string | undefined {
+  for (const part of document.cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k && /csrf|xsrf/i.test(k)) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+function rememberToken(body: unknown): void {
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    const t = b.csrfToken ?? (b.session as Record<string, unknown> | undefined)?.csrfToken;
+    if (typeof t === 'string' && t) csrfToken = t;
+  }
+}
+
+function asFieldErrors(v: unknown): FieldError[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
+    .map((e) => ({ path: String(e.path ?? e.field ?? ''), message: String(e.message ?? 'Not accepted.') }));
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') {
+    const token = csrfToken ?? cookieToken();
+    if (token) headers[CSRF_HEADER] = token;
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The server cannot be reached. Check the connection and try again.');
+  }
+  const text = await res.text();
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (!res.ok) {
+    const d = (data ?? {}) as Record<string, unknown>;
+    const err = (d.error ?? {}) as Record<string, unknown>;
+    const fieldErrors = asFieldErrors(d.errors ?? err.errors ?? err.details);
+    const message =
+      typeof err.message === 'string'
+        ? err.message
+        : typeof d.message === 'string'
+          ? d.message
+          : `The server answered ${res.status} ${res.statusText}.`;
+    if (res.status === 401 && path !== '/api/login' && path !== '/api/me') {
+      for (const l of unauthorizedListeners) l();
+    }
+    throw new ApiError(res.status, String(err.code ?? d.code ?? res.status), message, fieldErrors);
+  }
+  rememberToken(data);
+  return data as T;
+}
+
+function list<T>(data: unknown): T[] {
+  if (Array.isArray(data)) return data as T[];
+  const items = (data as { items?: unknown } | undefined)?.items;
+  return Array.isArray(items) ? (items as T[]) : [];
+}
+
+function toMe(data: unknown): Me {
+  const d = (data ?? {}) as Record<string, unknown>;
+  const acc = (d.account ?? d.user ?? d) as Partial<Account> & Record<string, unknown>;
+  return {
+    username: String(acc.username ?? acc.name ?? ''),
+    permissions: Array.isArray(acc.permissions) ? acc.permissions : [],
+    domain: typeof d.domain === 'string' ? d.domain : undefined,
+  };
+}
+
+/** A staged resource: list (draft or live), one, create, patch, remove. */
+export interface Resource<T, F> {
+  list(view?: 'live'): Promise<T[]>;
+  get(id: string): Promise<T>;
+  create(fields: F): Promise<T>;
+  update(id: string, fields: Partial<F>): Promise<T>;
+  remove(id: string): Promise<void>;
+}
+
+function resource<T, F>(name: string): Resource<T, F> {
+  const base = `/api/${name}`;
+  return {
+    list: async (view) => list<T>(await request('GET', view ? `${base}?view=${view}` : base)),
+    get: (id) => request('GET', `${base}/${encodeURIComponent(id)}`),
+    create: (fields) => request('POST', base, fields),
+    update: (id, fields) => request('PATCH', `${base}/${encodeURIComponent(id)}`, fields),
+    remove: async (id) => {
+      await request('DELETE', `${base}/${encodeURIComponent(id)}`);
+    },
+  };
+}
+
+/** User fields as the console writes them: the login part is optional. */
+export interface UserInput extends Partial<UserFields> {
+  permissions?: Permission[];
+  consolePassword?: string;
+}
+
+export const api = {
+  async login(username: string, password: string): Promise<Me> {
+    const data = await request('POST', '/api/login', { username, password });
+    const me = toMe(data);
+    return me.username ? me : api.me();
+  },
+  async logout(): Promise<void> {
+    await request('POST', '/api/logout');
+    csrfToken = undefined;
+  },
+  async me(): Promise<Me> {
+    return toMe(await request('GET', '/api/me'));
+  },
+  users: resource<User & { permissions?: Permission[]; consoleAccess?: boolean }, UserInput>('users'),
+  conferences: resource<Conference, ConferenceFields>('conferences'),
+  incomingNumbers: resource<IncomingNumber, IncomingNumberFields>('incoming-numbers'),
+  trunks: resource<Trunk & { status?: unknown; registration?: unknown }, Partial<TrunkFields>>('trunks'),
+  async changes(): Promise<unknown> {
+    return request('GET', '/api/changes');
+  },
+  async apply(): Promise<{ version: number }> {
+    return request('POST', '/api/apply');
+  },
+  async discard(): Promise<void> {
+    await request('DELETE', '/api/changes');
+  },
+  async versions(): Promise<VersionEntry[]> {
+    return list<VersionEntry>(await request('GET', '/api/versions'));
+  },
+  async version(n: number): Promise<unknown> {
+    return request('GET', `/api/versions/${n}`);
+  },
+  async restore(n: number): Promise<void> {
+    await request('POST', `/api/versions/${n}/restore`);
+  },
+  async participants(conferenceId: string): Promise<Participant[]> {
+    return list<Participant>(
+      await request('GET', `/api/conferences/${encodeURIComponent(conferenceId)}/participants`),
+    );
+  },
+  async invite(conferenceId: string, destination: string): Promise<{ callId: string }> {
+    return request('POST', `/api/conferences/${encodeURIComponent(conferenceId)}/invite`, { destination });
+  },
+  async mute(conferenceId: string, participantId: string, muted: boolean): Promise<void> {
+    const p = `/api/conferences/${encodeURIComponent(conferenceId)}/participants/${encodeURIComponent(participantId)}`;
+    await request('POST', `${p}/${muted ? 'mute' : 'unmute'}`);
+  },
+  async kick(conferenceId: string, participantId: string): Promise<void> {
+    await request(
+      'DELETE',
+      `/api/conferences/${encodeURIComponent(conferenceId)}/participants/${encodeURIComponent(participantId)}`,
+    );
+  },
+  async lock(conferenceId: string, locked: boolean): Promise<void> {
+    await request(
+      'POST',
+      `/api/conferences/${encodeURIComponent(conferenceId)}/${locked ? 'lock' : 'unlock'}`,
+    );
+  },
+};
+
+/** A server-sent event from `GET /api/events`: its type (`participant.joined`, …) and its data. */
+export interface LiveEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+const EVENT_TYPES = [
+  'conference.started',
+  'conference.ended',
+  'conference.locked',
+  'conference.unlocked',
+  'participant.joined',
+  'participant.left',
+  'participant.talking',
+  'participant.muted',
+  'participant.unmuted',
+  'config.applied',
+  'config.changed',
+  'call.started',
+  'call.ringing',
+  'call.progress',
+  'call.answered',
+  'call.ended',
+  'call.failed',
+  'trunk.registration',
+  'trunk.registered',
+  'trunk.unregistered',
+];
+
+/**
+ * Listens to the live event stream; returns the function that stops listening. Works whether the server
+ * names its events (`event: participant.joined`) or sends them unnamed with a `type` in the data.
+ */
+export function subscribe(onEvent: (e: LiveEvent) => void, onState?: (open: boolean) => void): () => void {
+  if (typeof EventSource === 'undefined') return () => {};
+  const source = new EventSource('/api/events', { withCredentials: true });
+  const deliver = (name: string | undefined, raw: string) => {
+    let data: Record<string, unknown> = {};
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (parsed && typeof parsed === 'object') data = parsed as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const inner = (data.data && typeof data.data === 'object' ? data.data : data) as Record<string, unknown>;
+    const type = name && name !== 'message' ? name : String(data.type ?? data.event ?? '');
+    if (type) onEvent({ type, data: { ...data, ...inner } });
+  };
+  source.onmessage = (ev) => deliver(undefined, ev.data);
+  for (const t of EVENT_TYPES) source.addEventListener(t, (ev) => deliver(t, (ev as MessageEvent).data));
+  source.onopen = () => onState?.(true);
+  source.onerror = () => onState?.(false);
+  return () => source.close();
+}
+
+/** Pending changes in one shape, whatever way the server groups them. */
+export function normalizeChanges(data: unknown): Change[] {
+  const d = data as Record<string, unknown> | unknown[] | undefined;
+  const raw: unknown[] = Array.isArray(d)
+    ? d
+    : Array.isArray(d?.changes)
+      ? (d.changes as unknown[])
+      : Array.isArray(d?.items)
+        ? (d.items as unknown[])
+        : [];
+  return raw
+    .filter((c): c is Record<string, unknown> => !!c && typeof c === 'object')
+    .map((c) => {
+      const obj = (c.after ?? c.object ?? c.before ?? {}) as Record<string, unknown>;
+      const action = String(c.action ?? c.op ?? c.type ?? 'changed');
+      return {
+        kind: String(c.kind ?? c.resource ?? c.collection ?? ''),
+        id: String(c.id ?? obj.id ?? ''),
+        action:
+          action.startsWith('add') || action === 'create'
+            ? 'added'
+            : action.startsWith('remov') || action === 'delete'
+              ? 'removed'
+              : 'changed',
+        label: String(c.label ?? c.name ?? obj.name ?? obj.number ?? obj.extension ?? c.id ?? ''),
+        fields: normalizeFields(c.fields ?? c.diff ?? c.changes),
+      } satisfies Change;
+    });
+}
+
+function normalizeFields(v: unknown): FieldChange[] {
+  if (Array.isArray(v)) {
+    return v
+      .filter((f): f is Record<string, unknown> => !!f && typeof f === 'object')
+      .map((f) => ({
+        field: String(f.field ?? f.path ?? f.name ?? ''),
+        before: f.before ?? f.from ?? f.old,
+        after: f.after ?? f.to ?? f.new,
+        secret: f.secret === true || f.changed === true,
+      }));
+  }
+  if (v && typeof v === 'object') {
+    return Object.entries(v as Record<string, unknown>).map(([field, f]) => {
+      const o = (f && typeof f === 'object' ? f : { after: f }) as Record<string, unknown>;
+      return { field, before: o.before ?? o.from, after: o.after ?? o.to, secret: o.secret === true };
+    });
+  }
+  return [];
+}
+
+/** How many changes wait in the draft, from `GET /api/changes`. */
+export function countChanges(data: unknown): number {
+  const d = data as Record<string, unknown> | undefined;
+  if (d && typeof d.count === 'number') return d.count;
+  return normalizeChanges(data).length;
+}

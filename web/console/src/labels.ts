@@ -1,0 +1,74 @@
+/** Plain words for kinds, fields and values, in the seed's own terms, shared by the change lists. */
+import type { Destination } from './api.ts';
+
+const KINDS: Record<string, string> = {
+  users: 'User',
+  user: 'User',
+  conferences: 'Conference',
+  conference: 'Conference',
+  incomingNumbers: 'Incoming number',
+  'incoming-numbers': 'Incoming number',
+  incomingNumber: 'Incoming number',
+  trunks: 'Trunk',
+  trunk: 'Trunk',
+};
+
+const FIELDS: Record<string, string> = {
+  name: 'Name',
+  extension: 'Internal extension',
+  accessCode: 'Access code',
+  adminExtension: 'Administrator extension',
+  waitForAdmin: 'Wait for the administrator to start the conference',
+  sipPassword: 'SIP password',
+  email: 'Email',
+  permissions: 'Permissions',
+  number: 'Number',
+  trunkId: 'Trunk',
+  destination: 'Destination type for voice call',
+  host: 'Host',
+  port: 'Port',
+  transport: 'Transport',
+  username: 'Username',
+  password: 'Password',
+  register: 'Register with the carrier',
+  callerId: 'Caller ID',
+  inboundAddresses: 'Addresses calls come from',
+};
+
+export function kindLabel(kind: string): string {
+  return KINDS[kind] ?? kind;
+}
+
+export function fieldLabel(kind: string, field: string): string {
+  if (field === 'extension' && KINDS[kind] === 'User') return 'Extension';
+  return FIELDS[field] ?? field;
+}
+
+/** A destination in words, with conference names when known. */
+export function describeDestination(
+  d: Destination | undefined,
+  conferenceName?: (id: string) => string,
+): string {
+  switch (d?.type) {
+    case 'extension':
+      return `Extension ${d.extension}`;
+    case 'conference':
+      return `Conference ${conferenceName ? conferenceName(d.conferenceId) : d.conferenceId}`;
+    case 'hangup':
+      return 'Hang up';
+    default:
+      return 'Not configured';
+  }
+}
+
+/** A field's value for a change list: secrets and access codes never shown, booleans as Yes/No. */
+export function formatValue(field: string, value: unknown, secret?: boolean): string {
+  if (value === undefined || value === null || value === '') return secret ? 'set' : '—';
+  if (secret || field === 'sipPassword' || field === 'password') return '••••••';
+  if (field === 'accessCode') return '•'.repeat(String(value).length);
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (field === 'destination' && typeof value === 'object') return describeDestination(value as Destination);
+  if (Array.isArray(value)) return value.length ? value.join(', ') : '—';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}

@@ -1,0 +1,144 @@
+/**
+ * The **New conference** form (and Edit): exactly the seed's fields — Name, Internal extension, Access
+ * code, Administrator extension (a drop-down of the users' extensions), and Wait for the administrator to
+ * start the conference (Yes/No). Save writes the draft; the API's reasons appear beside their fields.
+ */
+import { type FormEvent, useState } from 'react';
+import { ApiError, api, type Conference, type ConferenceFields, type User } from '../api.ts';
+import { Dialog } from '../components/dialog.tsx';
+import { Field, fieldErrors } from '../components/field.tsx';
+
+const FIELD_PATHS = {
+  name: ['name'],
+  extension: ['extension'],
+  accessCode: ['accessCode'],
+  adminExtension: ['adminExtension'],
+  waitForAdmin: ['waitForAdmin'],
+};
+
+export interface ConferenceFormProps {
+  conference?: Conference;
+  users: User[];
+  onSaved: (c: Conference) => void;
+  onCancel: () => void;
+}
+
+export function ConferenceForm({ conference, users, onSaved, onCancel }: ConferenceFormProps) {
+  const [name, setName] = useState(conference?.name ?? '');
+  const [extension, setExtension] = useState(conference?.extension ?? '');
+  const [accessCode, setAccessCode] = useState(conference?.accessCode ?? '');
+  const [adminExtension, setAdminExtension] = useState(conference?.adminExtension ?? '');
+  const [waitForAdmin, setWaitForAdmin] = useState(conference?.waitForAdmin ?? false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    const fields: ConferenceFields = { name: name.trim(), extension: extension.trim(), waitForAdmin };
+    if (accessCode || conference?.accessCode) fields.accessCode = accessCode.trim();
+    if (adminExtension || conference?.adminExtension) fields.adminExtension = adminExtension;
+    try {
+      const saved = conference
+        ? await api.conferences.update(conference.id, fields)
+        : await api.conferences.create(fields);
+      onSaved(saved);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        const byField = fieldErrors(err.fieldErrors, FIELD_PATHS);
+        if (err.fieldErrors.length === 0) byField[''] = err.message;
+        setErrors(byField);
+      } else {
+        setErrors({ '': String(err) });
+      }
+      setBusy(false);
+    }
+  };
+
+  // The current administrator stays selectable even if that user was removed from the draft since.
+  const extensions = users.map((u) => ({ value: u.extension, label: `${u.extension} — ${u.name}` }));
+  if (adminExtension && !extensions.some((x) => x.value === adminExtension)) {
+    extensions.push({ value: adminExtension, label: `${adminExtension} (no such user)` });
+  }
+
+  return (
+    <Dialog title={conference ? 'Edit conference' : 'New conference'} onClose={onCancel}>
+      <form onSubmit={submit} noValidate>
+        <Field label="Name" error={errors.name}>
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
+        </Field>
+        <Field
+          label="Internal extension"
+          error={errors.extension}
+          hint="The short number everyone in the network dials to join."
+        >
+          {(p) => (
+            <input
+              {...p}
+              inputMode="numeric"
+              value={extension}
+              onChange={(e) => setExtension(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          label="Access code"
+          error={errors.accessCode}
+          hint="Optional. Callers type it, then #, to get in. Leave empty for no code."
+        >
+          {(p) => (
+            <input
+              {...p}
+              inputMode="numeric"
+              autoComplete="off"
+              value={accessCode}
+              onChange={(e) => setAccessCode(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Administrator extension" error={errors.adminExtension}>
+          {(p) => (
+            <select {...p} value={adminExtension} onChange={(e) => setAdminExtension(e.target.value)}>
+              <option value="">No administrator</option>
+              {extensions.map((x) => (
+                <option key={x.value} value={x.value}>
+                  {x.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field
+          label="Wait for the administrator to start the conference"
+          error={errors.waitForAdmin}
+          hint="Yes: nobody can use the room until the administrator has joined."
+        >
+          {(p) => (
+            <select
+              {...p}
+              value={waitForAdmin ? 'yes' : 'no'}
+              onChange={(e) => setWaitForAdmin(e.target.value === 'yes')}
+            >
+              <option value="no">No</option>
+              <option value="yes">Yes</option>
+            </select>
+          )}
+        </Field>
+        {errors[''] && (
+          <p className="alert alert-error" role="alert">
+            {errors['']}
+          </p>
+        )}
+        <div className="form-actions">
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" className="button" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,168 @@
+/**
+ * An incoming number's form: the number, the trunk it arrives on, and "Destination type for voice call"
+ * (Not configured, Extension, Conference, Hang up) with the picker that destination needs.
+ */
+import { type FormEvent, useState } from 'react';
+import {
+  ApiError,
+  api,
+  type Conference,
+  type Destination,
+  type IncomingNumber,
+  type IncomingNumberFields,
+  type Trunk,
+  type User,
+} from '../api.ts';
+import { Dialog } from '../components/dialog.tsx';
+import { Field, fieldErrors } from '../components/field.tsx';
+
+const FIELD_PATHS = {
+  conferenceId: ['conferenceId'],
+  destExtension: ['destination.extension'],
+  destination: ['destination', 'type'],
+  number: ['number'],
+  trunkId: ['trunkId'],
+};
+
+export interface IncomingNumberFormProps {
+  incoming?: IncomingNumber;
+  conferences: Conference[];
+  users: User[];
+  trunks: Trunk[];
+  onSaved: (n: IncomingNumber) => void;
+  onCancel: () => void;
+}
+
+export function IncomingNumberForm({
+  incoming,
+  conferences,
+  users,
+  trunks,
+  onSaved,
+  onCancel,
+}: IncomingNumberFormProps) {
+  const d = incoming?.destination;
+  const [number, setNumber] = useState(incoming?.number ?? '');
+  const [trunkId, setTrunkId] = useState(incoming?.trunkId ?? '');
+  const [type, setType] = useState<Destination['type']>(d?.type ?? 'none');
+  const [extension, setExtension] = useState(d?.type === 'extension' ? d.extension : '');
+  const [conferenceId, setConferenceId] = useState(d?.type === 'conference' ? d.conferenceId : '');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  const destination = (): Destination => {
+    switch (type) {
+      case 'extension':
+        return { type, extension };
+      case 'conference':
+        return { type, conferenceId };
+      case 'hangup':
+        return { type };
+      default:
+        return { type: 'none' };
+    }
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    const fields: IncomingNumberFields = { number: number.trim(), destination: destination() };
+    if (trunkId || incoming?.trunkId) fields.trunkId = trunkId;
+    try {
+      onSaved(
+        incoming
+          ? await api.incomingNumbers.update(incoming.id, fields)
+          : await api.incomingNumbers.create(fields),
+      );
+    } catch (err) {
+      if (err instanceof ApiError) {
+        const byField = fieldErrors(err.fieldErrors, FIELD_PATHS);
+        if (err.fieldErrors.length === 0) byField[''] = err.message;
+        setErrors(byField);
+      } else {
+        setErrors({ '': String(err) });
+      }
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title={incoming ? `Edit ${incoming.number}` : 'New incoming number'} onClose={onCancel}>
+      <form onSubmit={submit} noValidate>
+        <Field label="Number" error={errors.number} hint="In international form, e.g. +3221234567.">
+          {(p) => (
+            <input {...p} type="tel" value={number} onChange={(e) => setNumber(e.target.value)} autoFocus />
+          )}
+        </Field>
+        <Field label="Trunk" error={errors.trunkId}>
+          {(p) => (
+            <select {...p} value={trunkId} onChange={(e) => setTrunkId(e.target.value)}>
+              <option value="">Any trunk</option>
+              {trunks.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Destination type for voice call" error={errors.destination}>
+          {(p) => (
+            <select {...p} value={type} onChange={(e) => setType(e.target.value as Destination['type'])}>
+              <option value="none">Not configured</option>
+              <option value="extension">Extension</option>
+              <option value="conference">Conference</option>
+              <option value="hangup">Hang up</option>
+            </select>
+          )}
+        </Field>
+        {type === 'extension' && (
+          <Field label="Extension" error={errors.destExtension}>
+            {(p) => (
+              <select {...p} value={extension} onChange={(e) => setExtension(e.target.value)}>
+                <option value="">Choose an extension</option>
+                {users.map((u) => (
+                  <option key={u.id} value={u.extension}>
+                    {u.extension} — {u.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
+        {type === 'conference' && (
+          <Field
+            label="Conference"
+            error={errors.conferenceId}
+            hint="Callers are asked for the access code if the conference has one."
+          >
+            {(p) => (
+              <select {...p} value={conferenceId} onChange={(e) => setConferenceId(e.target.value)}>
+                <option value="">Choose a conference</option>
+                {conferences.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name} ({c.extension})
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
+        {errors[''] && (
+          <p className="alert alert-error" role="alert">
+            {errors['']}
+          </p>
+        )}
+        <div className="form-actions">
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" className="button" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

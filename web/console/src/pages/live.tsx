@@ -1,0 +1,228 @@
+/**
+ * Live: every room in production with its roster, updated by the server's event stream — who is talking,
+ * who is the administrator, who is muted — with mute/unmute, kick, lock and invite.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { api, type Conference, type LiveEvent, type Participant } from '../api.ts';
+import { Confirm } from '../components/dialog.tsx';
+import { InviteDialog } from '../components/invite-dialog.tsx';
+import { ListState, PageHeader } from '../components/page-header.tsx';
+import { useLiveEvents } from '../live-events.tsx';
+import { useLoad } from '../use-load.ts';
+
+interface Room {
+  participants: Participant[];
+  error?: string;
+  locked?: boolean;
+}
+
+type LiveConference = Conference & { locked?: boolean };
+
+function roomOf(rooms: Record<string, Room>, id: string): Room {
+  return rooms[id] ?? { participants: [] };
+}
+
+export function LivePage() {
+  const conferences = useLoad(() => api.conferences.list('live') as Promise<LiveConference[]>);
+  const [rooms, setRooms] = useState<Record<string, Room>>({});
+  const [inviting, setInviting] = useState<Conference>();
+  const [kicking, setKicking] = useState<{ room: Conference; p: Participant; error?: string }>();
+  const [actionError, setActionError] = useState<string>();
+
+  const loadRoom = useCallback(async (id: string) => {
+    try {
+      const participants = await api.participants(id);
+      setRooms((r) => ({ ...r, [id]: { ...r[id], participants, error: undefined } }));
+    } catch (err) {
+      setRooms((r) => ({
+        ...r,
+        [id]: { ...roomOf(r, id), error: err instanceof Error ? err.message : String(err) },
+      }));
+    }
+  });
+  useEffect(() => {
+    for (const c of conferences.data ?? []) {
+      setRooms((r) => ({ ...r, [c.id]: { ...roomOf(r, c.id), locked: r[c.id]?.locked ?? c.locked } }));
+      void loadRoom(c.id);
+    }
+  }, [conferences.data, loadRoom]);
+
+  const connected = useLiveEvents((e: LiveEvent) => {
+    const id = String(e.data.conferenceId ?? (e.type.startsWith('conference.') ? (e.data.id ?? '') : ''));
+    if (e.type === 'config.applied') {
+      void conferences.reload();
+      return;
+    }
+    if (!id) return;
+    if (e.type === 'participant.talking') {
+      const pid = String(e.data.participantId ?? e.data.id ?? '');
+      const talking = e.data.talking !== false;
+      setRooms((r) => {
+        const room = r[id];
+        if (!room) return r;
+        const participants = room.participants.map((p) => (p.id === pid ? { ...p, talking } : p));
+        return { ...r, [id]: { ...room, participants } };
+      });
+    } else if (e.type === 'conference.locked' || e.type === 'conference.unlocked') {
+      setRooms((r) => ({ ...r, [id]: { ...roomOf(r, id), locked: e.type === 'conference.locked' } }));
+    } else if (e.type.startsWith('participant.') || e.type.startsWith('conference.')) {
+      void loadRoom(id);
+    }
+  });
+
+  const act = async (what: () => Promise<void>, roomId: string) => {
+    setActionError(undefined);
+    try {
+      await what();
+    } catch (err) {
+      setActionError(err instanceof Error ? err.message : String(err));
+    }
+    await loadRoom(roomId);
+  };
+
+  const all = conferences.data ?? [];
+  const running = all.filter((c) => (rooms[c.id]?.participants.length ?? 0) > 0);
+  const idle = all.filter((c) => (rooms[c.id]?.participants.length ?? 0) === 0);
+  return (
+    <>
+      <PageHeader
+        title="Live"
+        intro={
+          <>
+            Rooms in production and who is in them.{' '}
+            <span className={connected ? 'status status-ok' : 'status status-warn'} role="status">
+              {connected ? 'Updating live' : 'Connecting to live updates…'}
+            </span>
+          </>
+        }
+      />
+      {actionError && (
+        <p className="alert alert-error" role="alert">
+          {actionError}
+        </p>
+      )}
+      <ListState
+        loading={conferences.loading && !conferences.data}
+        error={conferences.error}
+        onRetry={() => void conferences.reload()}
+        empty={
+          conferences.data && all.length === 0
+            ? 'No conference in production yet: add one, then Apply changes.'
+            : undefined
+        }
+      />
+      {running.length === 0 && all.length > 0 && (
+        <p className="empty">No one is in a conference right now.</p>
+      )}
+      <div className="rooms">
+        {[...running, ...idle].map((c) => {
+          const room = rooms[c.id];
+          const people = room?.participants ?? [];
+          return (
+            <section
+              key={c.id}
+              className={people.length ? 'room room-running' : 'room'}
+              aria-labelledby={`room-${c.id}`}
+            >
+              <header className="room-header">
+                <h2 id={`room-${c.id}`}>
+                  {c.name} <span className="muted">· {c.extension}</span>
+                </h2>
+                <p className="room-meta">
+                  {people.length === 0
+                    ? 'Empty'
+                    : people.length === 1
+                      ? '1 person'
+                      : `${people.length} people`}
+                  {room?.locked && <span className="tag tag-removed">Locked</span>}
+                </p>
+                <div className="room-actions">
+                  <button type="button" className="button button-small" onClick={() => setInviting(c)}>
+                    Invite<span className="sr-only"> to {c.name}</span>
+                  </button>
+                  <button
+                    type="button"
+                    className="button button-small"
+                    aria-pressed={!!room?.locked}
+                    onClick={() =>
+                      void act(async () => {
+                        await api.lock(c.id, !room?.locked);
+                        setRooms((r) => ({ ...r, [c.id]: { ...roomOf(r, c.id), locked: !room?.locked } }));
+                      }, c.id)
+                    }
+                  >
+                    {room?.locked ? 'Unlock' : 'Lock'}
+                    <span className="sr-only"> {c.name}</span>
+                  </button>
+                </div>
+              </header>
+              {room?.error && <p className="field-error">{room.error}</p>}
+              {people.length > 0 && (
+                <ul className="roster" aria-label={`People in ${c.name}`}>
+                  {people.map((p) => (
+                    <li key={p.id} className={p.talking ? 'member member-talking' : 'member'}>
+                      <span className="talk-dot" aria-hidden="true" />
+                      <span className="member-name">
+                        {p.callerId || p.extension || 'Unknown caller'}
+                        {p.extension && p.callerId && p.callerId !== p.extension && (
+                          <span className="muted"> · {p.extension}</span>
+                        )}
+                      </span>
+                      {p.role === 'admin' && <span className="tag tag-admin">Administrator</span>}
+                      {p.muted && <span className="tag tag-muted">Muted</span>}
+                      {p.talking && <span className="sr-only">Talking</span>}
+                      <span className="member-actions">
+                        <button
+                          type="button"
+                          className="button button-small"
+                          onClick={() => void act(() => api.mute(c.id, p.id, !p.muted), c.id)}
+                        >
+                          {p.muted ? 'Unmute' : 'Mute'}
+                          <span className="sr-only"> {p.callerId}</span>
+                        </button>
+                        <button
+                          type="button"
+                          className="button button-small button-danger-outline"
+                          onClick={() => setKicking({ room: c, p })}
+                        >
+                          Kick<span className="sr-only"> {p.callerId}</span>
+                        </button>
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+          );
+        })}
+      </div>
+      {inviting && (
+        <InviteDialog
+          conferenceId={inviting.id}
+          conferenceName={inviting.name}
+          onClose={() => setInviting(undefined)}
+        />
+      )}
+      {kicking && (
+        <Confirm
+          title="Remove from the conference?"
+          message={`${kicking.p.callerId || kicking.p.extension} will be hung up and leave “${kicking.room.name}”.`}
+          confirmLabel="Kick"
+          danger
+          error={kicking.error}
+          onCancel={() => setKicking(undefined)}
+          onConfirm={() => {
+            api.kick(kicking.room.id, kicking.p.id).then(
+              () => {
+                setKicking(undefined);
+                void loadRoom(kicking.room.id);
+              },
+              (err: unknown) =>
+                setKicking({ ...kicking, error: err instanceof Error ? err.message : String(err) }),
+            );
+          }}
+        />
+      )}
+    </>
+  );
+}

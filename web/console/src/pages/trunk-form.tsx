@@ -1,0 +1,165 @@
+/** A trunk's carrier settings: where the carrier is, how to sign in to it, and which addresses it calls from. */
+import { type FormEvent, useState } from 'react';
+import { ApiError, api, type Trunk, type TrunkFields } from '../api.ts';
+import { Dialog } from '../components/dialog.tsx';
+import { Field, fieldErrors } from '../components/field.tsx';
+import { SecretInput } from '../components/secret-input.tsx';
+
+const FIELD_PATHS = {
+  name: ['name'],
+  host: ['host'],
+  port: ['port'],
+  transport: ['transport'],
+  username: ['username'],
+  password: ['password'],
+  register: ['register'],
+  callerId: ['callerId'],
+  inboundAddresses: ['inboundAddresses'],
+};
+
+export interface TrunkFormProps {
+  trunk?: Trunk;
+  onSaved: (t: Trunk) => void;
+  onCancel: () => void;
+}
+
+export function TrunkForm({ trunk, onSaved, onCancel }: TrunkFormProps) {
+  const [name, setName] = useState(trunk?.name ?? '');
+  const [host, setHost] = useState(trunk?.host ?? '');
+  const [port, setPort] = useState(String(trunk?.port ?? 5060));
+  const [transport, setTransport] = useState<TrunkFields['transport']>(trunk?.transport ?? 'udp');
+  const [username, setUsername] = useState(trunk?.username ?? '');
+  const [password, setPassword] = useState('');
+  const [register, setRegister] = useState(trunk?.register ?? false);
+  const [callerId, setCallerId] = useState(trunk?.callerId ?? '');
+  const [inbound, setInbound] = useState((trunk?.inboundAddresses ?? []).join('\n'));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    const fields: Partial<TrunkFields> = {
+      name: name.trim(),
+      host: host.trim(),
+      port: Number(port),
+      transport,
+      register,
+      inboundAddresses: inbound
+        .split(/[\s,]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    };
+    if (username.trim() || trunk?.username) fields.username = username.trim();
+    if (password) fields.password = password;
+    if (callerId.trim() || trunk?.callerId) fields.callerId = callerId.trim();
+    try {
+      onSaved(trunk ? await api.trunks.update(trunk.id, fields) : await api.trunks.create(fields));
+    } catch (err) {
+      if (err instanceof ApiError) {
+        const byField = fieldErrors(err.fieldErrors, FIELD_PATHS);
+        if (err.fieldErrors.length === 0) byField[''] = err.message;
+        setErrors(byField);
+      } else {
+        setErrors({ '': String(err) });
+      }
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title={trunk ? `Edit trunk ${trunk.name}` : 'New trunk'} onClose={onCancel} wide>
+      <form onSubmit={submit} noValidate className="two-columns">
+        <div>
+          <Field label="Name" error={errors.name}>
+            {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
+          </Field>
+          <Field label="Host" error={errors.host} hint="The carrier's SIP server name or address.">
+            {(p) => <input {...p} value={host} onChange={(e) => setHost(e.target.value)} />}
+          </Field>
+          <Field label="Port" error={errors.port}>
+            {(p) => (
+              <input {...p} inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} />
+            )}
+          </Field>
+          <Field label="Transport" error={errors.transport}>
+            {(p) => (
+              <select
+                {...p}
+                value={transport}
+                onChange={(e) => setTransport(e.target.value as TrunkFields['transport'])}
+              >
+                <option value="udp">UDP</option>
+                <option value="tcp">TCP</option>
+                <option value="tls">TLS</option>
+              </select>
+            )}
+          </Field>
+          <Field
+            label="Caller ID"
+            error={errors.callerId}
+            hint="Optional. The number shown on outgoing calls, e.g. +3221234567."
+          >
+            {(p) => (
+              <input {...p} type="tel" value={callerId} onChange={(e) => setCallerId(e.target.value)} />
+            )}
+          </Field>
+        </div>
+        <div>
+          <Field label="Username" error={errors.username} hint="Optional. Given by the carrier.">
+            {(p) => (
+              <input
+                {...p}
+                autoComplete="off"
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field
+            label="Password"
+            error={errors.password}
+            hint={trunk ? 'Leave empty to keep the current password.' : undefined}
+          >
+            {(p) => (
+              <SecretInput
+                {...p}
+                value={password}
+                onChange={setPassword}
+                placeholder={trunk ? 'Unchanged' : undefined}
+              />
+            )}
+          </Field>
+          <div className="field">
+            <label className="checkbox">
+              <input type="checkbox" checked={register} onChange={(e) => setRegister(e.target.checked)} />{' '}
+              Register with the carrier
+            </label>
+            {errors.register && <p className="field-error">{errors.register}</p>}
+          </div>
+          <Field
+            label="Addresses calls come from"
+            error={errors.inboundAddresses}
+            hint="One IP address or range (CIDR) per line. Calls from anywhere else are not taken as this carrier's."
+          >
+            {(p) => <textarea {...p} rows={3} value={inbound} onChange={(e) => setInbound(e.target.value)} />}
+          </Field>
+        </div>
+        {errors[''] && (
+          <p className="alert alert-error span-all" role="alert">
+            {errors['']}
+          </p>
+        )}
+        <div className="form-actions span-all">
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" className="button" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

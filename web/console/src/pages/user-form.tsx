@@ -1,0 +1,195 @@
+/**
+ * A user's form: extension, name, email, SIP password (generate, reveal, copy), console access with its
+ * permissions, and the settings a phone or Odoo's VoIP widget needs to register as this user.
+ */
+import { type FormEvent, useState } from 'react';
+import { ApiError, api, type Permission, type User, type UserInput } from '../api.ts';
+import { Dialog } from '../components/dialog.tsx';
+import { Field, fieldErrors } from '../components/field.tsx';
+import { generatePassword, SecretInput } from '../components/secret-input.tsx';
+import { useSession } from '../session.ts';
+
+const FIELD_PATHS = {
+  extension: ['extension'],
+  name: ['name'],
+  email: ['email'],
+  sipPassword: ['sipPassword'],
+  permissions: ['permissions'],
+  consolePassword: ['consolePassword', 'password'],
+};
+
+const PERMISSION_LABELS: Record<Permission, string> = {
+  conferences: 'Edit conferences, users and numbers',
+  participants: 'Control live rooms (invite, mute, kick)',
+  apply: 'Apply changes to production',
+  admin: 'Administrator: everything, including console accounts',
+};
+
+type UserRow = User & { permissions?: Permission[] };
+
+export interface UserFormProps {
+  user?: UserRow;
+  onSaved: (u: User) => void;
+  onCancel: () => void;
+}
+
+export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
+  const me = useSession();
+  const [extension, setExtension] = useState(user?.extension ?? '');
+  const [name, setName] = useState(user?.name ?? '');
+  const [email, setEmail] = useState(user?.email ?? '');
+  const [sipPassword, setSipPassword] = useState(user ? '' : generatePassword());
+  const [permissions, setPermissions] = useState<Permission[]>(user?.permissions ?? []);
+  const [consoleAccess, setConsoleAccess] = useState((user?.permissions?.length ?? 0) > 0);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    const fields: UserInput = { extension: extension.trim(), name: name.trim() };
+    if (email.trim() || user?.email) fields.email = email.trim();
+    if (sipPassword) fields.sipPassword = sipPassword;
+    if (consoleAccess || (user?.permissions?.length ?? 0) > 0)
+      fields.permissions = consoleAccess ? permissions : [];
+    try {
+      onSaved(user ? await api.users.update(user.id, fields) : await api.users.create(fields));
+    } catch (err) {
+      if (err instanceof ApiError) {
+        const byField = fieldErrors(err.fieldErrors, FIELD_PATHS);
+        if (err.fieldErrors.length === 0) byField[''] = err.message;
+        setErrors(byField);
+      } else {
+        setErrors({ '': String(err) });
+      }
+      setBusy(false);
+    }
+  };
+
+  const domain = me.domain || window.location.hostname;
+  const wsUrl = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/ws`;
+  return (
+    <Dialog title={user ? `Edit user ${user.extension}` : 'New user'} onClose={onCancel} wide>
+      <form onSubmit={submit} noValidate className="two-columns">
+        <div>
+          <Field
+            label="Extension"
+            error={errors.extension}
+            hint="Digits only. Also the username phones sign in with."
+          >
+            {(p) => (
+              <input
+                {...p}
+                inputMode="numeric"
+                value={extension}
+                onChange={(e) => setExtension(e.target.value)}
+                autoFocus
+              />
+            )}
+          </Field>
+          <Field label="Name" error={errors.name}>
+            {(p) => (
+              <input {...p} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />
+            )}
+          </Field>
+          <Field label="Email" error={errors.email} hint="Optional.">
+            {(p) => (
+              <input
+                {...p}
+                type="email"
+                autoComplete="off"
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field
+            label="SIP password"
+            error={errors.sipPassword}
+            hint={user ? 'Leave empty to keep the current password.' : 'The phone uses it to register.'}
+          >
+            {(p) => (
+              <SecretInput
+                {...p}
+                value={sipPassword}
+                onChange={setSipPassword}
+                placeholder={user ? 'Unchanged' : undefined}
+              />
+            )}
+          </Field>
+          <div className="field">
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                checked={consoleAccess}
+                onChange={(e) => setConsoleAccess(e.target.checked)}
+              />{' '}
+              Console access
+            </label>
+          </div>
+          {consoleAccess && (
+            <fieldset
+              className="field permissions"
+              aria-describedby={errors.permissions ? 'perm-error' : undefined}
+            >
+              <legend>Permissions</legend>
+              {(Object.keys(PERMISSION_LABELS) as Permission[]).map((perm) => (
+                <label key={perm} className="checkbox">
+                  <input
+                    type="checkbox"
+                    checked={permissions.includes(perm)}
+                    onChange={(e) =>
+                      setPermissions(
+                        e.target.checked ? [...permissions, perm] : permissions.filter((x) => x !== perm),
+                      )
+                    }
+                  />{' '}
+                  {PERMISSION_LABELS[perm]}
+                </label>
+              ))}
+              {errors.permissions && (
+                <p className="field-error" id="perm-error">
+                  {errors.permissions}
+                </p>
+              )}
+            </fieldset>
+          )}
+        </div>
+        <aside className="phone-settings" aria-labelledby="phone-settings-title">
+          <h3 id="phone-settings-title">Phone and Odoo settings</h3>
+          <p className="field-hint">Enter these in the phone, or in Odoo's VoIP settings for this user.</p>
+          <dl>
+            <dt>Domain</dt>
+            <dd>
+              <code>{domain}</code>
+            </dd>
+            <dt>WebSocket URL</dt>
+            <dd>
+              <code>{wsUrl}</code>
+            </dd>
+            <dt>Username</dt>
+            <dd>
+              <code>{extension || '(the extension)'}</code>
+            </dd>
+            <dt>Password</dt>
+            <dd>{sipPassword ? 'The SIP password on the left' : 'The SIP password set earlier'}</dd>
+          </dl>
+        </aside>
+        {errors[''] && (
+          <p className="alert alert-error span-all" role="alert">
+            {errors['']}
+          </p>
+        )}
+        <div className="form-actions span-all">
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" className="button" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
