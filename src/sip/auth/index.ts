@@ -35,4 +35,3 @@ export {
 } from './digest-server.ts';
 export { NonceIssuer, type NonceState } from './nonce.ts';
 export { NonceCountTracker } from './nonce-count.ts';
-export { RateLimiter, type RateLimiterOptions } from './rate-limiter.ts';
