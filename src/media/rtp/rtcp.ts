@@ -296,7 +296,7 @@ function serializeOne(p: RtcpPacket): Uint8Array {
       const len = 4 * ssrcs.length + (reason ? 1 + reason.length : 0);
       body = new Uint8Array(Math.ceil(len / 4) * 4);
       const v = new DataView(body.buffer);
-      ssrcs.forEach((s, i) => v.setUint32(4 * i, s >>> 0));
+      for (let i = 0; i < ssrcs.length; i++) v.setUint32(4 * i, ssrcs[i]! >>> 0);
       if (reason) {
         body[4 * ssrcs.length] = reason.length;
         body.set(reason, 4 * ssrcs.length + 1);
