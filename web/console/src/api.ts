@@ -194,7 +194,11 @@ export interface Resource<T, F> {
   list(view?: 'live'): Promise<T[]>;
   get(id: string): Promise<T>;
   create(fields: F): Promise<T>;
-  update(id: string, fields: Partial<F>): Promise<T>;
+  /**
+   * Changes fields of `current` (a `null` value removes an optional field). Its revision goes along, so
+   * a write over someone else's newer change is refused (409) instead of silently undoing it.
+   */
+  update(current: { id: string; revision: number }, fields: Partial<Record<keyof F, unknown>>): Promise<T>;
   remove(id: string): Promise<void>;
 }
 
@@ -204,18 +208,44 @@ function resource<T, F>(name: string): Resource<T, F> {
     list: async (view) => list<T>(await request('GET', view ? `${base}?view=${view}` : base)),
     get: (id) => request('GET', `${base}/${encodeURIComponent(id)}`),
     create: (fields) => request('POST', base, fields),
-    update: (id, fields) => request('PATCH', `${base}/${encodeURIComponent(id)}`, fields),
+    update: (current, fields) =>
+      request('PATCH', `${base}/${encodeURIComponent(current.id)}`, {
+        ...fields,
+        revision: current.revision,
+      }),
     remove: async (id) => {
       await request('DELETE', `${base}/${encodeURIComponent(id)}`);
     },
   };
 }
 
-/** User fields as the console writes them: the login part is optional. */
-export interface UserInput extends Partial<UserFields> {
-  permissions?: Permission[];
-  consolePassword?: string;
+/**
+ * An optional text field for a write: its value, or `null` to remove what was set before (the API merges
+ * a patch and drops fields given as null), or nothing at all.
+ */
+export function optional(value: string, before: unknown): string | null | undefined {
+  const v = value.trim();
+  if (v) return v;
+  return before ? null : undefined;
 }
+
+/** Trunk fields as the console writes them (null removes an optional one). */
+export type TrunkInput = Partial<Omit<TrunkFields, 'username' | 'password' | 'callerId'>> & {
+  username?: string | null;
+  password?: string;
+  callerId?: string | null;
+};
+
+/** User fields as the console writes them, with the optional console login (null username removes it). */
+export interface UserInput extends Partial<Omit<UserFields, 'email'>> {
+  email?: string | null;
+  username?: string | null;
+  password?: string;
+  permissions?: Permission[];
+}
+
+/** A user as listed: its console login's username and permissions when it has one. */
+export type UserRow = User & { username?: string; permissions?: Permission[] };
 
 export const api = {
   async login(username: string, password: string): Promise<Me> {
@@ -230,10 +260,10 @@ export const api = {
   async me(): Promise<Me> {
     return toMe(await request('GET', '/api/me'));
   },
-  users: resource<User & { permissions?: Permission[]; consoleAccess?: boolean }, UserInput>('users'),
+  users: resource<UserRow, UserInput>('users'),
   conferences: resource<Conference, ConferenceFields>('conferences'),
   incomingNumbers: resource<IncomingNumber, IncomingNumberFields>('incoming-numbers'),
-  trunks: resource<Trunk & { status?: unknown; registration?: unknown }, Partial<TrunkFields>>('trunks'),
+  trunks: resource<Trunk & { status?: unknown; registration?: unknown }, TrunkInput>('trunks'),
   async changes(): Promise<unknown> {
     return request('GET', '/api/changes');
   },

@@ -3,23 +3,34 @@
  * **Apply changes** is always right; the list also marks rows that are not applied yet.
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
-import { api, type Change, normalizeChanges } from './api.ts';
+import { api, type Change, type FieldError, normalizeChanges } from './api.ts';
 import { useLiveEvents } from './live-events.tsx';
 
 interface DraftValue {
   changes: Change[];
+  /** What Apply would refuse right now, with the path of each field at fault. */
+  problems: FieldError[];
   loaded: boolean;
   refresh: () => Promise<void>;
 }
 
-const DraftContext = createContext<DraftValue>({ changes: [], loaded: false, refresh: async () => {} });
+const DraftContext = createContext<DraftValue>({
+  changes: [],
+  problems: [],
+  loaded: false,
+  refresh: async () => {},
+});
 
 export function DraftProvider({ children }: { children: ReactNode }) {
   const [changes, setChanges] = useState<Change[]>([]);
+  const [problems, setProblems] = useState<FieldError[]>([]);
   const [loaded, setLoaded] = useState(false);
   const refresh = useCallback(async () => {
     try {
-      setChanges(normalizeChanges(await api.changes()));
+      const data = await api.changes();
+      setChanges(normalizeChanges(data));
+      const p = (data as { problems?: unknown } | undefined)?.problems;
+      setProblems(Array.isArray(p) ? (p as FieldError[]) : []);
       setLoaded(true);
     } catch {
       // The count stays as it was; the page that wrote shows its own error.
@@ -31,7 +42,9 @@ export function DraftProvider({ children }: { children: ReactNode }) {
   useLiveEvents((e) => {
     if (e.type.startsWith('config.')) void refresh();
   });
-  return <DraftContext.Provider value={{ changes, loaded, refresh }}>{children}</DraftContext.Provider>;
+  return (
+    <DraftContext.Provider value={{ changes, problems, loaded, refresh }}>{children}</DraftContext.Provider>
+  );
 }
 
 export function useDraft(): DraftValue {

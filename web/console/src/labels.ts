@@ -63,8 +63,9 @@ export function describeDestination(
 
 /** A field's value for a change list: secrets and access codes never shown, booleans as Yes/No. */
 export function formatValue(field: string, value: unknown, secret?: boolean): string {
-  if (value === undefined || value === null || value === '') return secret ? 'set' : '—';
-  if (secret || field === 'sipPassword' || field === 'password') return '••••••';
+  if (secret || field === 'sipPassword' || field === 'password')
+    return value === undefined ? 'changed (hidden)' : '••••••';
+  if (value === undefined || value === null || value === '') return '—';
   if (field === 'accessCode') return '•'.repeat(String(value).length);
   if (typeof value === 'boolean') return value ? 'Yes' : 'No';
   if (field === 'destination' && typeof value === 'object') return describeDestination(value as Destination);

@@ -40,7 +40,7 @@ export function ApplyChangesButton() {
 }
 
 function ApplyDialog({ onClose }: { onClose: () => void }) {
-  const { changes, refresh } = useDraft();
+  const { changes, problems, refresh } = useDraft();
   const [phase, setPhase] = useState<Phase>({ step: 'review' });
   const apply = async () => {
     setPhase({ step: 'applying' });
@@ -81,6 +81,19 @@ function ApplyDialog({ onClose }: { onClose: () => void }) {
               </p>
               <ChangeList changes={changes} />
             </>
+          )}
+          {problems.length > 0 && (
+            <div className="alert alert-warning">
+              <p>Apply will refuse the draft until these are fixed:</p>
+              <ul>
+                {problems.map((e) => (
+                  <li key={`${e.path}:${e.message}`}>
+                    {e.path && <strong>{describePath(e.path, changes)}: </strong>}
+                    {e.message}
+                  </li>
+                ))}
+              </ul>
+            </div>
           )}
           <div className="form-actions">
             <button

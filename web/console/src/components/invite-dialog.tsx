@@ -35,7 +35,14 @@ export function InviteDialog({ conferenceId, conferenceName, onClose }: InviteDi
   useLiveEvents((e: LiveEvent) => {
     if (!('callId' in progress)) return;
     const d = e.data;
-    const ours = d.callId === progress.callId || (e.type.startsWith('call.') && d.id === progress.callId);
+    // Call events carry our callId; a join names the room and who answered (no callId).
+    const joinedHere =
+      e.type === 'participant.joined' &&
+      d.conferenceId === conferenceId &&
+      (d.callId === progress.callId ||
+        d.extension === destination.trim() ||
+        String(d.callerId ?? '').includes(destination.trim()));
+    const ours = joinedHere || d.callId === progress.callId;
     if (!ours) return;
     if (e.type === 'participant.joined') setProgress({ state: 'joined', callId: progress.callId });
     else if (e.type === 'call.ringing' || e.type === 'call.progress') {

@@ -37,11 +37,16 @@ export function ConferenceForm({ conference, users, onSaved, onCancel }: Confere
     setBusy(true);
     setErrors({});
     const fields: ConferenceFields = { name: name.trim(), extension: extension.trim(), waitForAdmin };
-    if (accessCode || conference?.accessCode) fields.accessCode = accessCode.trim();
-    if (adminExtension || conference?.adminExtension) fields.adminExtension = adminExtension;
+    if (accessCode.trim()) fields.accessCode = accessCode.trim();
+    if (adminExtension) fields.adminExtension = adminExtension;
     try {
       const saved = conference
-        ? await api.conferences.update(conference.id, fields)
+        ? await api.conferences.update(conference, {
+            ...fields,
+            // null removes an optional field that was set before.
+            accessCode: fields.accessCode ?? (conference.accessCode ? null : undefined),
+            adminExtension: fields.adminExtension ?? (conference.adminExtension ? null : undefined),
+          })
         : await api.conferences.create(fields);
       onSaved(saved);
     } catch (err) {

@@ -10,6 +10,7 @@ import {
   type Destination,
   type IncomingNumber,
   type IncomingNumberFields,
+  optional,
   type Trunk,
   type User,
 } from '../api.ts';
@@ -68,11 +69,14 @@ export function IncomingNumberForm({
     setBusy(true);
     setErrors({});
     const fields: IncomingNumberFields = { number: number.trim(), destination: destination() };
-    if (trunkId || incoming?.trunkId) fields.trunkId = trunkId;
+    if (trunkId) fields.trunkId = trunkId;
     try {
       onSaved(
         incoming
-          ? await api.incomingNumbers.update(incoming.id, fields)
+          ? await api.incomingNumbers.update(incoming, {
+              ...fields,
+              trunkId: optional(trunkId, incoming.trunkId),
+            })
           : await api.incomingNumbers.create(fields),
       );
     } catch (err) {

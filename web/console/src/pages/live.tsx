@@ -39,7 +39,7 @@ export function LivePage() {
         [id]: { ...roomOf(r, id), error: err instanceof Error ? err.message : String(err) },
       }));
     }
-  });
+  }, []);
   useEffect(() => {
     for (const c of conferences.data ?? []) {
       setRooms((r) => ({ ...r, [c.id]: { ...roomOf(r, c.id), locked: r[c.id]?.locked ?? c.locked } }));

@@ -1,6 +1,6 @@
 /** A trunk's carrier settings: where the carrier is, how to sign in to it, and which addresses it calls from. */
 import { type FormEvent, useState } from 'react';
-import { ApiError, api, type Trunk, type TrunkFields } from '../api.ts';
+import { ApiError, api, optional, type Trunk, type TrunkFields, type TrunkInput } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { Field, fieldErrors } from '../components/field.tsx';
 import { SecretInput } from '../components/secret-input.tsx';
@@ -40,7 +40,7 @@ export function TrunkForm({ trunk, onSaved, onCancel }: TrunkFormProps) {
     e.preventDefault();
     setBusy(true);
     setErrors({});
-    const fields: Partial<TrunkFields> = {
+    const fields: TrunkInput = {
       name: name.trim(),
       host: host.trim(),
       port: Number(port),
@@ -51,11 +51,11 @@ export function TrunkForm({ trunk, onSaved, onCancel }: TrunkFormProps) {
         .map((s) => s.trim())
         .filter(Boolean),
     };
-    if (username.trim() || trunk?.username) fields.username = username.trim();
+    fields.username = optional(username, trunk?.username);
     if (password) fields.password = password;
-    if (callerId.trim() || trunk?.callerId) fields.callerId = callerId.trim();
+    fields.callerId = optional(callerId, trunk?.callerId);
     try {
-      onSaved(trunk ? await api.trunks.update(trunk.id, fields) : await api.trunks.create(fields));
+      onSaved(trunk ? await api.trunks.update(trunk, fields) : await api.trunks.create(fields));
     } catch (err) {
       if (err instanceof ApiError) {
         const byField = fieldErrors(err.fieldErrors, FIELD_PATHS);

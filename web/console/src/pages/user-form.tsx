@@ -3,7 +3,7 @@
  * permissions, and the settings a phone or Odoo's VoIP widget needs to register as this user.
  */
 import { type FormEvent, useState } from 'react';
-import { ApiError, api, type Permission, type User, type UserInput } from '../api.ts';
+import { ApiError, api, optional, type Permission, type User, type UserInput, type UserRow } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { Field, fieldErrors } from '../components/field.tsx';
 import { generatePassword, SecretInput } from '../components/secret-input.tsx';
@@ -15,17 +15,16 @@ const FIELD_PATHS = {
   email: ['email'],
   sipPassword: ['sipPassword'],
   permissions: ['permissions'],
-  consolePassword: ['consolePassword', 'password'],
+  username: ['username'],
+  password: ['password'],
 };
 
 const PERMISSION_LABELS: Record<Permission, string> = {
-  conferences: 'Edit conferences, users and numbers',
+  conferences: 'Add, edit and delete conferences',
   participants: 'Control live rooms (invite, mute, kick)',
   apply: 'Apply changes to production',
-  admin: 'Administrator: everything, including console accounts',
+  admin: 'Administrator: everything (users, numbers, trunks, console logins)',
 };
-
-type UserRow = User & { permissions?: Permission[] };
 
 export interface UserFormProps {
   user?: UserRow;
@@ -39,8 +38,12 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
   const [name, setName] = useState(user?.name ?? '');
   const [email, setEmail] = useState(user?.email ?? '');
   const [sipPassword, setSipPassword] = useState(user ? '' : generatePassword());
-  const [permissions, setPermissions] = useState<Permission[]>(user?.permissions ?? []);
-  const [consoleAccess, setConsoleAccess] = useState((user?.permissions?.length ?? 0) > 0);
+  const [permissions, setPermissions] = useState<Permission[]>(
+    user?.permissions ?? ['conferences', 'participants'],
+  );
+  const [consoleAccess, setConsoleAccess] = useState(!!user?.username);
+  const [username, setUsername] = useState(user?.username ?? '');
+  const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
 
@@ -49,12 +52,12 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
     setBusy(true);
     setErrors({});
     const fields: UserInput = { extension: extension.trim(), name: name.trim() };
-    if (email.trim() || user?.email) fields.email = email.trim();
+    fields.email = optional(email, user?.email);
     if (sipPassword) fields.sipPassword = sipPassword;
     if (consoleAccess || (user?.permissions?.length ?? 0) > 0)
       fields.permissions = consoleAccess ? permissions : [];
     try {
-      onSaved(user ? await api.users.update(user.id, fields) : await api.users.create(fields));
+      onSaved(user ? await api.users.update(user, fields) : await api.users.create(fields));
     } catch (err) {
       if (err instanceof ApiError) {
         const byField = fieldErrors(err.fieldErrors, FIELD_PATHS);
@@ -129,31 +132,58 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
             </label>
           </div>
           {consoleAccess && (
-            <fieldset
-              className="field permissions"
-              aria-describedby={errors.permissions ? 'perm-error' : undefined}
-            >
-              <legend>Permissions</legend>
-              {(Object.keys(PERMISSION_LABELS) as Permission[]).map((perm) => (
-                <label key={perm} className="checkbox">
+            <>
+              <Field label="Console username" error={errors.username}>
+                {(p) => (
                   <input
-                    type="checkbox"
-                    checked={permissions.includes(perm)}
-                    onChange={(e) =>
-                      setPermissions(
-                        e.target.checked ? [...permissions, perm] : permissions.filter((x) => x !== perm),
-                      )
-                    }
-                  />{' '}
-                  {PERMISSION_LABELS[perm]}
-                </label>
-              ))}
-              {errors.permissions && (
-                <p className="field-error" id="perm-error">
-                  {errors.permissions}
-                </p>
-              )}
-            </fieldset>
+                    {...p}
+                    autoComplete="off"
+                    value={username}
+                    onChange={(e) => setUsername(e.target.value)}
+                  />
+                )}
+              </Field>
+              <Field
+                label="Console password"
+                error={errors.password}
+                hint={user?.username ? 'Leave empty to keep the current password.' : 'At least 8 characters.'}
+              >
+                {(p) => (
+                  <input
+                    {...p}
+                    type="password"
+                    autoComplete="new-password"
+                    value={password}
+                    onChange={(e) => setPassword(e.target.value)}
+                  />
+                )}
+              </Field>
+              <fieldset
+                className="field permissions"
+                aria-describedby={errors.permissions ? 'perm-error' : undefined}
+              >
+                <legend>Permissions</legend>
+                {(Object.keys(PERMISSION_LABELS) as Permission[]).map((perm) => (
+                  <label key={perm} className="checkbox">
+                    <input
+                      type="checkbox"
+                      checked={permissions.includes(perm)}
+                      onChange={(e) =>
+                        setPermissions(
+                          e.target.checked ? [...permissions, perm] : permissions.filter((x) => x !== perm),
+                        )
+                      }
+                    />{' '}
+                    {PERMISSION_LABELS[perm]}
+                  </label>
+                ))}
+                {errors.permissions && (
+                  <p className="field-error" id="perm-error">
+                    {errors.permissions}
+                  </p>
+                )}
+              </fieldset>
+            </>
           )}
         </div>
         <aside className="phone-settings" aria-labelledby="phone-settings-title">

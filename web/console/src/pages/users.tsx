@@ -1,13 +1,12 @@
 /** Users: extensions with their names and console access; Add, Edit and Delete. */
 import { useState } from 'react';
-import { api, type Permission, type User } from '../api.ts';
+import { api, type UserRow } from '../api.ts';
 import { Confirm } from '../components/dialog.tsx';
 import { ListState, PageHeader, PendingTag } from '../components/page-header.tsx';
 import { useDraft } from '../draft.tsx';
 import { useLoad } from '../use-load.ts';
 import { UserForm } from './user-form.tsx';
 
-type UserRow = User & { permissions?: Permission[] };
 type Open = { kind: 'none' } | { kind: 'new' } | { kind: 'edit' | 'delete'; user: UserRow };
 
 export function UsersPage() {
@@ -70,7 +69,13 @@ export function UsersPage() {
                 <td data-label="Name">{u.name}</td>
                 <td data-label="Email">{u.email || <span className="muted">None</span>}</td>
                 <td data-label="Console access">
-                  {u.permissions?.length ? u.permissions.join(', ') : <span className="muted">No</span>}
+                  {u.username ? (
+                    <>
+                      {u.username} <span className="muted">· {u.permissions?.join(', ') || 'read only'}</span>
+                    </>
+                  ) : (
+                    <span className="muted">No</span>
+                  )}
                 </td>
                 <td className="row-actions">
                   <button
