@@ -94,27 +94,31 @@ export class StreamFramer {
   #next(): FramerOutput | undefined {
     const buf = this.#buf;
     const end = this.#end;
-    const s = this.#start;
+    // Bytes past #end are stale: read through this bound check only.
+    const at = (i: number) => (i < end ? buf[i] : undefined);
+    let s = this.#start;
+    // A stray CR or LF (not part of a CRLF) is skipped, without recursion however many there are.
+    while (s < end && (at(s) === 0x0a || (at(s) === 0x0d && at(s + 1) !== 0x0a && s + 1 < end))) s++;
+    if (s !== this.#start) this.#consume(s);
+    if (s >= end) return undefined;
     // Keep-alives (RFC 5626 §4.4.1) and the CRLFs allowed before a start line (RFC 3261 §7.5).
-    if (buf[s] === 0x0d || buf[s] === 0x0a) {
-      if (buf[s] === 0x0d && buf[s + 1] === 0x0a) {
-        if (buf[s + 2] === 0x0d && buf[s + 3] === 0x0a) {
+    const first = at(s);
+    if (first === 0x0d || first === 0x0a) {
+      if (first === 0x0d && at(s + 1) === 0x0a) {
+        if (at(s + 2) === 0x0d && at(s + 3) === 0x0a) {
           this.#consume(s + 4);
           return { kind: 'keepalive', ping: true };
         }
         // CRLF then CR: the LF of a ping may be in flight. A lone CRLF is reported as a pong at once:
         // the peer waiting for it sends nothing more (a ping split after its first CRLF, which a 4-byte
         // write practically never is, would read as two pongs).
-        if (buf[s + 2] === 0x0d && s + 3 === end) return undefined;
+        if (at(s + 2) === 0x0d && s + 3 === end) return undefined;
         this.#consume(s + 2);
         return { kind: 'keepalive', ping: false };
       }
-      if (buf[s] === 0x0d && s + 1 === end) return undefined;
-      // A stray CR or LF: skip it.
-      this.#consume(s + 1);
-      return this.#next();
+      // A lone CR at the end: wait for what follows it.
+      return undefined;
     }
-    if (s >= end) return undefined;
     if (this.#pending) {
       const { head, bodyOffset, length } = this.#pending;
       if (s + bodyOffset + length > end) return undefined;
