@@ -1,0 +1,220 @@
+/**
+ * The transaction layer (RFC 3261 §17): creates the four state machines, matches every incoming
+ * message to its transaction (§17.1.3 responses, §17.2.3 requests, §9.2 CANCEL), absorbs what the
+ * machines absorb, and hands the rest to the transaction user: new requests, ACKs for 2xx (RFC 6026:
+ * they belong to no transaction), and responses that match no transaction (stray 2xx to re-ACK).
+ * For the TU, a client transaction that times out ends with a locally made 408 and one whose transport
+ * failed with a 503 (§8.1.3.1, §17.1.4).
+ */
+import {
+  createResponse,
+  getHeader,
+  isParseError,
+  parseCSeq,
+  parseNameAddr,
+  parseVia,
+} from '../message/index.ts';
+import type { SipRequest, SipResponse } from '../message/types.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { InviteClientTransaction } from './invite-client-transaction.ts';
+import { InviteServerTransaction } from './invite-server-transaction.ts';
+import { NonInviteClientTransaction } from './non-invite-client-transaction.ts';
+import { NonInviteServerTransaction } from './non-invite-server-transaction.ts';
+import { T1, T2, T4, type TimerBase, type TransactionTimers, timersFor } from './timers.ts';
+import type { ServerTransactionUser, TransactionSender } from './transaction-types.ts';
+
+export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
+export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
+
+/** What the TU learns about a response: `local` when the layer made it (408 timeout, 503 transport). */
+export interface ResponseInfo {
+  local: boolean;
+  error?: Error;
+}
+
+/** What became of an incoming request. */
+export type IncomingRequestResult =
+  /** A new request with its new server transaction: the TU must answer it. */
+  | { kind: 'new'; transaction: ServerTransaction }
+  /** A retransmission (or a non-2xx ACK) that its transaction absorbed or answered. */
+  | { kind: 'absorbed'; transaction: ServerTransaction }
+  /** An ACK matching no transaction: the ACK for a 2xx, for the TU (RFC 6026 §7.1). */
+  | { kind: 'ack' }
+  /**
+   * A CANCEL (§9.2) with its own server transaction; `target` is the INVITE server transaction it
+   * cancels, if one matches.
+   */
+  | { kind: 'cancel'; transaction: NonInviteServerTransaction; target: InviteServerTransaction | undefined }
+  /** No usable top Via branch or CSeq: cannot be matched or answered reliably. */
+  | { kind: 'invalid'; reason: string };
+
+export interface TransactionLayerOptions {
+  clock?: Clock;
+  /** T1/T2/T4 (defaults 500 ms / 4 s / 5 s). */
+  timerBase?: TimerBase;
+}
+
+const MAGIC = 'z9hG4bK';
+
+function topVia(m: SipRequest | SipResponse) {
+  const raw = getHeader(m, 'via');
+  if (raw === undefined) return undefined;
+  const v = parseVia(raw);
+  return isParseError(v) ? undefined : v;
+}
+
+function cseqOf(m: SipRequest | SipResponse) {
+  const raw = getHeader(m, 'cseq');
+  if (raw === undefined) return undefined;
+  const c = parseCSeq(raw);
+  return isParseError(c) ? undefined : c;
+}
+
+function tagOf(m: SipRequest | SipResponse, header: 'from' | 'to'): string {
+  const raw = getHeader(m, header);
+  if (raw === undefined) return '';
+  const n = parseNameAddr(raw);
+  return isParseError(n) ? '' : (n.params.tag ?? '');
+}
+
+/** §17.1.3: a response matches the client transaction whose request had its top branch and CSeq method. */
+export function clientKey(m: SipRequest | SipResponse): string | undefined {
+  const via = topVia(m);
+  const cseq = cseqOf(m);
+  const branch = via?.params.branch;
+  if (!branch || !cseq) return undefined;
+  return `${branch}|${cseq.method}`;
+}
+
+/**
+ * §17.2.3: a request matches a server transaction by the branch of its top Via, its sent-by, and its
+ * method (ACK matching INVITE). `asMethod` lets CANCEL look for the INVITE it cancels (§9.2). Requests
+ * without the RFC 3261 magic cookie fall back to RFC 2543 matching on the dialog identifiers.
+ */
+export function serverKey(req: SipRequest, asMethod?: string): string | undefined {
+  const via = topVia(req);
+  const cseq = cseqOf(req);
+  if (!via || !cseq) return undefined;
+  const method = asMethod ?? (req.method === 'ACK' ? 'INVITE' : req.method);
+  const sentBy = `${via.host.toLowerCase()}:${via.port ?? ''}`;
+  const branch = via.params.branch;
+  if (branch?.startsWith(MAGIC)) return `${branch}|${sentBy}|${method}`;
+  const callId = getHeader(req, 'call-id') ?? '';
+  return `2543|${callId}|${tagOf(req, 'from')}|${cseq.seq}|${sentBy}|${branch ?? ''}|${method}`;
+}
+
+export class TransactionLayer {
+  readonly clock: Clock;
+  readonly #base: TimerBase;
+  readonly #clients = new Map<string, ClientTransaction>();
+  readonly #servers = new Map<string, ServerTransaction>();
+  readonly #unreliable: TransactionTimers;
+  readonly #reliable: TransactionTimers;
+
+  constructor(options: TransactionLayerOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.#base = options.timerBase ?? { T1, T2, T4 };
+    this.#unreliable = timersFor(false, this.#base);
+    this.#reliable = timersFor(true, this.#base);
+  }
+
+  /** The timers for a transport kind. */
+  timers(reliable: boolean): TransactionTimers {
+    return reliable ? this.#reliable : this.#unreliable;
+  }
+
+  /** Transactions alive now (for stats and tests). */
+  get size(): { clients: number; servers: number } {
+    return { clients: this.#clients.size, servers: this.#servers.size };
+  }
+
+  /**
+   * Starts a client transaction for `request` (which must carry its top Via with a fresh branch) and
+   * sends it. `onResponse` receives every response passed up, including the local 408/503.
+   */
+  sendRequest(
+    request: SipRequest,
+    sender: TransactionSender,
+    onResponse: (response: SipResponse, info: ResponseInfo) => void,
+  ): ClientTransaction {
+    const key = clientKey(request);
+    if (!key) throw new Error('request without a top Via branch or CSeq');
+    const ctx = { sender, clock: this.clock, timers: this.timers(sender.reliable) };
+    const user = {
+      receiveResponse: (r: SipResponse) => onResponse(r, { local: false }),
+      fail: (reason: 'timeout' | 'transport-error', error?: Error) => {
+        // §8.1.3.1: a timeout is treated as 408, a transport failure as 503.
+        const status = reason === 'timeout' ? 408 : 503;
+        onResponse(createResponse(request, status), { local: true, error });
+      },
+      terminated: () => {
+        if (this.#clients.get(key) === tx) this.#clients.delete(key);
+      },
+    };
+    let tx: ClientTransaction;
+    if (request.method === 'INVITE') tx = new InviteClientTransaction(key, request, ctx, user);
+    else tx = new NonInviteClientTransaction(key, request, ctx, user);
+    // The constructor sends at once; a synchronous failure has already ended it (then it is not kept).
+    if (tx.state !== 'terminated') this.#clients.set(key, tx);
+    return tx;
+  }
+
+  /** Passes a response to its client transaction; false when none matches (a stray for the TU). */
+  receiveResponse(response: SipResponse): boolean {
+    const key = clientKey(response);
+    const tx = key ? this.#clients.get(key) : undefined;
+    if (!tx) return false;
+    tx.receiveResponse(response);
+    return true;
+  }
+
+  /**
+   * Matches an incoming request. For a new one, a server transaction is created with `sender` (bound to
+   * where responses go, §18.2.2) and `user`.
+   */
+  receiveRequest(
+    request: SipRequest,
+    sender: TransactionSender,
+    user: ServerTransactionUser,
+  ): IncomingRequestResult {
+    const key = serverKey(request);
+    if (!key) return { kind: 'invalid', reason: 'no parsable top Via or CSeq' };
+    const existing = this.#servers.get(key);
+    if (existing) {
+      existing.receiveRequest(request);
+      return { kind: 'absorbed', transaction: existing };
+    }
+    if (request.method === 'ACK') return { kind: 'ack' };
+    const ctx = { sender, clock: this.clock, timers: this.timers(sender.reliable) };
+    let tx: ServerTransaction;
+    const wrapped: ServerTransactionUser = {
+      fail: (reason, error) => user.fail(reason, error),
+      receiveAck: (ack) => user.receiveAck?.(ack),
+      terminated: () => {
+        if (this.#servers.get(key) === tx) this.#servers.delete(key);
+        user.terminated();
+      },
+    };
+    if (request.method === 'INVITE') tx = new InviteServerTransaction(key, request, ctx, wrapped);
+    else tx = new NonInviteServerTransaction(key, request, ctx, wrapped);
+    this.#servers.set(key, tx);
+    if (request.method === 'CANCEL') {
+      const targetKey = serverKey(request, 'INVITE');
+      const target = targetKey ? this.#servers.get(targetKey) : undefined;
+      return {
+        kind: 'cancel',
+        transaction: tx as NonInviteServerTransaction,
+        target: target instanceof InviteServerTransaction ? target : undefined,
+      };
+    }
+    return { kind: 'new', transaction: tx };
+  }
+
+  /** Ends every transaction at once (the stack is closing). */
+  close(): void {
+    for (const tx of [...this.#clients.values()]) tx.dispose();
+    for (const tx of [...this.#servers.values()]) tx.dispose();
+    this.#clients.clear();
+    this.#servers.clear();
+  }
+}
