@@ -142,7 +142,7 @@ export class DigestServer {
       return fail('malformed', true);
     }
     if (p.response.length !== DIGEST_HEX_LENGTH[algorithm]) return fail('malformed', true);
-    const nonceState = this.#nonces.check(p.nonce);
+    const { state: nonceState, issuedAt } = this.#nonces.verify(p.nonce);
     if (nonceState === 'invalid') return fail('bad-nonce', true);
     if (p.uri.toLowerCase() !== request.uri.toLowerCase()) return fail('uri-mismatch', true);
 
@@ -162,8 +162,7 @@ export class DigestServer {
     const match = constantTimeEqual(expected, p.response.toLowerCase());
     if (!match || password === undefined) return fail('invalid', true);
     if (nonceState === 'stale') return fail('stale', false, true);
-    const issuedAt = this.#nonces.issuedAt(p.nonce)!;
-    if (!this.#counts.use(p.nonce, Number.parseInt(p.nc, 16), issuedAt)) return fail('replay', false, true);
+    if (!this.#counts.use(p.nonce, Number.parseInt(p.nc, 16), issuedAt!)) return fail('replay', false, true);
     return { ok: true, username, algorithm };
   }
 

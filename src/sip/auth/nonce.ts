@@ -7,7 +7,7 @@
  * nonce = base64url( issued-ms (8 bytes, big-endian) | serial (8 bytes) | HMAC-SHA256(secret, first 16)[0..16) )
  * ```
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 
 /** What a nonce presented by a client turned out to be. */
 export type NonceState = 'valid' | 'stale' | 'invalid';
@@ -29,35 +29,46 @@ const FUTURE_SKEW_MS = 5_000;
 /** Issues and checks HMAC-signed, self-dating nonces. */
 export class NonceIssuer {
   readonly lifetimeMs: number;
-  readonly #secret: Uint8Array;
+  readonly #key: KeyObject;
   readonly #now: () => number;
   /** A random start and a counter make every nonce unique without a random draw per challenge. */
-  #serial: bigint;
+  readonly #serialHigh: number;
+  #serialLow: number;
 
   constructor(options: NonceIssuerOptions = {}) {
-    this.#secret = options.secret ?? randomBytes(32);
+    this.#key = createSecretKey(options.secret ?? randomBytes(32));
     this.lifetimeMs = options.lifetimeMs ?? 300_000;
     this.#now = options.now ?? Date.now;
-    this.#serial = randomBytes(8).readBigUInt64BE();
+    const start = randomBytes(8);
+    this.#serialHigh = start.readUInt32BE(0);
+    this.#serialLow = start.readUInt32BE(4);
   }
 
   /** A fresh nonce stamped with the current time. */
   issue(): string {
     const raw = Buffer.allocUnsafe(RAW_LENGTH);
-    raw.writeBigUInt64BE(BigInt(Math.floor(this.#now())), 0);
-    this.#serial = (this.#serial + 1n) & 0xffffffffffffffffn;
-    raw.writeBigUInt64BE(this.#serial, 8);
+    const now = Math.floor(this.#now());
+    raw.writeUInt32BE(Math.floor(now / 2 ** 32), 0);
+    raw.writeUInt32BE(now >>> 0, 4);
+    this.#serialLow = (this.#serialLow + 1) >>> 0;
+    raw.writeUInt32BE(this.#serialHigh, 8);
+    raw.writeUInt32BE(this.#serialLow, 12);
     this.#mac(raw).copy(raw, 16, 0, MAC_LENGTH);
     return raw.toString('base64url');
   }
 
   /** Whether we issued `nonce` (signature) and whether it is still young enough. */
   check(nonce: string): NonceState {
-    const issued = this.issuedAt(nonce);
-    if (issued === undefined) return 'invalid';
-    const age = this.#now() - issued;
-    if (age < -FUTURE_SKEW_MS) return 'invalid';
-    return age > this.lifetimeMs ? 'stale' : 'valid';
+    return this.verify(nonce).state;
+  }
+
+  /** `check` plus the issue time of a nonce we signed (one HMAC for both). */
+  verify(nonce: string): { state: NonceState; issuedAt?: number } {
+    const issuedAt = this.issuedAt(nonce);
+    if (issuedAt === undefined) return { state: 'invalid' };
+    const age = this.#now() - issuedAt;
+    if (age < -FUTURE_SKEW_MS) return { state: 'invalid' };
+    return { state: age > this.lifetimeMs ? 'stale' : 'valid', issuedAt };
   }
 
   /** The issue time of a nonce we signed, or undefined when it is not ours. */
@@ -70,10 +81,10 @@ export class NonceIssuer {
     let diff = 0;
     for (let k = 0; k < MAC_LENGTH; k++) diff |= expected[k]! ^ raw[16 + k]!;
     if (diff !== 0) return undefined;
-    return Number(raw.readBigUInt64BE(0));
+    return raw.readUInt32BE(0) * 2 ** 32 + raw.readUInt32BE(4);
   }
 
   #mac(raw: Buffer): Buffer {
-    return createHmac('sha256', this.#secret).update(raw.subarray(0, 16)).digest();
+    return createHmac('sha256', this.#key).update(raw.subarray(0, 16)).digest();
   }
 }
