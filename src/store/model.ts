@@ -183,3 +183,10 @@ export interface Session {
 export function hasPermission(granted: readonly Permission[], needed: Permission): boolean {
   return granted.includes('admin') || granted.includes(needed);
 }
+
+/** Removes secrets (SIP and trunk passwords) from an object before it leaves the server. */
+export function redact<T extends object>(obj: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (!SECRET_FIELDS.has(k)) out[k] = v;
+  return out as T;
+}

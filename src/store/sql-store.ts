@@ -13,7 +13,6 @@ import {
   OBJECT_KINDS,
   type ObjectKind,
   type ObjectTypes,
-  SECRET_FIELDS,
   sortKey,
   type VersionInfo,
 } from './model.ts';
@@ -438,11 +437,4 @@ export class SqlStore extends SqlAccounts implements Store {
     this.listeners.clear();
     await this.db.close();
   }
-}
-
-/** Removes secrets from an object before it leaves the server. */
-export function redact<T extends object>(obj: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) if (!SECRET_FIELDS.has(k)) out[k] = v;
-  return out as T;
 }

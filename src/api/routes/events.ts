@@ -1,0 +1,60 @@
+/**
+ * `GET /api/events`: the live event stream as server-sent events (WHATWG HTML §9.2): one `event:` line
+ * with the type, `data:` the JSON payload, `id:` for `Last-Event-ID` catch-up after a reconnect.
+ */
+import type { ServerResponse } from 'node:http';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ParleyEvent } from '../event-bus.ts';
+
+/** A comment line this often keeps proxies from closing an idle stream. */
+const HEARTBEAT_MS = 15_000;
+
+function frame(e: ParleyEvent): string {
+  return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ at: e.at, ...e.data })}\n\n`;
+}
+
+export const eventRoutes: FastifyPluginAsync = async (app) => {
+  const { events, metrics } = app.services;
+  const open = new Set<ServerResponse>();
+  metrics.gauge('parley_api_event_streams', 'Open /api/events streams', () => open.size);
+  // Streams never end by themselves: close them so the server can stop.
+  app.addHook('preClose', async () => {
+    for (const res of open) res.end();
+  });
+
+  app.get(
+    '/api/events',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['events'],
+        summary: 'Server-sent events: conference.*, participant.*, call.*, config.applied',
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const res = reply.raw;
+      reply.hijack();
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': parley events\nretry: 3000\n\n');
+      const last = Number(request.headers['last-event-id']);
+      if (Number.isInteger(last) && last > 0) for (const e of events.since(last)) res.write(frame(e));
+      const off = events.subscribe((e) => res.write(frame(e)));
+      const beat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      beat.unref();
+      open.add(res);
+      const done = () => {
+        off();
+        clearInterval(beat);
+        open.delete(res);
+      };
+      res.on('close', done);
+      res.on('error', done);
+    },
+  );
+};
