@@ -58,7 +58,7 @@ const QM2 = [-7408, -1616, 7408, 1616];
 const RH2 = [2, 1, 2, 1];
 const WH = [0, -214, 798];
 
-const sat = (x: number): number => (x > 32767 ? 32767 : x < -32768 ? -32768 : x);
+const sat = (x: number): number => Math.min(32767, Math.max(-32768, x));
 
 /** The adaptive predictor and scale factor of one sub-band (the state of §3.3–3.6 for that band). */
 class Band {
@@ -84,7 +84,7 @@ class Band {
   /** LOGSCL/LOGSCH then SCALEL/SCALEH: adapt the scale factor (`limit` 18432 low, 22528 high; `shift` 8/10). */
   adaptScale(increment: number, limit: number, shift: number): void {
     let nb = ((this.nb * 127) >> 7) + increment;
-    nb = nb < 0 ? 0 : nb > limit ? limit : nb;
+    nb = Math.min(limit, Math.max(0, nb));
     this.nb = nb;
     const wd1 = (nb >> 6) & 31;
     const wd2 = shift - (nb >> 11);
@@ -104,11 +104,11 @@ class Band {
     let wd2 = sg0 === sg1 ? -wd1 : wd1;
     if (wd2 > 32767) wd2 = 32767;
     let a2 = (wd2 >> 7) + (sg0 === sg2 ? 128 : -128) + ((this.a[2]! * 32512) >> 15);
-    a2 = a2 > 12288 ? 12288 : a2 < -12288 ? -12288 : a2;
+    a2 = Math.min(12288, Math.max(-12288, a2));
     // UPPOL1, limited so the pole pair stays stable: |a1| ≤ 15360 − a2.
     let a1 = sat((sg0 === sg1 ? 192 : -192) + ((this.a[1]! * 32640) >> 15));
     const lim = sat(15360 - a2);
-    a1 = a1 > lim ? lim : a1 < -lim ? -lim : a1;
+    a1 = Math.min(lim, Math.max(-lim, a1));
     // UPZERO: sign-sign update of b1..b6 with leakage.
     const step = dx === 0 ? 0 : 128;
     const sgd = dx < 0;
@@ -207,7 +207,7 @@ export class G722Decoder {
       // Lower band: INVQBL (6-bit output), INVQAL (4-bit, for adaptation), RECONS, LIMIT.
       const il4 = il >> 2;
       let rl = low.s + ((low.det * QM6[il]!) >> 15);
-      rl = rl > 16383 ? 16383 : rl < -16384 ? -16384 : rl;
+      rl = Math.min(16383, Math.max(-16384, rl));
       const dl = (low.det * QM4[il4]!) >> 15;
       low.adaptScale(WL[RL42[il4]!]!, 18432, 8);
       low.update(dl);
@@ -215,7 +215,7 @@ export class G722Decoder {
       // Higher band: INVQAH, RECONS, LIMIT.
       const dh = (high.det * QM2[ih]!) >> 15;
       let rh = high.s + dh;
-      rh = rh > 16383 ? 16383 : rh < -16384 ? -16384 : rh;
+      rh = Math.min(16383, Math.max(-16384, rh));
       high.adaptScale(WH[RH2[ih]!]!, 22528, 10);
       high.update(dh);
 
@@ -244,7 +244,7 @@ class G722Codec implements Codec {
   readonly payloadType = 9;
   #encoder = new G722Encoder();
   #decoder = new G722Decoder();
-  #last = new Int16Array(0);
+  #last: Int16Array = new Int16Array(0);
   #fade = 1;
 
   encode(pcm: Int16Array): Uint8Array {
