@@ -133,7 +133,7 @@ export function parseParams(s: string, into: Record<string, string | null>): Sip
     const name = trimLws(eq < 0 ? part : part.slice(0, eq)).toLowerCase();
     if (!isToken(name)) return parseError(`bad parameter name "${name}"`);
     if (eq < 0) {
-      into[name] = null;
+      setOwn(into, name, null);
       continue;
     }
     const value = trimLws(part.slice(eq + 1));
@@ -141,7 +141,7 @@ export function parseParams(s: string, into: Record<string, string | null>): Sip
     if (value.charCodeAt(0) === 0x22) {
       if (skipQuoted(value, 0) !== value.length) return parseError(`bad quoted value for "${name}"`);
     } else if (!isGenValue(value)) return parseError(`bad value for parameter "${name}"`);
-    into[name] = value;
+    setOwn(into, name, value);
   }
   return undefined;
 }
@@ -153,6 +153,16 @@ function isGenValue(s: string): boolean {
     if (!isTokenChar(c) && c !== 0x5b && c !== 0x5d && c !== 0x3a) return false;
   }
   return true;
+}
+
+/**
+ * Sets `obj[key]` as an own property even for `__proto__`, which plain assignment would treat as the
+ * prototype (a parameter named so would vanish, or worse).
+ */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** Writes header parameters as `;name=value` (values as stored, so quoted ones keep their quotes). */

@@ -9,7 +9,7 @@
  *   hostport = host [ ":" port ]      host = hostname / IPv4address / IPv6reference
  */
 
-import { isParseError, parseDigits, parseError } from './lexer.ts';
+import { isParseError, parseDigits, parseError, setOwn } from './lexer.ts';
 import type { SipParseError, SipUri } from './types.ts';
 
 /** The longest URI we look at: a bound so a hostile header cannot make us work for long. */
@@ -149,12 +149,12 @@ function parseUriParams(s: string, params: Record<string, string | null>): SipPa
     const name = percentDecode(rawName, 'parameter');
     if (isParseError(name)) return name;
     if (eq < 0) {
-      params[name.toLowerCase()] = null;
+      setOwn(params, name.toLowerCase(), null);
       continue;
     }
     const value = percentDecode(part.slice(eq + 1), 'parameter');
     if (isParseError(value)) return value;
-    params[name.toLowerCase()] = value;
+    setOwn(params, name.toLowerCase(), value);
   }
   return undefined;
 }
@@ -167,7 +167,7 @@ function parseUriHeaders(s: string, headers: Record<string, string>): SipParseEr
     if (isParseError(name)) return name;
     const value = percentDecode(part.slice(eq + 1), 'header');
     if (isParseError(value)) return value;
-    headers[name] = value;
+    setOwn(headers, name, value);
   }
   return undefined;
 }
