@@ -65,7 +65,7 @@ function request(
     contact: `<sip:${ext}@192.0.2.1:5062>`,
     callId: opts.callId ?? `call-${ext}`,
     cseq: opts.cseq ?? 1,
-    headers: opts.headers ?? [],
+    headers: [{ name: 'User-Agent', value: 'Test Phone 1.0' }, ...(opts.headers ?? [])],
   });
 }
 
@@ -114,6 +114,20 @@ test('REGISTER: challenged with SHA-256 then MD5, registers with the right passw
   assert.match(getHeader(ok, 'contact') ?? '', /^<sip:101@192.0.2.1:5062>;expires=3600$/);
   const [b] = server.registrar.lookup('101');
   assert.deepEqual(b?.flow, { transport: 'udp', remoteAddress: '192.0.2.1', remotePort: 5062 });
+});
+
+test('clients without a User-Agent, or known to read only the first challenge, get MD5 listed first', () => {
+  const { server } = makeServer();
+  const order = (req: SipRequest) =>
+    getHeaderValues(final(send(server, req)), 'www-authenticate').map(
+      (v) => /algorithm=([A-Z0-9-]+)/.exec(v)?.[1],
+    );
+  const plain = request('REGISTER', '101');
+  assert.deepEqual(order(plain), ['SHA-256', 'MD5']);
+  plain.headers = plain.headers.filter((h) => h.name !== 'User-Agent');
+  assert.deepEqual(order(plain), ['MD5', 'SHA-256']);
+  plain.headers.push({ name: 'User-Agent', value: 'sipp/3.6.1' });
+  assert.deepEqual(order(plain), ['MD5', 'SHA-256']);
 });
 
 test('unauthenticated answers do not depend on whether the extension exists', () => {

@@ -93,6 +93,11 @@ export interface SipServerOptions {
   bans?: BanListOptions;
   /** Value of the Server header. */
   serverName?: string;
+  /**
+   * User-Agents that read only the first challenge (pre-RFC 8760) and so get MD5 listed first. Requests
+   * without a User-Agent get MD5 first too. Default: sipp, which stops on a SHA-256 first challenge.
+   */
+  md5FirstUserAgents?: RegExp[];
   /** Option tags for Supported in OPTIONS answers (RFC 3261 §20.37); the call layer knows its own. */
   supported?: string[];
   onCall?: AuthenticatedRequestHandler;
@@ -124,6 +129,7 @@ export class SipServer {
   readonly #logger: Logger;
   readonly #serverHeader: SipHeader;
   readonly #supported: string;
+  readonly #md5FirstUserAgents: RegExp[];
   readonly #stats: SipServerStats = {
     requests: 0,
     dropped: 0,
@@ -140,6 +146,7 @@ export class SipServer {
     this.#logger = options.logger;
     this.#serverHeader = { name: 'Server', value: options.serverName ?? 'Parley' };
     this.#supported = (options.supported ?? []).join(', ');
+    this.#md5FirstUserAgents = options.md5FirstUserAgents ?? [/^sipp\b/i];
     this.onCall = options.onCall;
     this.onRequest = options.onRequest;
     const store =
@@ -287,7 +294,10 @@ export class SipServer {
     this.#stats.challenged++;
     const stale = !result.ok && result.stale;
     const name = register ? 'WWW-Authenticate' : 'Proxy-Authenticate';
-    const headers = this.digest.challenge(stale).map((value) => ({ name, value }));
+    // The order depends on the User-Agent only, never on the user: no enumeration through it.
+    const ua = getHeader(req, 'user-agent');
+    const md5First = ua === undefined || this.#md5FirstUserAgents.some((re) => re.test(ua));
+    const headers = this.digest.challenge(stale, md5First).map((value) => ({ name, value }));
     responder.respond(this.#response(req, register ? 401 : 407, undefined, headers));
     return undefined;
   }

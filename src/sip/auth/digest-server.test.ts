@@ -43,6 +43,9 @@ test('challenge: SHA-256 first then MD5, same realm and nonce, qop=auth', () => 
   assert.ok(!isAuthParseError(again));
   assert.notEqual(again[0]!.params.nonce, parsed[0]!.params.nonce); // a fresh nonce each time
   assert.match(server.challenge(true)[0]!, /stale=true/);
+  const legacy = server.challenge(false, true);
+  assert.match(legacy[0]!, /algorithm=MD5/);
+  assert.match(legacy[1]!, /algorithm=SHA-256/);
 });
 
 test('right password authenticates with SHA-256 (the client picks the strongest) and with MD5', () => {
