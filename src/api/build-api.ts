@@ -163,7 +163,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
-    const api = path.startsWith('/api/') || path === '/api' || path === '/metrics' || path === '/ws';
+    const api = /^\/(api|metrics|ws)(\/|$)/.test(path);
     if (!api && hasConsole && (request.method === 'GET' || request.method === 'HEAD')) {
       // SPA fallback: the browser phone at /phone…, the console everywhere else.
       const page =

@@ -15,6 +15,7 @@ export interface ApiFixture {
   app: FastifyInstance;
   store: Store;
   dir: string;
+  /** The data directory (empty when the store was given). */
   /** A bearer token with these permissions, as an Authorization header. */
   bearer(permissions: Permission[]): Promise<{ authorization: string }>;
   close(): Promise<void>;
@@ -25,7 +26,8 @@ export const SYSTEM = {
 };
 
 export async function apiFixture(options: Partial<ApiOptions> = {}): Promise<ApiFixture> {
-  const dir = await mkdtemp(join(tmpdir(), 'parley-api-'));
+  const own = !options.store;
+  const dir = own ? await mkdtemp(join(tmpdir(), 'parley-api-')) : '';
   const store = options.store ?? (await openStore({ data: dir }));
   const app = buildApi({ staticDir: false, ...options, store });
   let closed = false;
@@ -45,6 +47,7 @@ export async function apiFixture(options: Partial<ApiOptions> = {}): Promise<Api
       if (closed) return;
       closed = true;
       await app.close();
+      if (!own) return;
       await store.close();
       await rm(dir, { recursive: true, force: true });
     },
