@@ -116,7 +116,7 @@ test('REGISTER: challenged with SHA-256 then MD5, registers with the right passw
   assert.deepEqual(b?.flow, { transport: 'udp', remoteAddress: '192.0.2.1', remotePort: 5062 });
 });
 
-test('clients without a User-Agent, or known to read only the first challenge, get MD5 listed first', () => {
+test('clients without a User-Agent or known not to take SHA-256 first get MD5 first (or alone)', () => {
   const { server } = makeServer();
   const order = (req: SipRequest) =>
     getHeaderValues(final(send(server, req)), 'www-authenticate').map(
@@ -128,6 +128,9 @@ test('clients without a User-Agent, or known to read only the first challenge, g
   assert.deepEqual(order(plain), ['MD5', 'SHA-256']);
   plain.headers.push({ name: 'User-Agent', value: 'sipp/3.6.1' });
   assert.deepEqual(order(plain), ['MD5', 'SHA-256']);
+  plain.headers = plain.headers.filter((h) => h.name !== 'User-Agent');
+  plain.headers.push({ name: 'User-Agent', value: 'baresip v1.0.0 (x86_64/linux)' });
+  assert.deepEqual(order(plain), ['MD5']);
 });
 
 test('unauthenticated answers do not depend on whether the extension exists', () => {

@@ -28,6 +28,17 @@ import { type BindingStore, FileBindingStore } from './registrar/binding-store.t
 import { registerInputFrom, registerResponse } from './registrar/register-request.ts';
 import { Registrar, type RegistrarOptions } from './registrar/registrar.ts';
 
+/**
+ * Clients older than RFC 8760 that cannot take SHA-256 first (both measured): sipp 3.6 reads only the
+ * first challenge; baresip 1.0 (libre) fails when any challenge names an algorithm other than MD5.
+ */
+const DEFAULT_CHALLENGE_QUIRKS: ChallengeQuirk[] = [
+  { userAgent: /^sipp\b/i, algorithms: ['MD5', 'SHA-256'] },
+  { userAgent: /^baresip v?[01]\./i, algorithms: ['MD5'] },
+];
+
+const MD5_FIRST: DigestAlgorithm[] = ['MD5', 'SHA-256'];
+
 /** Methods Parley handles; listed in Allow (RFC 3261 §20.5). */
 export const ALLOWED_METHODS = [
   'INVITE',
@@ -94,15 +105,21 @@ export interface SipServerOptions {
   /** Value of the Server header. */
   serverName?: string;
   /**
-   * User-Agents that read only the first challenge (pre-RFC 8760) and so get MD5 listed first. Requests
-   * without a User-Agent get MD5 first too. Default: sipp, which stops on a SHA-256 first challenge.
+   * Challenge order per User-Agent for clients that cannot take SHA-256 first; requests without a
+   * User-Agent get MD5 first. Default: sipp 3.6 (MD5 first) and baresip 1.0 (MD5 only).
    */
-  md5FirstUserAgents?: RegExp[];
+  challengeQuirks?: ChallengeQuirk[];
   /** Option tags for Supported in OPTIONS answers (RFC 3261 §20.37); the call layer knows its own. */
   supported?: string[];
   onCall?: AuthenticatedRequestHandler;
   onRequest?: AuthenticatedRequestHandler;
   now?: () => number;
+}
+
+/** Which digest algorithms, in which order, to offer a client identified by its User-Agent. */
+export interface ChallengeQuirk {
+  userAgent: RegExp;
+  algorithms: DigestAlgorithm[];
 }
 
 /** Counters for metrics. */
@@ -129,7 +146,7 @@ export class SipServer {
   readonly #logger: Logger;
   readonly #serverHeader: SipHeader;
   readonly #supported: string;
-  readonly #md5FirstUserAgents: RegExp[];
+  readonly #quirks: ChallengeQuirk[];
   readonly #stats: SipServerStats = {
     requests: 0,
     dropped: 0,
@@ -146,7 +163,7 @@ export class SipServer {
     this.#logger = options.logger;
     this.#serverHeader = { name: 'Server', value: options.serverName ?? 'Parley' };
     this.#supported = (options.supported ?? []).join(', ');
-    this.#md5FirstUserAgents = options.md5FirstUserAgents ?? [/^sipp\b/i];
+    this.#quirks = options.challengeQuirks ?? DEFAULT_CHALLENGE_QUIRKS;
     this.onCall = options.onCall;
     this.onRequest = options.onRequest;
     const store =
@@ -294,10 +311,7 @@ export class SipServer {
     this.#stats.challenged++;
     const stale = !result.ok && result.stale;
     const name = register ? 'WWW-Authenticate' : 'Proxy-Authenticate';
-    // The order depends on the User-Agent only, never on the user: no enumeration through it.
-    const ua = getHeader(req, 'user-agent');
-    const md5First = ua === undefined || this.#md5FirstUserAgents.some((re) => re.test(ua));
-    const headers = this.digest.challenge(stale, md5First).map((value) => ({ name, value }));
+    const headers = this.digest.challenge(stale, this.#algorithmsFor(req)).map((value) => ({ name, value }));
     responder.respond(this.#response(req, register ? 401 : 407, undefined, headers));
     return undefined;
   }
@@ -325,6 +339,14 @@ export class SipServer {
     const outcome = this.registrar.register(input);
     if (outcome.status === 200) this.#stats.registered++;
     responder.respond(registerResponse(req, outcome, [this.#serverHeader]));
+  }
+
+  /** The offer depends on the User-Agent only, never on the user: no enumeration through it. */
+  #algorithmsFor(req: SipRequest): readonly DigestAlgorithm[] {
+    const ua = getHeader(req, 'user-agent');
+    if (ua === undefined) return MD5_FIRST;
+    for (const q of this.#quirks) if (q.userAgent.test(ua)) return q.algorithms;
+    return this.digest.algorithms;
   }
 
   #capabilities(): SipHeader[] {

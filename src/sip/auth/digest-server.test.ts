@@ -43,9 +43,11 @@ test('challenge: SHA-256 first then MD5, same realm and nonce, qop=auth', () => 
   assert.ok(!isAuthParseError(again));
   assert.notEqual(again[0]!.params.nonce, parsed[0]!.params.nonce); // a fresh nonce each time
   assert.match(server.challenge(true)[0]!, /stale=true/);
-  const legacy = server.challenge(false, true);
+  const legacy = server.challenge(false, ['MD5', 'SHA-256']);
   assert.match(legacy[0]!, /algorithm=MD5/);
   assert.match(legacy[1]!, /algorithm=SHA-256/);
+  assert.equal(server.challenge(false, ['MD5']).length, 1);
+  assert.equal(server.challenge(false, ['SHA-512-256']).length, 2); // not configured: the full set
 });
 
 test('right password authenticates with SHA-256 (the client picks the strongest) and with MD5', () => {

@@ -104,14 +104,13 @@ export class DigestServer {
    * Header values for a 401 WWW-Authenticate or 407 Proxy-Authenticate: one per algorithm, strongest
    * first, sharing one fresh nonce (RFC 8760 §2.4, RFC 7616 §3.7).
    *
-   * `md5First` puts MD5 at the top for clients older than RFC 8760 that read only the first challenge
-   * and give up on an algorithm they do not know (sipp 3.6 does); the same headers, reordered.
+   * `algorithms` overrides the order (and may offer fewer) for clients older than RFC 8760 that read only
+   * the first challenge, or fail on any algorithm they do not know; only configured ones are offered.
    */
-  challenge(stale = false, md5First = false): string[] {
+  challenge(stale = false, algorithms: readonly DigestAlgorithm[] = this.algorithms): string[] {
     const nonce = this.#nonces.issue();
-    const order = md5First
-      ? [...this.algorithms.filter((a) => a === 'MD5'), ...this.algorithms.filter((a) => a !== 'MD5')]
-      : this.algorithms;
+    let order = algorithms.filter((a) => this.algorithms.includes(a));
+    if (order.length === 0) order = [...this.algorithms];
     return order.map((algorithm) => {
       const params: Array<[string, string]> = [
         ['realm', this.realm],
