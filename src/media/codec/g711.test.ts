@@ -43,9 +43,20 @@ test('quantisation error stays within one step for every 16-bit input', () => {
   }
 });
 
-test('factories expose static payload types and reuse one stateless codec', () => {
+test('factories expose static payload types; each stream conceals loss from its own history', () => {
   assert.equal(pcmu.payloadType, 0);
   assert.equal(pcma.payloadType, 8);
-  assert.equal(pcmu.create(), pcmu.create());
+  const a = pcma.create();
+  const b = pcma.create();
+  assert.notEqual(a, b);
+  const tone = Uint8Array.from(
+    { length: 160 },
+    (_, i) => ALAW_ENCODE[Math.round(8000 * Math.sin(i / 4)) & 0xffff]!,
+  );
+  a.decode(tone);
+  a.decode(tone);
+  const energy = (x: Int16Array) => x.reduce((s, v) => s + v * v, 0);
+  assert.ok(energy(a.conceal!(160)) > 0.5 * energy(a.decode(tone)));
+  assert.equal(energy(b.conceal!(160)), 0);
   assert.deepEqual([...pcmu.create().encode(Int16Array.of(0, 1000, -1000))], [0xff, 0xce, 0x4e]);
 });

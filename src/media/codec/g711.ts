@@ -1,3 +1,4 @@
+import { PlcG711 } from '../processor/plc-g711.ts';
 import type { Codec, CodecFactory } from './codec.ts';
 
 /**
@@ -6,6 +7,7 @@ import type { Codec, CodecFactory } from './codec.ts';
  * Table-driven because these run for every talking member of every room: encoding indexes a 64 KiB table
  * by the 16-bit sample, decoding a 256-entry table. The tables are computed once at load from the segment
  * rules of G.711 (µ-law: 14-bit magnitude, bias 33 per step; A-law: 13-bit magnitude, even bits inverted).
+ * The mixer may use the exported tables directly; `create()` gives a per-stream codec with concealment.
  */
 
 const MULAW_BIAS = 0x84;
@@ -94,23 +96,55 @@ export const MULAW_SILENCE = MULAW_ENCODE[0]!;
 /** A-law's silence byte. */
 export const ALAW_SILENCE = ALAW_ENCODE[0]!;
 
+/**
+ * One G.711 stream: table lookups, plus G.711 Appendix I concealment (without its 3.75 ms delay, so good
+ * frames pass through untouched) fed by every decoded frame.
+ */
+class G711Codec implements Codec {
+  readonly name: 'PCMU' | 'PCMA';
+  readonly sampleRate = 8000;
+  readonly clockRate = 8000;
+  readonly payloadType: number;
+  #encode: Uint8Array;
+  #decode: Int16Array;
+  #plc = new PlcG711({ delay: false });
+
+  constructor(
+    name: 'PCMU' | 'PCMA',
+    payloadType: number,
+    tables: { encode: Uint8Array; decode: Int16Array },
+  ) {
+    this.name = name;
+    this.payloadType = payloadType;
+    this.#encode = tables.encode;
+    this.#decode = tables.decode;
+  }
+
+  encode(pcm: Int16Array): Uint8Array {
+    return g711EncodeInto(this.#encode, pcm, new Uint8Array(pcm.length));
+  }
+
+  decode(payload: Uint8Array): Int16Array {
+    return this.#plc.good(g711DecodeInto(this.#decode, payload, new Int16Array(payload.length)));
+  }
+
+  conceal(samples: number): Int16Array {
+    return this.#plc.lost(samples);
+  }
+}
+
 function g711Factory(
   name: 'PCMU' | 'PCMA',
   payloadType: number,
   tables: { encode: Uint8Array; decode: Int16Array },
 ): CodecFactory {
-  const codec: Codec = {
+  return {
     name,
     sampleRate: 8000,
     clockRate: 8000,
     payloadType,
-    encode: (pcm) => g711EncodeInto(tables.encode, pcm, new Uint8Array(pcm.length)),
-    decode: (payload) => g711DecodeInto(tables.decode, payload, new Int16Array(payload.length)),
-    // Stateless fallback; a jitter buffer with G.711 Appendix I PLC (processor/plc-g711.ts) does better.
-    conceal: (samples) => new Int16Array(samples),
+    create: () => new G711Codec(name, payloadType, tables),
   };
-  // G.711 keeps no state between frames, so one codec object serves every stream.
-  return { name, sampleRate: 8000, clockRate: 8000, payloadType, create: () => codec };
 }
 
 /** G.711 µ-law, static payload type 0. */
