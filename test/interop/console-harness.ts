@@ -1,0 +1,225 @@
+/**
+ * What the console's browser tests and the screenshot script share: a real Parley server on loopback with
+ * a fresh data directory and one console account, and Debian's Chromium driven by playwright-core.
+ *
+ * The server is `parley serve` in a child process once the composition root wires the HTTP API; until
+ * then the API is built in-process from the same parts (store + API) and serves the same `web/dist`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { openStore, type Store } from '../../src/store/index.ts';
+import { freePort, freeTcpPort } from './helpers/ports.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Flags that keep Chromium quiet on a closed network (measured on this kind of machine). */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const SYSTEM = { actor: { kind: 'system' as const, name: 'console-test', permissions: ['admin' as const] } };
+
+export interface ConsoleServer {
+  baseUrl: string;
+  username: string;
+  password: string;
+  /** How it runs: the real `parley serve` process, or the API built in this process. */
+  mode: 'serve' | 'in-process';
+  close(): Promise<void>;
+}
+
+/** What to put in the store before the server starts (applied, so the draft starts empty). */
+export type Seed = (store: Store, ctx: typeof SYSTEM) => Promise<void>;
+
+/** Builds web/dist when it is missing (a test run alone, without `npm test`'s build step). */
+export function ensureWebBuilt(): void {
+  if (existsSync(join(ROOT, 'web/dist/index.html'))) return;
+  const r = spawnSync(process.execPath, ['scripts/build-web.ts'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('building web/dist failed');
+}
+
+/** True once the composition root starts the HTTP API (then `parley serve` is the real thing to test). */
+function serveHasApi(): boolean {
+  try {
+    return /buildApi|api\/index\.ts/.test(readFileSync(join(ROOT, 'src/main.ts'), 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function seedStore(data: string, username: string, password: string, seed?: Seed): Promise<void> {
+  const store = await openStore({ data });
+  try {
+    await store.createAccount({ username, password, permissions: ['admin'] }, SYSTEM);
+    if (seed) {
+      await seed(store, SYSTEM);
+      await store.apply(SYSTEM);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function waitHealthy(baseUrl: string, exited: () => string | undefined): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const why = exited();
+    if (why) throw new Error(why);
+    try {
+      const res = await fetch(`${baseUrl}/api/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${baseUrl} did not become healthy in 30 s`);
+}
+
+async function startServe(data: string): Promise<Omit<ConsoleServer, 'username' | 'password'>> {
+  const httpPort = await freeTcpPort();
+  const sipPort = await freePort();
+  const child = spawn(
+    join(ROOT, 'node_modules/.bin/node'),
+    [
+      'src/cli/main.ts',
+      'serve',
+      '--data',
+      data,
+      '--http',
+      `127.0.0.1:${httpPort}`,
+      '--sip',
+      `127.0.0.1:${sipPort}`,
+      '--rtp-ports',
+      '30000-30999',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  let exit: string | undefined;
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  child.on('exit', (code, signal) => {
+    exit = `parley serve exited (${code ?? signal}): ${stderr.trim()}`;
+  });
+  const baseUrl = `http://127.0.0.1:${httpPort}`;
+  try {
+    await waitHealthy(baseUrl, () => exit);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    baseUrl,
+    mode: 'serve',
+    close: async () => {
+      if (exit) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(t);
+    },
+  };
+}
+
+async function startInProcess(data: string): Promise<Omit<ConsoleServer, 'username' | 'password'>> {
+  // Imported lazily: only this mode needs the API's internals.
+  const { buildApi } = await import('../../src/api/index.ts');
+  const store = await openStore({ data });
+  const app = buildApi({
+    store,
+    staticDir: join(ROOT, 'web/dist'),
+    login: { attemptsPerMinute: 1000 },
+    version: 'test',
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  let closed = false;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    mode: 'in-process',
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+/** A Parley server with one console account (every permission) and `seed` applied as version 1. */
+export async function startConsoleServer(seed?: Seed): Promise<ConsoleServer> {
+  ensureWebBuilt();
+  const data = mkdtempSync(join(tmpdir(), 'parley-console-'));
+  const username = 'admin';
+  const password = 'correct horse battery staple';
+  await seedStore(data, username, password, seed);
+  const mode = process.env.PARLEY_CONSOLE_SERVER ?? (serveHasApi() ? 'serve' : 'in-process');
+  let server: Omit<ConsoleServer, 'username' | 'password'>;
+  try {
+    server = mode === 'serve' ? await startServe(data) : await startInProcess(data);
+  } catch (err) {
+    rmSync(data, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    ...server,
+    username,
+    password,
+    close: async () => {
+      await server.close();
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** Debian's Chromium with a fresh profile; `width` × `height` viewport. */
+export async function launchChromium(viewport = { width: 1280, height: 800 }): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'parley-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    viewport,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  let closed = false;
+  return {
+    context,
+    page,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs in through the page as a person would. */
+export async function signIn(page: Page, server: ConsoleServer): Promise<void> {
+  await page.goto(server.baseUrl);
+  await page.getByLabel('Username').fill(server.username);
+  await page.getByLabel('Password').fill(server.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
+}
