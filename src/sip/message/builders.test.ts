@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { createAck } from './create-ack.ts';
+import { createCancel } from './create-cancel.ts';
 import { createRequest } from './create-request.ts';
 import { createResponse } from './create-response.ts';
 import { getHeader, getHeaderValues } from './header-access.ts';
@@ -45,6 +47,21 @@ describe('createResponse (§8.2.6)', () => {
     ]);
     assert.equal(validateResponse(r), undefined);
     assert.deepEqual(parseMessage(serializeMessage(r)), r);
+  });
+
+  test('Record-Route copied in order when the response establishes a dialog (§12.1.1)', () => {
+    const req = structuredClone(INVITE);
+    req.headers.splice(
+      1,
+      0,
+      { name: 'Record-Route', value: '<sip:p1;lr>' },
+      { name: 'Record-Route', value: '<sip:p2;lr>' },
+    );
+    assert.deepEqual(
+      getHeaderValues(createResponse(req, 200, undefined, { recordRoute: true }), 'record-route'),
+      ['<sip:p1;lr>', '<sip:p2;lr>'],
+    );
+    assert.deepEqual(getHeaderValues(createResponse(req, 486), 'record-route'), []);
   });
 
   test('100 Trying: no To tag, Timestamp echoed (§8.2.6.1)', () => {
@@ -142,6 +159,44 @@ describe('createRequest (§8.1.1)', () => {
     assert.equal(getHeader(r, 'content-type'), 'text/plain');
     assert.equal(getHeader(r, 'content-length'), '5');
     assert.deepEqual(parseMessage(serializeMessage(r)), r);
+  });
+});
+
+describe('createCancel (§9.1) and createAck (§17.1.1.3)', () => {
+  const withRoute = structuredClone(INVITE);
+  withRoute.headers.splice(3, 0, { name: 'Route', value: '<sip:p1;lr>' });
+
+  test('CANCEL: same URI, top Via, From, To, Call-ID, CSeq number, Route', () => {
+    const c = createCancel(withRoute);
+    assert.ok(c);
+    assert.equal(c.method, 'CANCEL');
+    assert.equal(c.uri, 'sip:bob@biloxi.com');
+    assert.deepEqual(getHeaderValues(c, 'via'), ['SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8']);
+    assert.equal(getHeader(c, 'to'), 'Bob <sip:bob@biloxi.com>');
+    assert.equal(getHeader(c, 'from'), getHeader(INVITE, 'from'));
+    assert.equal(getHeader(c, 'call-id'), 'a84b4c76e66710');
+    assert.equal(getHeader(c, 'cseq'), '314159 CANCEL');
+    assert.deepEqual(getHeaderValues(c, 'route'), ['<sip:p1;lr>']);
+    assert.equal(getHeader(c, 'contact'), undefined);
+    assert.equal(validateRequest(c), undefined);
+  });
+
+  test('ACK for a non-2xx: To from the response, with its tag', () => {
+    const busy = createResponse(withRoute, 486, undefined, { toTag: 'zz' });
+    const ack = createAck(withRoute, busy);
+    assert.ok(ack);
+    assert.equal(ack.method, 'ACK');
+    assert.equal(getHeader(ack, 'to'), 'Bob <sip:bob@biloxi.com>;tag=zz');
+    assert.equal(getHeader(ack, 'cseq'), '314159 ACK');
+    assert.deepEqual(getHeaderValues(ack, 'via'), ['SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8']);
+    assert.equal(validateRequest(ack), undefined);
+    assert.deepEqual(parseMessage(serializeMessage(ack)), ack);
+  });
+
+  test('nothing to build from a request without Via or CSeq', () => {
+    const broken = structuredClone(INVITE);
+    broken.headers = broken.headers.filter((h) => h.name !== 'CSeq');
+    assert.equal(createCancel(broken), undefined);
   });
 });
 

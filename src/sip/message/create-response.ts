@@ -20,6 +20,11 @@ export interface CreateResponseOptions {
   body?: Uint8Array;
   /** Written as Content-Type when a body is given. */
   contentType?: string;
+  /**
+   * Copy the request's Record-Route lines, in order: required in a response that establishes a dialog
+   * (a 1xx/2xx to INVITE or SUBSCRIBE, §12.1.1).
+   */
+  recordRoute?: boolean;
 }
 
 const COPIED = new Set(['via', 'from', 'call-id', 'cseq']);
@@ -37,6 +42,7 @@ export function createResponse(
     if (COPIED.has(key)) headers.push({ name: h.name, value: h.value });
     else if (key === 'to') headers.push({ name: h.name, value: toWithTag(h.value, status, opts.toTag) });
     else if (key === 'timestamp' && status === 100) headers.push({ name: h.name, value: h.value });
+    else if (key === 'record-route' && opts.recordRoute) headers.push({ name: h.name, value: h.value });
   }
   if (opts.headers) for (const h of opts.headers) headers.push({ name: h.name, value: h.value });
   const body = opts.body ?? new Uint8Array(0);

@@ -85,6 +85,12 @@ export function headerKey(name: string): string {
   return key;
 }
 
+/** True for `Content-Length` in any case or its compact form `l`: a hot path, so no map lookup. */
+export function isContentLength(name: string): boolean {
+  if (name.length === 1) return name === 'l' || name === 'L';
+  return name.length === 14 && name.toLowerCase() === 'content-length';
+}
+
 /** Splits one header line's value into its comma-separated values, unless the header is not a list. */
 export function splitHeaderValue(key: string, value: string): string[] {
   if (NOT_A_LIST.has(key) || value.indexOf(',') < 0) return [value];

@@ -3,6 +3,8 @@
  * on headers, builders, and a stream framer. No I/O, no timers.
  */
 
+export { createAck } from './create-ack.ts';
+export { createCancel } from './create-cancel.ts';
 export type { CreateRequestOptions } from './create-request.ts';
 export { createRequest } from './create-request.ts';
 export type { CreateResponseOptions } from './create-response.ts';

@@ -11,7 +11,7 @@
  * nothing here throws or loops more than once over the input.
  */
 
-import { headerKey } from './header-access.ts';
+import { isContentLength } from './header-access.ts';
 import { isToken, isWsp, parseDigits, parseError, trimLws } from './lexer.ts';
 import type { SipHeader, SipMessage, SipParseError, SipRequest, SipResponse } from './types.ts';
 
@@ -23,6 +23,7 @@ export interface ParseOptions {
   maxHeaders?: number;
 }
 
+/** Default datagram size limit: the largest UDP payload. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 65535;
 const DEFAULT_MAX_HEADERS = 256;
 
@@ -155,7 +156,7 @@ function parseStartLine(line: string, headers: SipHeader[]): SipMessage | SipPar
 export function contentLengthOf(headers: SipHeader[]): number | undefined | SipParseError {
   let found: number | undefined;
   for (const h of headers) {
-    if (headerKey(h.name) !== 'content-length') continue;
+    if (!isContentLength(h.name)) continue;
     const n = parseDigits(h.value, 10);
     if (n < 0) return parseError('bad Content-Length');
     if (found !== undefined && found !== n) return parseError('several different Content-Length values');

@@ -4,7 +4,7 @@
  * are dropped, a missing one is added last — stream transports need it (§18.3, §20.14).
  */
 
-import { headerKey } from './header-access.ts';
+import { isContentLength } from './header-access.ts';
 import { parseDigits } from './lexer.ts';
 import type { SipMessage } from './types.ts';
 
@@ -30,7 +30,7 @@ export function serializeMessage(m: SipMessage): Uint8Array {
   const bodyLength = m.body.length;
   let wroteLength = false;
   for (const h of m.headers) {
-    if (headerKey(h.name) === 'content-length') {
+    if (isContentLength(h.name)) {
       if (wroteLength) continue;
       wroteLength = true;
       const value = parseDigits(h.value, 10) === bodyLength ? h.value : String(bodyLength);

@@ -20,8 +20,10 @@ export interface KeepAlive {
   ping: boolean;
 }
 
+/** What `push` returns: complete messages, framing errors and keep-alives, in stream order. */
 export type FramerOutput = SipMessage | SipParseError | KeepAlive;
 
+/** Options of `StreamFramer`. */
 export interface StreamFramerOptions {
   /** Largest message (headers and body) accepted, in bytes; default 64 KiB. */
   maxMessageBytes?: number;
