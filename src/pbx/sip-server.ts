@@ -21,6 +21,7 @@ import {
   type SipResponse,
   validateRequest,
 } from '../sip/message/index.ts';
+import type { IncomingRequest, SipStack } from '../sip/stack.ts';
 import type { MessageSource } from '../sip/transport/transport.ts';
 import type { SipUser, UserDirectory } from '../store/directory.ts';
 import type { Flow } from './registrar/binding.ts';
@@ -81,13 +82,9 @@ export type AuthenticatedRequestHandler = (
   caller: AuthenticatedCaller,
 ) => boolean;
 
-/** The part of the SIP stack the server needs. */
-export interface SipServerStack {
-  onRequest(handler: (request: SipRequest, responder: RequestResponder, source: MessageSource) => void): void;
-}
-
 export interface SipServerOptions {
-  stack?: SipServerStack;
+  /** The SIP stack to serve; without one, feed requests to `handle` (tests, benchmarks). */
+  stack?: SipStack;
   directory: UserDirectory;
   /** The SIP domain, also the digest realm. */
   domain: string;
@@ -156,6 +153,7 @@ export class SipServer {
     badRequests: 0,
   };
   #closed = false;
+  readonly #unlisten: Array<() => void> = [];
 
   constructor(options: SipServerOptions) {
     this.domain = options.domain;
@@ -183,7 +181,7 @@ export class SipServer {
       now: options.now,
     });
     this.bans = new BanList({ logger: options.logger, now: options.now, ...options.bans });
-    options.stack?.onRequest((req, responder, source) => this.handle(req, responder, source));
+    if (options.stack) this.#attach(options.stack);
   }
 
   /** Restore saved registrations. Call before traffic arrives. */
@@ -202,8 +200,11 @@ export class SipServer {
     return { ...this.#stats, bansIssued: this.bans.stats().bansIssued };
   }
 
-  /** Handle one out-of-dialog request. Never throws. */
-  handle(req: SipRequest, responder: RequestResponder, source: MessageSource): void {
+  /**
+   * Handle one out-of-dialog request. Never throws. `validated` skips the RFC 3261 §8.2 checks when the
+   * stack has already made them.
+   */
+  handle(req: SipRequest, responder: RequestResponder, source: MessageSource, validated = false): void {
     this.#stats.requests++;
     if (this.#closed || this.bans.isBanned(source.address)) {
       // Silence: a banned guesser learns nothing, not even that we are here.
@@ -213,7 +214,7 @@ export class SipServer {
     }
     if (req.method === 'ACK') return; // never answered (RFC 3261 §17.2.3); the stack matches its own
     try {
-      const invalid = validateRequest(req);
+      const invalid = validated ? undefined : validateRequest(req);
       if (invalid) {
         this.#stats.badRequests++;
         responder.respond(this.#response(req, invalid.status, invalid.message.slice(0, 100)));
@@ -229,7 +230,30 @@ export class SipServer {
   /** Stop: writes pending registrations. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const u of this.#unlisten.splice(0)) u();
     await this.registrar.close();
+  }
+
+  /**
+   * Serve a stack: every new out-of-dialog request comes to `handle` (the stack has validated it and
+   * answered CANCEL, ACK and requests for unknown dialogs), and closed stream connections reach the
+   * registrar so WebSocket bindings that lived on them go.
+   */
+  #attach(stack: SipStack): void {
+    stack.onRequest((incoming) => {
+      const responder: RequestResponder = {
+        respond: (r) => incoming.respond(r),
+        drop: () => dropIncoming(incoming),
+      };
+      this.handle(incoming.request, responder, incoming.source, true);
+    });
+    for (const protocol of ['tcp', 'tls', 'ws', 'wss'] as const) {
+      const unlisten = stack.transport(protocol)?.listen({
+        message: () => {},
+        connectionClosed: (id) => this.connectionClosed(id),
+      });
+      if (unlisten) this.#unlisten.push(unlisten);
+    }
   }
 
   #dispatch(req: SipRequest, responder: RequestResponder, source: MessageSource): void {
@@ -366,6 +390,14 @@ export class SipServer {
   #response(req: SipRequest, status: number, reason?: string, headers: SipHeader[] = []): SipResponse {
     return createResponse(req, status, reason, { headers: [...headers, this.#serverHeader] });
   }
+}
+
+/**
+ * End a request's server transaction without answering, when the stack offers it; otherwise the
+ * unanswered transaction is left to the stack until it closes.
+ */
+function dropIncoming(incoming: IncomingRequest): void {
+  (incoming as IncomingRequest & { drop?: () => void }).drop?.();
 }
 
 /** The To tag, if the request has one (it is then inside a dialog, RFC 3261 §12.2). */

@@ -1,0 +1,77 @@
+/**
+ * sipp (Debian's sip-tester) registers to the PBX with digest authentication over UDP and over TCP, gets
+ * 200 with its contact listed, and unregisters; with a wrong password it is refused.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { describeSipp, runSipp, sippPath } from './helpers/sipp.ts';
+import { HOST, type PbxUnderTest, startPbx } from './sip-harness.ts';
+
+const SCENARIOS = join(import.meta.dirname, 'scenarios');
+const sipp = sippPath();
+
+describe('sipp registers with digest auth', { skip: sipp ? false : 'sipp is not installed' }, () => {
+  let pbx: PbxUnderTest;
+  const changes: string[] = [];
+
+  before(async () => {
+    pbx = await startPbx({
+      users: [
+        { extension: '101', name: 'Alice', sipPassword: 'alice-secret' },
+        { extension: '102', name: 'Bob', sipPassword: 'bob-secret' },
+      ],
+    });
+    pbx.server.registrar.onChange((ext, bindings) =>
+      changes.push(`${ext}:${bindings.map((b) => `${b.flow.transport}:${b.contact}`).join(',') || 'none'}`),
+    );
+  });
+  after(() => pbx?.close());
+
+  for (const [transport, sippTransport] of [
+    ['udp', 'u1'],
+    ['tcp', 't1'],
+  ] as const) {
+    test(`over ${transport.toUpperCase()}: 401, then 200 listing the contact, then unregister`, async () => {
+      changes.length = 0;
+      const r = await runSipp({
+        scenario: join(SCENARIOS, 'sip-register-digest.xml'),
+        remote: `${HOST}:${pbx.sipPort}`,
+        transport: sippTransport,
+        service: '101',
+        authUser: '101',
+        authPassword: 'alice-secret',
+        calls: 1,
+        timeoutSeconds: 20,
+      });
+      assert.equal(r.exitCode, 0, describeSipp(r));
+      assert.equal(r.successfulCalls, 1, describeSipp(r));
+      // The registrar saw the binding arrive over the right transport, then go.
+      assert.equal(changes.length, 2, changes.join(' | '));
+      assert.match(
+        changes[0]!,
+        new RegExp(`^101:${transport}:sip:101@127\\.0\\.0\\.1:\\d+;transport=${transport}$`, 'i'),
+      );
+      assert.equal(changes[1], '101:none');
+      assert.equal(pbx.server.registrar.lookup('101').length, 0);
+    });
+  }
+
+  test('a wrong password is refused and registers nothing', async () => {
+    changes.length = 0;
+    const r = await runSipp({
+      scenario: join(SCENARIOS, 'sip-register-wrong-password.xml'),
+      remote: `${HOST}:${pbx.sipPort}`,
+      service: '102',
+      authUser: '102',
+      authPassword: 'not-bobs-password',
+      calls: 1,
+      timeoutSeconds: 20,
+    });
+    assert.equal(r.exitCode, 0, describeSipp(r));
+    assert.equal(r.successfulCalls, 1, describeSipp(r));
+    assert.deepEqual(changes, []);
+    assert.equal(pbx.server.registrar.lookup('102').length, 0);
+    assert.ok(pbx.logs.some((l) => l.event === 'security.auth-failure' && l.username === '102'));
+  });
+});
