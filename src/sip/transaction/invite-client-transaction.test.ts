@@ -60,16 +60,17 @@ test('reliable: no retransmission, Timer B still applies', () => {
 
 test('1xx → Proceeding stops retransmissions and Timer B; non-2xx → Completed with an ACK', () => {
   const s = setup(false);
+  s.tx.receiveResponse(response(s.invite, 100));
   s.tx.receiveResponse(response(s.invite, 180));
   assert.equal(s.tx.state, 'proceeding');
-  assert.equal(s.got.length, 1);
+  assert.equal(s.got.length, 2, 'every provisional is passed up');
   s.clock.advance(60_000);
   assert.equal(s.sender.count('INVITE'), 1);
   assert.deepEqual(s.failures, [], 'no Timer B in Proceeding');
 
   s.tx.receiveResponse(response(s.invite, 486));
   assert.equal(s.tx.state, 'completed');
-  assert.equal(s.got.length, 2);
+  assert.equal(s.got.length, 3);
   assert.equal(s.sender.count('ACK'), 1);
   const ack = s.sender.sent.find((m) => m.kind === 'request' && m.method === 'ACK') as SipRequest;
   const h = (name: string) => ack.headers.filter((x) => x.name === name).map((x) => x.value);
@@ -83,7 +84,7 @@ test('1xx → Proceeding stops retransmissions and Timer B; non-2xx → Complete
   // A retransmitted final response is ACKed again and absorbed.
   s.tx.receiveResponse(response(s.invite, 486));
   assert.equal(s.sender.count('ACK'), 2);
-  assert.equal(s.got.length, 2);
+  assert.equal(s.got.length, 3);
   s.clock.advance(31_999);
   assert.equal(s.tx.state, 'completed');
   s.clock.advance(1); // Timer D = 32 s on UDP

@@ -115,7 +115,8 @@ export class InviteClientTransaction implements Transaction {
       case 'calling':
       case 'proceeding':
         if (s < 200) {
-          this.#stateTransition('proceeding');
+          // §17.1.1.2: further provisional responses in Proceeding are passed up too.
+          if (this.#state === 'calling') this.#stateTransition('proceeding');
           this.#user.receiveResponse(response);
         } else if (s < 300) {
           this.#stateTransition('accepted');

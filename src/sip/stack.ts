@@ -1,0 +1,726 @@
+/**
+ * The SIP user-agent core (RFC 3261 §8, §12–§15, §17–§18) over the transports and the transaction
+ * layer: what a B2BUA needs and nothing of the PBX. It stamps received/rport on incoming requests and
+ * routes responses by Via (§18.2), answers what can be answered on its own (100 Trying, 400 to malformed
+ * requests, 481 to requests for unknown dialogs or transactions, 200 + 487 for CANCEL), keeps
+ * retransmitting our 2xx to INVITE until the ACK (§13.3.1.4), re-ACKs retransmitted 2xx (§13.2.2.4),
+ * and keeps the dialogs a B2BUA creates.
+ */
+
+import {
+  Dialog,
+  dialogKeyOfRequest,
+  dialogKeyOfResponse,
+  type InDialogRequestOptions,
+} from './dialog/dialog.ts';
+import { resolveTarget } from './dialog/resolve-target.ts';
+import {
+  addHeader,
+  type CreateResponseOptions,
+  createResponse,
+  generateBranch,
+  generateTag,
+  getHeader,
+  getHeaderValues,
+  isParseError,
+  parseCSeq,
+  parseNameAddr,
+  validateRequest,
+  validateResponse,
+} from './message/index.ts';
+import type { SipHeader, SipRequest, SipResponse } from './message/types.ts';
+import { type Clock, systemClock, type Timer } from './transaction/clock.ts';
+import type { InviteClientTransaction } from './transaction/invite-client-transaction.ts';
+import { InviteServerTransaction } from './transaction/invite-server-transaction.ts';
+import type { TimerBase } from './transaction/timers.ts';
+import {
+  type ClientTransaction,
+  type ResponseInfo,
+  type ServerTransaction,
+  TransactionLayer,
+} from './transaction/transaction-layer.ts';
+import type { TransactionSender } from './transaction/transaction-types.ts';
+import {
+  responseDestination,
+  responseToMalformed,
+  stampReceived,
+  topVia,
+} from './transport/server-transport-rules.ts';
+import type {
+  Destination,
+  MessageSource,
+  Transport,
+  TransportLog,
+  TransportProtocol,
+  TransportStats,
+} from './transport/transport.ts';
+
+/** Where a request goes: a transport kind and an address (and, to reuse it, a connection). */
+export type SipTarget = MessageSource;
+
+/** Logger subset the stack uses (a pino logger fits). */
+export interface SipStackLog extends TransportLog {
+  info(obj: object, msg?: string): void;
+}
+
+export interface SipStackOptions {
+  /** Host written in the Via sent-by of our requests (§18.1.1). */
+  viaHost: string;
+  /** Host written in our Contact URIs (default: viaHost). */
+  contactHost?: string;
+  /** Sent as User-Agent on requests and Server on responses. */
+  userAgent?: string;
+  clock?: Clock;
+  /** T1/T2/T4 overrides (tests on a fast LAN). */
+  timerBase?: TimerBase;
+  log?: SipStackLog;
+  /** URI → target resolution (default: `resolveTarget`, no SRV). */
+  resolve?: (uri: string) => Promise<SipTarget>;
+}
+
+/** Callbacks of an outgoing request. */
+export interface RequestCallbacks {
+  /** Every 1xx. */
+  onProvisional?(response: SipResponse, request: OutgoingRequest): void;
+  /**
+   * The final response, once: from the far end, or made locally (`info.local`): 408 on timeout,
+   * 503 on a transport failure (§8.1.3.1).
+   */
+  onFinal?(response: SipResponse, info: ResponseInfo, request: OutgoingRequest): void;
+}
+
+/** A request we sent and its client transaction. */
+export interface OutgoingRequest {
+  readonly request: SipRequest;
+  readonly target: SipTarget;
+  /** The final response once it arrived. */
+  readonly finalResponse: SipResponse | undefined;
+  /**
+   * §9.1: cancels a pending INVITE. Sent once a provisional response has arrived (at once if one
+   * already did); nothing happens after a final response.
+   */
+  cancel(): void;
+}
+
+/** A request we received and its server transaction. */
+export interface IncomingRequest {
+  readonly request: SipRequest;
+  readonly source: MessageSource;
+  /** The To tag of every response made with `reply` (stable, so 180 and 200 name one dialog). */
+  readonly toTag: string;
+  /** The dialog it arrived in, if it is an in-dialog request of a dialog this stack knows. */
+  readonly dialog: Dialog | undefined;
+  /** True once the far end cancelled it (§9.2; the stack has then answered 487). */
+  readonly cancelled: boolean;
+  /** True once a final response was sent. */
+  readonly answered: boolean;
+  /** Sends a response (to the transaction, then routed per Via, §18.2.2). */
+  respond(response: SipResponse): void;
+  /** Builds a response with `toTag` (and the stack's Server header) and sends it; returns it. */
+  reply(status: number, reason?: string, options?: CreateResponseOptions): SipResponse;
+  /** INVITE: called when the caller cancels (after the stack answered 487). */
+  onCancel(handler: () => void): void;
+  /** INVITE: called with the ACK for our 2xx (it may carry the SDP answer, §13.2.1). */
+  onAck(handler: (ack: SipRequest) => void): void;
+  /** INVITE: called when no ACK came for our 2xx within 64*T1 (§13.3.1.4: the TU should send BYE). */
+  onAckTimeout(handler: () => void): void;
+}
+
+/** Stack-level counters beside each transport's own. */
+export interface SipStackStats {
+  transports: Record<string, TransportStats>;
+  /** Requests answered 400 (or 505/513…) because they failed to parse or validate. */
+  answeredMalformed: number;
+  /** Responses matching no transaction (stray). */
+  strayResponses: number;
+  /** Requests that could not be answered at all (no usable Via). */
+  droppedRequests: number;
+  clientTransactions: number;
+  serverTransactions: number;
+  dialogs: number;
+}
+
+const silent: SipStackLog = { warn: () => {}, debug: () => {}, info: () => {} };
+
+interface Pending2xx {
+  timer: Timer | undefined;
+  handle: IncomingRequestImpl;
+}
+
+/** The server transaction as the TU sees it. */
+class IncomingRequestImpl implements IncomingRequest {
+  readonly request: SipRequest;
+  readonly source: MessageSource;
+  readonly toTag = generateTag();
+  dialog: Dialog | undefined;
+  cancelled = false;
+  answered = false;
+  tx: ServerTransaction | undefined;
+  readonly cancelHandlers: Array<() => void> = [];
+  readonly ackHandlers: Array<(ack: SipRequest) => void> = [];
+  readonly ackTimeoutHandlers: Array<() => void> = [];
+  readonly #stack: SipStack;
+
+  constructor(stack: SipStack, request: SipRequest, source: MessageSource, dialog: Dialog | undefined) {
+    this.#stack = stack;
+    this.request = request;
+    this.source = source;
+    this.dialog = dialog;
+  }
+
+  respond(response: SipResponse): void {
+    if (response.status >= 200) this.answered = true;
+    this.#stack.sendResponse(this, response);
+  }
+
+  reply(status: number, reason?: string, options: CreateResponseOptions = {}): SipResponse {
+    const response = createResponse(this.request, status, reason, {
+      ...options,
+      toTag: options.toTag ?? this.toTag,
+    });
+    this.respond(response);
+    return response;
+  }
+
+  onCancel(handler: () => void): void {
+    this.cancelHandlers.push(handler);
+  }
+
+  onAck(handler: (ack: SipRequest) => void): void {
+    this.ackHandlers.push(handler);
+  }
+
+  onAckTimeout(handler: () => void): void {
+    this.ackTimeoutHandlers.push(handler);
+  }
+}
+
+/** A client transaction as the TU sees it. */
+class OutgoingRequestImpl implements OutgoingRequest {
+  readonly request: SipRequest;
+  readonly target: SipTarget;
+  finalResponse: SipResponse | undefined;
+  provisional = false;
+  cancelWanted = false;
+  cancelSent = false;
+  callbacks: RequestCallbacks = {};
+  tx: ClientTransaction | undefined;
+  readonly #stack: SipStack;
+
+  constructor(stack: SipStack, request: SipRequest, target: SipTarget) {
+    this.#stack = stack;
+    this.request = request;
+    this.target = target;
+  }
+
+  cancel(): void {
+    if (this.request.method !== 'INVITE' || this.finalResponse || this.cancelWanted) return;
+    this.cancelWanted = true;
+    if (this.provisional) this.#stack.sendCancel(this);
+  }
+}
+
+function safely(log: SipStackLog, what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    log.warn({ err }, `SIP handler failed: ${what}`);
+  }
+}
+
+function cseqOf(m: SipRequest | SipResponse): { seq: number; method: string } | undefined {
+  const c = parseCSeq(getHeader(m, 'cseq') ?? '');
+  return isParseError(c) ? undefined : c;
+}
+
+/**
+ * The SIP stack facade. Construct with listening transports, register `onRequest`, then send with
+ * `sendRequest` / `sendInDialog`. `close()` stops everything it started (not the transports, which the
+ * caller owns and closes).
+ */
+export class SipStack {
+  readonly #transports: Transport[];
+  readonly #layer: TransactionLayer;
+  readonly #clock: Clock;
+  readonly #log: SipStackLog;
+  readonly #viaHost: string;
+  readonly #contactHost: string;
+  readonly #userAgent: string | undefined;
+  readonly #resolve: (uri: string) => Promise<SipTarget>;
+  readonly #unlisten: Array<() => void> = [];
+  readonly #dialogs = new Map<string, Dialog>();
+  /** The TU handle of each INVITE server transaction, for CANCEL (§9.2). */
+  readonly #handles = new WeakMap<InviteServerTransaction, IncomingRequestImpl>();
+  /** Our 2xx to INVITE awaiting ACK, by dialog key + CSeq number (§13.3.1.4). */
+  readonly #pending2xx = new Map<string, Pending2xx>();
+  /** ACKs we sent for 2xx, by dialog key + CSeq number, to answer retransmitted 2xx (§13.2.2.4). */
+  readonly #sentAcks = new Map<string, { ack: SipRequest; target: SipTarget; timer: Timer }>();
+  #handler: ((request: IncomingRequest) => void) | undefined;
+  #closed = false;
+  #answeredMalformed = 0;
+  #strayResponses = 0;
+  #droppedRequests = 0;
+
+  constructor(transports: Transport[], options: SipStackOptions) {
+    this.#transports = transports;
+    this.#clock = options.clock ?? systemClock;
+    this.#layer = new TransactionLayer({ clock: this.#clock, timerBase: options.timerBase });
+    this.#log = options.log ?? silent;
+    this.#viaHost = options.viaHost;
+    this.#contactHost = options.contactHost ?? options.viaHost;
+    this.#userAgent = options.userAgent;
+    this.#resolve = options.resolve ?? resolveTarget;
+    for (const t of transports) {
+      this.#unlisten.push(
+        t.listen({
+          message: (m, source) => {
+            if (m.kind === 'request') this.#onRequest(t, m, source);
+            else this.#onResponse(m);
+          },
+          malformed: (error, source) => {
+            const response = responseToMalformed(error);
+            if (!response || !error.partial) return;
+            const via = stampReceived(error.partial, source);
+            if (!via) return;
+            this.#answeredMalformed++;
+            this.#decorate(response);
+            t.send(response, responseDestination(via, source)).catch(() => {});
+          },
+        }),
+      );
+    }
+  }
+
+  /**
+   * Registers the handler of new requests (one handler; a later call replaces it). It gets every request
+   * that starts a server transaction except CANCEL and requests for unknown dialogs, which the stack
+   * answers itself. It must answer each one (`reply`/`respond`).
+   */
+  onRequest(handler: (request: IncomingRequest) => void): void {
+    this.#handler = handler;
+  }
+
+  /** The transport of a kind, if the stack has one. */
+  transport(protocol: TransportProtocol): Transport | undefined {
+    return this.#transports.find((t) => t.protocol === protocol);
+  }
+
+  /** Our Contact for a transport: `<sip:user@contactHost:port;transport=…>`. */
+  contact(protocol: TransportProtocol, user?: string): string {
+    const t = this.transport(protocol);
+    const port = t?.localPort ?? 5060;
+    const userPart = user ? `${user}@` : '';
+    const param = protocol === 'udp' ? '' : `;transport=${protocol}`;
+    const scheme = protocol === 'tls' || protocol === 'wss' ? 'sips' : 'sip';
+    return `<${scheme}:${userPart}${this.#contactHost}:${port}${param}>`;
+  }
+
+  /**
+   * Sends a request outside any dialog: adds our Via (new branch, rport), Max-Forwards and User-Agent,
+   * starts its client transaction, and reports responses through `callbacks`.
+   */
+  sendRequest(request: SipRequest, target: SipTarget, callbacks: RequestCallbacks = {}): OutgoingRequest {
+    const transport = this.transport(target.transport);
+    if (this.#closed || !transport) return this.#failLocally(request, target, callbacks);
+    const outgoing = new OutgoingRequestImpl(this, request, target);
+    addHeader(request, 'Via', this.#viaFor(transport), { first: true });
+    if (getHeader(request, 'max-forwards') === undefined) addHeader(request, 'Max-Forwards', '70');
+    if (this.#userAgent && getHeader(request, 'user-agent') === undefined) {
+      addHeader(request, 'User-Agent', this.#userAgent);
+    }
+    this.#startClient(outgoing, transport, callbacks);
+    return outgoing;
+  }
+
+  /**
+   * The UAC side of a dialog from our INVITE and a response with a To tag (§12.1.2): kept by the stack
+   * so in-dialog requests from the far end are matched to it.
+   */
+  createUacDialog(outgoing: OutgoingRequest, response: SipResponse): Dialog | undefined {
+    const key = dialogKeyOfResponse(response);
+    const known = key ? this.#dialogs.get(key) : undefined;
+    if (known) {
+      known.receiveResponse(response);
+      return known;
+    }
+    const flow =
+      outgoing.target.transport === 'ws' || outgoing.target.transport === 'wss' ? outgoing.target : undefined;
+    const dialog = Dialog.asUac(outgoing.request, response, flow);
+    if (!dialog) return undefined;
+    dialog.localContact = this.contact(outgoing.target.transport);
+    this.#dialogs.set(dialog.key, dialog);
+    return dialog;
+  }
+
+  /**
+   * The UAS side of a dialog from an INVITE and our response with its To tag (§12.1.1); call it with
+   * the 1xx or 2xx you are about to send (or sent) through `incoming.reply`.
+   */
+  createUasDialog(incoming: IncomingRequest, response: SipResponse): Dialog | undefined {
+    const dialog = Dialog.asUas(incoming.request, response, incoming.source);
+    if (!dialog) return undefined;
+    const known = this.#dialogs.get(dialog.key);
+    if (known) return known;
+    dialog.localContact = this.contact(incoming.source.transport);
+    this.#dialogs.set(dialog.key, dialog);
+    (incoming as IncomingRequestImpl).dialog = dialog;
+    return dialog;
+  }
+
+  /** A dialog this stack keeps, by the key `Dialog.key`. */
+  dialog(key: string): Dialog | undefined {
+    return this.#dialogs.get(key);
+  }
+
+  /** Forgets a dialog (after BYE; the stack does it itself for BYEs it sends or receives). */
+  forgetDialog(dialog: Dialog): void {
+    dialog.terminate();
+    this.#dialogs.delete(dialog.key);
+  }
+
+  /**
+   * §13.2.2.4: the ACK for a 2xx to our INVITE (or re-INVITE), sent end to end outside any transaction
+   * and kept to answer retransmissions of that 2xx. Confirms the dialog.
+   */
+  async sendAck(dialog: Dialog, response: SipResponse, options: InDialogRequestOptions = {}): Promise<void> {
+    dialog.receiveResponse(response);
+    const cseq = cseqOf(response);
+    const ack = dialog.createRequest('ACK', options, cseq?.seq ?? dialog.localSeq ?? 1);
+    const target = await this.#targetFor(dialog);
+    const transport = this.transport(target.transport);
+    if (!transport) throw new Error(`no ${target.transport} transport`);
+    addHeader(ack, 'Via', this.#viaFor(transport), { first: true });
+    const key = `${dialog.key}|${cseq?.seq}`;
+    this.#sentAcks.get(key)?.timer.cancel();
+    // Kept for 64*T1: as long as the far end may retransmit its 2xx.
+    const timer = this.#clock.setTimer(this.#layer.timers(false).H, () => this.#sentAcks.delete(key));
+    this.#sentAcks.set(key, { ack, target, timer });
+    await transport.send(ack, target);
+  }
+
+  /**
+   * Sends a request within a dialog (§12.2.1.1): BYE, re-INVITE, INFO, UPDATE… A BYE ends the dialog
+   * for the stack at once (§15.1.1).
+   */
+  sendInDialog(
+    dialog: Dialog,
+    method: string,
+    options: InDialogRequestOptions = {},
+    callbacks: RequestCallbacks = {},
+  ): Promise<OutgoingRequest> {
+    const request = dialog.createRequest(method, options);
+    if (method === 'BYE') this.forgetDialog(dialog);
+    return this.#targetFor(dialog).then(
+      (target) => this.sendRequest(request, target, callbacks),
+      (err: Error) => {
+        this.#log.debug({ err, target: dialog.nextHop() }, 'in-dialog target does not resolve');
+        return this.#failLocally(request, { transport: 'udp', address: '', port: 0 }, callbacks);
+      },
+    );
+  }
+
+  stats(): SipStackStats {
+    const transports: Record<string, TransportStats> = {};
+    for (const t of this.#transports) transports[t.protocol] = t.stats();
+    const size = this.#layer.size;
+    return {
+      transports,
+      answeredMalformed: this.#answeredMalformed,
+      strayResponses: this.#strayResponses,
+      droppedRequests: this.#droppedRequests,
+      clientTransactions: size.clients,
+      serverTransactions: size.servers,
+      dialogs: this.#dialogs.size,
+    };
+  }
+
+  /** Ends every transaction and timer and stops listening; the transports stay open (their owner closes them). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const off of this.#unlisten.splice(0)) off();
+    for (const p of this.#pending2xx.values()) p.timer?.cancel();
+    this.#pending2xx.clear();
+    for (const a of this.#sentAcks.values()) a.timer.cancel();
+    this.#sentAcks.clear();
+    this.#layer.close();
+    this.#dialogs.clear();
+  }
+
+  // ——— internals used by the handles ———
+
+  /** Sends a response through the request's server transaction; a 2xx to INVITE is retransmitted until ACK. */
+  sendResponse(incoming: IncomingRequestImpl, response: SipResponse): void {
+    const tx = incoming.tx;
+    if (!tx) return;
+    this.#decorate(response);
+    tx.respond(response);
+    if (tx instanceof InviteServerTransaction && response.status >= 200 && response.status < 300) {
+      this.#retransmit2xx(incoming, tx, response);
+    }
+  }
+
+  /** §9.1: CANCEL with the INVITE's Request-URI, Call-ID, To, From, CSeq number, top Via and Route. */
+  sendCancel(outgoing: OutgoingRequestImpl): void {
+    if (outgoing.cancelSent || outgoing.finalResponse) return;
+    outgoing.cancelSent = true;
+    const invite = outgoing.request;
+    const headers: SipHeader[] = [];
+    const copy = (name: string, as: string) => {
+      const v = getHeader(invite, name);
+      if (v !== undefined) headers.push({ name: as, value: v });
+    };
+    copy('via', 'Via');
+    headers.push({ name: 'Max-Forwards', value: '70' });
+    for (const r of getHeaderValues(invite, 'route')) headers.push({ name: 'Route', value: r });
+    copy('from', 'From');
+    copy('to', 'To');
+    copy('call-id', 'Call-ID');
+    headers.push({ name: 'CSeq', value: `${cseqOf(invite)?.seq ?? 1} CANCEL` });
+    if (this.#userAgent) headers.push({ name: 'User-Agent', value: this.#userAgent });
+    headers.push({ name: 'Content-Length', value: '0' });
+    const cancel: SipRequest = {
+      kind: 'request',
+      method: 'CANCEL',
+      uri: invite.uri,
+      version: 'SIP/2.0',
+      headers,
+      body: new Uint8Array(0),
+    };
+    const transport = this.transport(outgoing.target.transport);
+    if (!transport) return;
+    this.#layer.sendRequest(cancel, this.#sender(transport, outgoing.target), () => {});
+    // §9.1: no final response to the INVITE within 64*T1 of the CANCEL: consider it cancelled.
+    this.#clock.setTimer(this.#layer.timers(transport.reliable).B, () => {
+      if (outgoing.finalResponse) return;
+      (outgoing.tx as InviteClientTransaction | undefined)?.dispose();
+      this.#finishClient(outgoing, createResponse(invite, 408), { local: true }, outgoing.callbacks);
+    });
+  }
+
+  // ——— private ———
+
+  /** No way to send: the TU hears a local 503, as for any transport failure (§8.1.3.1). */
+  #failLocally(request: SipRequest, target: SipTarget, callbacks: RequestCallbacks): OutgoingRequest {
+    const outgoing = new OutgoingRequestImpl(this, request, target);
+    const response = createResponse(request, 503);
+    outgoing.finalResponse = response;
+    queueMicrotask(() =>
+      safely(this.#log, 'onFinal', () => callbacks.onFinal?.(response, { local: true }, outgoing)),
+    );
+    return outgoing;
+  }
+
+  #viaFor(transport: Transport): string {
+    return `SIP/2.0/${transport.protocol.toUpperCase()} ${this.#viaHost}:${transport.localPort};branch=${generateBranch()};rport`;
+  }
+
+  #sender(transport: Transport, destination: Destination): TransactionSender {
+    return { reliable: transport.reliable, send: (m) => transport.send(m, destination) };
+  }
+
+  #decorate(response: SipResponse): void {
+    if (this.#userAgent && getHeader(response, 'server') === undefined) {
+      // Before Content-Length, which serializers and humans expect last.
+      const i = response.headers.findIndex((h) => /^(content-length|l)$/i.test(h.name));
+      const line = { name: 'Server', value: this.#userAgent };
+      if (i < 0) response.headers.push(line);
+      else response.headers.splice(i, 0, line);
+    }
+  }
+
+  async #targetFor(dialog: Dialog): Promise<SipTarget> {
+    // Reuse the connection or NAT binding the dialog came over when nothing else routes it (RFC 5923 spirit).
+    if (dialog.routeSet.length === 0 && dialog.flow) {
+      const flow = dialog.flow;
+      const transport = this.transport(flow.transport);
+      if (!flow.connectionId || transport?.hasConnection(flow.connectionId)) return flow;
+    }
+    return this.#resolve(dialog.nextHop());
+  }
+
+  #startClient(outgoing: OutgoingRequestImpl, transport: Transport, callbacks: RequestCallbacks): void {
+    outgoing.callbacks = callbacks;
+    outgoing.tx = this.#layer.sendRequest(
+      outgoing.request,
+      this.#sender(transport, outgoing.target),
+      (r, info) => {
+        if (r.status < 200) {
+          outgoing.provisional = true;
+          if (outgoing.cancelWanted) this.sendCancel(outgoing);
+          safely(this.#log, 'onProvisional', () => callbacks.onProvisional?.(r, outgoing));
+          return;
+        }
+        if (outgoing.finalResponse) {
+          // A 2xx retransmission (or another fork's 2xx): re-send our ACK if we have one (§13.2.2.4).
+          this.#reAck(r);
+          return;
+        }
+        this.#finishClient(outgoing, r, info, callbacks);
+      },
+    );
+  }
+
+  #finishClient(
+    outgoing: OutgoingRequestImpl,
+    r: SipResponse,
+    info: ResponseInfo,
+    callbacks: RequestCallbacks,
+  ): void {
+    if (outgoing.finalResponse) return;
+    outgoing.finalResponse = r;
+    safely(this.#log, 'onFinal', () => callbacks.onFinal?.(r, info, outgoing));
+  }
+
+  #reAck(response: SipResponse): boolean {
+    const key = dialogKeyOfResponse(response);
+    const cseq = cseqOf(response);
+    const sent = key && cseq ? this.#sentAcks.get(`${key}|${cseq.seq}`) : undefined;
+    if (!sent) return false;
+    this.transport(sent.target.transport)
+      ?.send(sent.ack, sent.target)
+      .catch(() => {});
+    return true;
+  }
+
+  #onResponse(response: SipResponse): void {
+    if (this.#closed) return;
+    // §18.1.2: a response whose top Via is not ours, or that is malformed, is dropped.
+    const via = topVia(response);
+    if (!via || via.host !== this.#viaHost || validateResponse(response)) {
+      this.#strayResponses++;
+      return;
+    }
+    if (this.#layer.receiveResponse(response)) return;
+    // A 2xx to INVITE after its transaction ended: the ACK was lost, send it again (§13.2.2.4).
+    if (response.status >= 200 && response.status < 300 && cseqOf(response)?.method === 'INVITE') {
+      if (this.#reAck(response)) return;
+    }
+    this.#strayResponses++;
+  }
+
+  #onRequest(transport: Transport, request: SipRequest, source: MessageSource): void {
+    if (this.#closed) return;
+    const via = stampReceived(request, source);
+    if (!via) {
+      this.#droppedRequests++;
+      return;
+    }
+    const destination = responseDestination(via, source);
+    const invalid = validateRequest(request);
+    if (invalid) {
+      if (request.method !== 'ACK') {
+        this.#answeredMalformed++;
+        const response = createResponse(request, invalid.status);
+        this.#decorate(response);
+        transport.send(response, destination).catch(() => {});
+      } else {
+        this.#droppedRequests++;
+      }
+      return;
+    }
+    const dialogKey = dialogKeyOfRequest(request);
+    const dialog = dialogKey ? this.#dialogs.get(dialogKey) : undefined;
+    const incoming = new IncomingRequestImpl(this, request, source, dialog);
+    const result = this.#layer.receiveRequest(request, this.#sender(transport, destination), {
+      fail: (reason, error) =>
+        this.#log.debug({ reason, err: error, source }, 'SIP server transaction failed'),
+      receiveAck: (ack) => this.#onAck(ack),
+      terminated: () => {},
+    });
+    switch (result.kind) {
+      case 'invalid':
+        this.#droppedRequests++;
+        return;
+      case 'absorbed':
+        return;
+      case 'ack':
+        this.#onAck(request);
+        return;
+      case 'cancel': {
+        incoming.tx = result.transaction;
+        const target = result.target;
+        if (!target) {
+          incoming.reply(481); // §9.2: no matching INVITE transaction
+          return;
+        }
+        incoming.reply(200);
+        const inviteHandle = this.#handles.get(target);
+        if (target.state === 'proceeding' && inviteHandle && !inviteHandle.answered) {
+          // §9.2: the UAS answers the INVITE 487 (Request Terminated).
+          inviteHandle.cancelled = true;
+          inviteHandle.reply(487);
+          for (const h of inviteHandle.cancelHandlers) safely(this.#log, 'onCancel', h);
+        }
+        return;
+      }
+      case 'new':
+        break;
+    }
+    const tx = result.transaction;
+    incoming.tx = tx;
+    if (tx instanceof InviteServerTransaction) {
+      this.#handles.set(tx, incoming);
+      // §17.2.1: answer 100 at once rather than guess whether the TU will within 200 ms.
+      tx.respond(createResponse(request, 100));
+    }
+    // §12.2.2: an in-dialog request (To tag) for a dialog we do not know gets 481.
+    const toTag = (() => {
+      const to = getHeader(request, 'to');
+      const n = to === undefined ? undefined : parseNameAddr(to);
+      return n && !isParseError(n) ? n.params.tag : undefined;
+    })();
+    if (toTag && !dialog) {
+      incoming.reply(481);
+      return;
+    }
+    if (dialog) {
+      const refuse = dialog.receiveRequest(request);
+      if (refuse) {
+        incoming.reply(refuse);
+        return;
+      }
+      if (request.method === 'BYE') this.forgetDialog(dialog);
+    }
+    if (!this.#handler) {
+      incoming.reply(request.method === 'OPTIONS' ? 200 : 501);
+      return;
+    }
+    const handler = this.#handler;
+    safely(this.#log, 'onRequest', () => handler(incoming));
+  }
+
+  #retransmit2xx(incoming: IncomingRequestImpl, tx: InviteServerTransaction, response: SipResponse): void {
+    const key = `${dialogKeyOfRequest({ ...incoming.request, headers: response.headers } as SipRequest)}|${cseqOf(response)?.seq}`;
+    if (this.#pending2xx.has(key)) return;
+    const timers = this.#layer.timers(false);
+    const started = this.#clock.now();
+    let interval = timers.T1;
+    const pending: Pending2xx = { timer: undefined, handle: incoming };
+    // §13.3.1.4: retransmit at T1, doubling up to T2, until the ACK or 64*T1 (then the TU should BYE).
+    const fire = () => {
+      if (this.#clock.now() - started >= timers.H) {
+        this.#pending2xx.delete(key);
+        for (const h of incoming.ackTimeoutHandlers) safely(this.#log, 'onAckTimeout', h);
+        return;
+      }
+      tx.respond(response);
+      interval = Math.min(interval * 2, timers.T2);
+      pending.timer = this.#clock.setTimer(
+        Math.min(interval, timers.H - (this.#clock.now() - started)),
+        fire,
+      );
+    };
+    pending.timer = this.#clock.setTimer(interval, fire);
+    this.#pending2xx.set(key, pending);
+  }
+
+  #onAck(ack: SipRequest): void {
+    const key = `${dialogKeyOfRequest(ack)}|${cseqOf(ack)?.seq}`;
+    const pending = this.#pending2xx.get(key);
+    if (!pending) return; // a retransmitted ACK, or one for a 2xx we no longer track
+    pending.timer?.cancel();
+    this.#pending2xx.delete(key);
+    for (const h of pending.handle.ackHandlers) safely(this.#log, 'onAck', () => h(ack));
+  }
+}
