@@ -12,7 +12,7 @@
  */
 
 import { isContentLength } from './header-access.ts';
-import { isToken, isWsp, parseDigits, parseError, trimLws } from './lexer.ts';
+import { isToken, isWsp, parseDigits, parseError } from './lexer.ts';
 import type { SipHeader, SipMessage, SipParseError, SipRequest, SipResponse } from './types.ts';
 
 /** Limits that keep a hostile message from costing much. */
@@ -77,30 +77,42 @@ export function parseHead(
   const headers: SipHeader[] = [];
   let pos = lineEnd + 1;
   let current: SipHeader | undefined;
+  // Index arithmetic on the decoded text: one slice per name and per value, nothing per line.
   while (pos < text.length) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
-    const line = stripCr(text.slice(pos, end));
-    pos = end + 1;
-    if (line.length > 0 && isWsp(line.charCodeAt(0))) {
+    let next = text.indexOf('\n', pos);
+    if (next < 0) next = text.length;
+    let end = next;
+    while (end > pos && isLwsCode(text.charCodeAt(end - 1))) end--;
+    let from = pos;
+    pos = next + 1;
+    if (isWsp(text.charCodeAt(from))) {
       // A continuation line: folding is equivalent to a single SP (§7.3.1).
       if (!current) return parseError('continuation line before any header');
-      const more = trimLws(line);
-      if (more.length > 0) current.value = current.value.length > 0 ? current.value + ' ' + more : more;
+      while (from < end && isWsp(text.charCodeAt(from))) from++;
+      if (from < end) {
+        const more = text.slice(from, end);
+        current.value = current.value.length > 0 ? current.value + ' ' + more : more;
+      }
       continue;
     }
-    const colon = line.indexOf(':');
-    if (colon < 0) return parseError('header line without ":"');
+    const colon = text.indexOf(':', from);
+    if (colon < 0 || colon >= next) return parseError('header line without ":"');
     // HCOLON = *( SP / HTAB ) ":" SWS
     let nameEnd = colon;
-    while (nameEnd > 0 && isWsp(line.charCodeAt(nameEnd - 1))) nameEnd--;
-    const name = line.slice(0, nameEnd);
+    while (nameEnd > from && isWsp(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    const name = text.slice(from, nameEnd);
     if (!isToken(name)) return parseError(`bad header name "${name.slice(0, 40)}"`);
     if (headers.length >= maxHeaders) return parseError('too many headers');
-    current = { name, value: trimLws(line.slice(colon + 1)) };
+    let valueStart = colon + 1;
+    while (valueStart < end && isWsp(text.charCodeAt(valueStart))) valueStart++;
+    current = { name, value: valueStart < end ? text.slice(valueStart, end) : '' };
     headers.push(current);
   }
   return parseStartLine(startLine, headers);
+}
+
+function isLwsCode(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d;
 }
 
 function stripCr(line: string): string {
