@@ -276,8 +276,9 @@ export const api = {
   async versions(): Promise<VersionEntry[]> {
     return list<VersionEntry>(await request('GET', '/api/versions'));
   },
-  async version(n: number): Promise<unknown> {
-    return request('GET', `/api/versions/${n}`);
+  /** What version `n` changed relative to the one before it (version 0 is the empty configuration). */
+  async versionChanges(n: number): Promise<Change[]> {
+    return normalizeChanges(await request('GET', `/api/versions/${Math.max(0, n - 1)}/diff/${n}`));
   },
   async restore(n: number): Promise<void> {
     await request('POST', `/api/versions/${n}/restore`);

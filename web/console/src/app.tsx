@@ -91,7 +91,7 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
           <span className="brand-mark" aria-hidden="true">
             P
           </span>{' '}
-          Parley
+          <span className="brand-name">Parley</span>
         </p>
         <div className="topbar-right">
           <span className="account" title="Signed in">

@@ -35,6 +35,14 @@ const FIELDS: Record<string, string> = {
   inboundAddresses: 'Addresses calls come from',
 };
 
+const ORDER = Object.keys(FIELDS);
+
+/** Sorts a change's fields in the order the forms show them (the API sorts them alphabetically). */
+export function byFormOrder(a: { field: string }, b: { field: string }): number {
+  const rank = (f: string) => (ORDER.includes(f) ? ORDER.indexOf(f) : ORDER.length);
+  return rank(a.field) - rank(b.field) || a.field.localeCompare(b.field);
+}
+
 export function kindLabel(kind: string): string {
   return KINDS[kind] ?? kind;
 }

@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import { ApiError, api, type Change, type FieldError } from '../api.ts';
 import { useDraft } from '../draft.tsx';
-import { fieldLabel, formatValue, kindLabel } from '../labels.ts';
+import { byFormOrder, fieldLabel, formatValue, kindLabel } from '../labels.ts';
 import { Dialog } from './dialog.tsx';
 
 type Phase =
@@ -199,7 +199,7 @@ export function ChangeList({ changes }: { changes: Change[] }) {
                 </tr>
               </thead>
               <tbody>
-                {c.fields.map((f) => (
+                {[...c.fields].sort(byFormOrder).map((f) => (
                   <tr key={f.field}>
                     <th scope="row">{fieldLabel(c.kind, f.field)}</th>
                     {c.action !== 'added' && <td>{formatValue(f.field, f.before, f.secret)}</td>}

@@ -47,6 +47,7 @@ export function ConferencesPage() {
     }
   };
   const list = conferences.data ?? [];
+  const userName = (extension: string) => users.data?.find((u) => u.extension === extension)?.name;
   return (
     <>
       <PageHeader
@@ -103,7 +104,7 @@ export function ConferencesPage() {
                 <td data-label="Access code">
                   {c.accessCode ? (
                     <span>
-                      <span aria-hidden="true">{'•'.repeat(Math.max(4, c.accessCode.length))}</span>
+                      <span aria-hidden="true">••••</span>
                       <span className="sr-only">Set, hidden</span>
                     </span>
                   ) : (
@@ -111,7 +112,16 @@ export function ConferencesPage() {
                   )}
                 </td>
                 <td data-label="Administrator extension">
-                  {c.adminExtension || <span className="muted">None</span>}
+                  {c.adminExtension ? (
+                    <>
+                      {c.adminExtension}
+                      {userName(c.adminExtension) && (
+                        <span className="muted"> · {userName(c.adminExtension)}</span>
+                      )}
+                    </>
+                  ) : (
+                    <span className="muted">None</span>
+                  )}
                 </td>
                 <td data-label="Wait for the administrator">{c.waitForAdmin ? 'Yes' : 'No'}</td>
                 <td className="row-actions">

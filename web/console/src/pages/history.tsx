@@ -1,6 +1,6 @@
 /** History: every applied version, what changed in it, and restoring one into the draft. */
 import { useState } from 'react';
-import { api, type Change, normalizeChanges, type VersionEntry } from '../api.ts';
+import { api, type Change, type VersionEntry } from '../api.ts';
 import { ChangeList } from '../components/apply-changes.tsx';
 import { Confirm } from '../components/dialog.tsx';
 import { ListState, PageHeader } from '../components/page-header.tsx';
@@ -24,8 +24,8 @@ export function HistoryPage() {
       return;
     }
     try {
-      const data = (await api.version(v.version)) as Record<string, unknown>;
-      setDetails((d) => ({ ...d, [v.version]: normalizeChanges(data?.changes ?? data) }));
+      const changes = await api.versionChanges(v.version);
+      setDetails((d) => ({ ...d, [v.version]: changes }));
     } catch (err) {
       setDetails((d) => ({ ...d, [v.version]: err instanceof Error ? err.message : String(err) }));
     }

@@ -81,6 +81,9 @@ export function LivePage() {
   };
 
   const all = conferences.data ?? [];
+  // One reason for every room (typically: no PBX in this process) is said once, above the rooms.
+  const roomErrors = new Set(all.map((c) => rooms[c.id]?.error));
+  const sharedError = all.length > 0 && roomErrors.size === 1 ? [...roomErrors][0] : undefined;
   const running = all.filter((c) => (rooms[c.id]?.participants.length ?? 0) > 0);
   const idle = all.filter((c) => (rooms[c.id]?.participants.length ?? 0) === 0);
   return (
@@ -96,6 +99,11 @@ export function LivePage() {
           </>
         }
       />
+      {sharedError && (
+        <p className="alert alert-warning" role="alert">
+          {sharedError}
+        </p>
+      )}
       {actionError && (
         <p className="alert alert-error" role="alert">
           {actionError}
@@ -156,7 +164,7 @@ export function LivePage() {
                   </button>
                 </div>
               </header>
-              {room?.error && <p className="field-error">{room.error}</p>}
+              {room?.error && !sharedError && <p className="field-error">{room.error}</p>}
               {people.length > 0 && (
                 <ul className="roster" aria-label={`People in ${c.name}`}>
                   {people.map((p) => (
