@@ -1,0 +1,157 @@
+/**
+ * The SIP stack against sipp (a real, independent SIP implementation): sipp's built-in `uac` calls a
+ * minimal UAS built on our stack, and sipp's built-in `uas` answers calls our UAC places. Over UDP and
+ * TCP. Every call must go INVITE → 180 → 200 → ACK → BYE → 200 on both sides.
+ */
+import assert from 'node:assert/strict';
+import test, { describe } from 'node:test';
+import type { Dialog } from '../../src/sip/dialog/dialog.ts';
+import { createRequest } from '../../src/sip/message/index.ts';
+import type { SipResponse } from '../../src/sip/message/types.ts';
+import { SipStack } from '../../src/sip/stack.ts';
+import { TcpTransport } from '../../src/sip/transport/tcp-transport.ts';
+import type { Transport } from '../../src/sip/transport/transport.ts';
+import { UdpTransport } from '../../src/sip/transport/udp-transport.ts';
+import { freePort } from './helpers/ports.ts';
+import { describeSipp, runSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
+
+const HOST = '127.0.0.1';
+const CALLS = 5;
+const SDP = new TextEncoder().encode(
+  'v=0\r\no=parley 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n',
+);
+const skip = sippPath() ? false : 'sipp (Debian package sip-tester) is not installed';
+
+async function stackOn(protocol: 'udp' | 't1'): Promise<{ stack: SipStack; transports: Transport[] }> {
+  const port = await freePort();
+  const transports: Transport[] =
+    protocol === 'udp'
+      ? [await UdpTransport.listen({ host: HOST, port })]
+      : [await TcpTransport.listen({ host: HOST, port })];
+  return { stack: new SipStack(transports, { viaHost: HOST, userAgent: 'parley-interop' }), transports };
+}
+
+/** A UAS that rings, answers with SDP, and accepts BYE: what a PBX extension does at its simplest. */
+function minimalUas(stack: SipStack) {
+  const counts = { invites: 0, acks: 0, byes: 0, byeInDialog: 0 };
+  stack.onRequest((inc) => {
+    const contact = [{ name: 'Contact', value: stack.contact(inc.source.transport, 'parley') }];
+    switch (inc.request.method) {
+      case 'INVITE': {
+        counts.invites++;
+        inc.onAck(() => counts.acks++);
+        inc.onAckTimeout(() => {
+          const d = inc.dialog;
+          if (d) void stack.sendInDialog(d, 'BYE');
+        });
+        const ringing = inc.reply(180, undefined, { headers: contact });
+        stack.createUasDialog(inc, ringing);
+        const ok = inc.reply(200, undefined, { headers: contact, body: SDP, contentType: 'application/sdp' });
+        stack.createUasDialog(inc, ok)?.confirm();
+        return;
+      }
+      case 'BYE':
+        counts.byes++;
+        if (inc.dialog) counts.byeInDialog++;
+        inc.reply(200);
+        return;
+      default:
+        inc.reply(405);
+    }
+  });
+  return counts;
+}
+
+describe('sipp interop: transactions and dialogs', { skip }, () => {
+  for (const t of ['udp', 't1'] as const) {
+    const name = t === 'udp' ? 'UDP' : 'TCP';
+
+    test(`sipp uac completes ${CALLS} calls against a UAS on our stack over ${name}`, async () => {
+      const { stack, transports } = await stackOn(t);
+      try {
+        const counts = minimalUas(stack);
+        const port = transports[0]!.localPort;
+        const r = await runSipp({
+          scenario: 'uac',
+          remote: `${HOST}:${port}`,
+          transport: t === 'udp' ? 'u1' : 't1',
+          calls: CALLS,
+          rate: 10,
+          callLengthMs: 100,
+          timeoutSeconds: 30,
+        });
+        assert.equal(r.exitCode, 0, describeSipp(r));
+        assert.equal(r.successfulCalls, CALLS, describeSipp(r));
+        assert.equal(r.failedCalls, 0);
+        assert.equal(sippCount(r, '180', false), CALLS, 'sipp received our 180s');
+        assert.equal(sippCount(r, '200', false), 2 * CALLS, '200 to INVITE and to BYE');
+        assert.equal(counts.invites, CALLS);
+        assert.equal(counts.acks, CALLS, 'every 2xx was ACKed and the ACK reached the TU');
+        assert.equal(counts.byes, CALLS);
+        assert.equal(counts.byeInDialog, CALLS, 'every BYE matched its dialog');
+        assert.equal(stack.stats().dialogs, 0, 'dialogs are gone after BYE');
+      } finally {
+        await stack.close();
+        for (const tr of transports) await tr.close();
+      }
+    });
+
+    test(`sipp uas answers ${CALLS} calls our UAC places over ${name}`, async () => {
+      const { stack, transports } = await stackOn(t);
+      const uas = await startSipp({
+        scenario: 'uas',
+        transport: t === 'udp' ? 'u1' : 't1',
+        timeoutSeconds: 30,
+      });
+      try {
+        await new Promise((r) => setTimeout(r, 300)); // let sipp bind before the first INVITE
+        for (let i = 0; i < CALLS; i++) {
+          const invite = createRequest({
+            method: 'INVITE',
+            uri: `sip:service@${HOST}:${uas.port}`,
+            from: { uri: `sip:parley@${HOST}`, params: {} },
+            to: `<sip:service@${HOST}:${uas.port}>`,
+            contact: stack.contact(transports[0]!.protocol, 'parley'),
+            body: SDP,
+            contentType: 'application/sdp',
+          });
+          const provisional: number[] = [];
+          let dialog: Dialog | undefined;
+          const final = await new Promise<SipResponse>((resolve) => {
+            const out = stack.sendRequest(
+              invite,
+              { transport: transports[0]!.protocol, address: HOST, port: uas.port },
+              {
+                onProvisional: (p) => provisional.push(p.status),
+                onFinal: async (resp) => {
+                  dialog = resp.status === 200 ? stack.createUacDialog(out, resp) : undefined;
+                  if (dialog) await stack.sendAck(dialog, resp);
+                  resolve(resp);
+                },
+              },
+            );
+          });
+          assert.equal(final.status, 200, `call ${i}`);
+          assert.ok(provisional.includes(180));
+          assert.ok(dialog);
+          assert.equal(dialog.state, 'confirmed');
+          assert.equal(stack.stats().dialogs, 1);
+          const established = dialog;
+          const bye = await new Promise<SipResponse>((resolve) => {
+            void stack.sendInDialog(established, 'BYE', {}, { onFinal: (b) => resolve(b) });
+          });
+          assert.equal(bye.status, 200, `BYE of call ${i}`);
+        }
+        const r = await uas.stop();
+        assert.equal(sippCount(r, 'INVITE', false), CALLS, describeSipp(r));
+        assert.equal(sippCount(r, 'ACK', false), CALLS, describeSipp(r));
+        assert.equal(sippCount(r, 'BYE', false), CALLS, describeSipp(r));
+        assert.equal(r.errors, '', 'sipp saw no unexpected message');
+      } finally {
+        await uas.stop();
+        await stack.close();
+        for (const tr of transports) await tr.close();
+      }
+    });
+  }
+});
