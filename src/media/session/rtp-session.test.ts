@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { after, test } from 'node:test';
+import { pcma } from '../codec/g711.ts';
+import type { DtmfDigit } from '../processor/dtmf-digit.ts';
+import { Rfc4733Sender } from '../processor/dtmf-rfc4733.ts';
+import { generateTone, goertzelPower } from '../processor/goertzel.ts';
+import { isRtpParseError, parseRtp, serializeRtp } from '../rtp/rtp-packet.ts';
+import type { PacketSink, PacketTransport, TransportStats } from './packet-transport.ts';
+import { RtpSession } from './rtp-session.ts';
+import { UdpTransport } from './udp-transport.ts';
+
+const sockets: Socket[] = [];
+const sessions: RtpSession[] = [];
+after(() => {
+  for (const s of sockets) s.close();
+  for (const s of sessions) s.close();
+});
+
+async function peer(): Promise<Socket> {
+  const s = createSocket('udp4');
+  sockets.push(s);
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  return s;
+}
+
+function tonePacket(freq: number, seq: number, ssrc: number, phaseFrame = seq): Uint8Array {
+  const pcm = generateTone(freq, 8000, 160, 8000, (2 * Math.PI * freq * 160 * phaseFrame) / 8000);
+  return serializeRtp({
+    version: 2,
+    padding: false,
+    marker: false,
+    payloadType: 8,
+    sequenceNumber: seq & 0xffff,
+    timestamp: (seq * 160) >>> 0,
+    ssrc,
+    csrc: [],
+    payload: pcma.create().encode(pcm),
+  });
+}
+
+async function send(from: Socket, port: number, packets: Uint8Array[]): Promise<void> {
+  for (const p of packets) await new Promise<void>((r) => from.send(p, port, '127.0.0.1', () => r()));
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 50));
+
+async function openSession(events: ConstructorParameters<typeof RtpSession>[3] = {}) {
+  const t = await UdpTransport.open({ localAddress: '127.0.0.1', port: 0, rtcpMux: true });
+  assert.ok(t instanceof UdpTransport, JSON.stringify(t));
+  const session = new RtpSession(
+    {
+      id: 's1',
+      codec: { name: 'PCMA', payloadType: 8, clockRate: 8000 },
+      telephoneEvent: { payloadType: 101, clockRate: 8000 },
+    },
+    pcma,
+    t,
+    events,
+  );
+  sessions.push(session);
+  return { session, transport: t };
+}
+
+function pullAll(session: RtpSession, ticks: number): Int16Array {
+  const out = new Int16Array(ticks * 160);
+  for (let i = 0; i < ticks; i++) {
+    const f = session.pull(i * 20);
+    if (f) out.set(f, i * 160);
+  }
+  return out;
+}
+
+test('audio arrives decoded; a second source is dropped and counted after latching', async () => {
+  const { session, transport } = await openSession();
+  const a = await peer();
+  const b = await peer();
+  await send(
+    a,
+    transport.port,
+    Array.from({ length: 30 }, (_, i) => tonePacket(1000, 1000 + i, 11)),
+  );
+  await settle();
+  assert.equal(transport.latch().latched, true);
+  // The stranger sends a different tone on the same port, with "better" sequence numbers.
+  await send(
+    b,
+    transport.port,
+    Array.from({ length: 20 }, (_, i) => tonePacket(300, 1030 + i, 11)),
+  );
+  await settle();
+  const pcm = pullAll(session, 45);
+  const tail = pcm.subarray(160 * 5, 160 * 28);
+  assert.ok(goertzelPower(tail, 8000, 1000) > 1e6, 'the latched tone is heard');
+  assert.ok(goertzelPower(pcm, 8000, 300) < 1e3, 'the injected tone is not');
+  const st = session.stats();
+  assert.equal(st.transport.droppedForeignSource, 20);
+  assert.equal(st.malformed, 0);
+  session.close();
+});
+
+test('setRemote re-learns: the new source is latched and the old one dropped', async () => {
+  const { session, transport } = await openSession();
+  const a = await peer();
+  const b = await peer();
+  await send(
+    a,
+    transport.port,
+    Array.from({ length: 5 }, (_, i) => tonePacket(1000, i, 1)),
+  );
+  await settle();
+  transport.setRemote({ address: '127.0.0.1', port: b.address().port });
+  await send(
+    b,
+    transport.port,
+    Array.from({ length: 5 }, (_, i) => tonePacket(300, 500 + i, 2)),
+  );
+  await settle();
+  await send(
+    a,
+    transport.port,
+    Array.from({ length: 3 }, (_, i) => tonePacket(1000, 5 + i, 1)),
+  );
+  await settle();
+  assert.deepEqual(transport.latch(), {
+    latched: true,
+    address: '127.0.0.1',
+    port: b.address().port,
+    ssrc: 2,
+  });
+  assert.equal(session.stats().transport.droppedForeignSource, 3);
+  session.close();
+});
+
+test('malformed and oversized packets are dropped and counted, nothing crashes', async () => {
+  const { session, transport } = await openSession();
+  const a = await peer();
+  const junk = [
+    new Uint8Array([1, 2, 3]),
+    new Uint8Array(12).fill(0x40), // version 1
+    Uint8Array.of(0x8f, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1), // 15 CSRCs that are not there
+    new Uint8Array(4000).fill(0x80), // oversized
+    Uint8Array.of(0x80, 99, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 5, 5), // unnegotiated payload type
+  ];
+  await send(a, transport.port, junk);
+  await settle();
+  pullAll(session, 3);
+  const st = session.stats();
+  assert.equal(st.transport.droppedOversized, 1);
+  assert.equal(st.malformed, 3);
+  assert.equal(st.unknownPayloadType, 1);
+  session.close();
+});
+
+test('RFC 4733 digits are reported once each with their duration; digits are sent as RFC 4733', async () => {
+  const digits: DtmfDigit[] = [];
+  const { session, transport } = await openSession({ digit: (d) => digits.push(d) });
+  const a = await peer();
+  const sender = new Rfc4733Sender({ payloadType: 101, clockRate: 8000 });
+  let seq = 10;
+  const packets: Uint8Array[] = [];
+  for (const [i, d] of ['5', '#'].entries()) {
+    for (const sp of sender.build(d, 120, { ssrc: 77, sequenceNumber: seq, timestamp: 8000 * (i + 1) })) {
+      packets.push(serializeRtp(sp.packet));
+      seq++;
+    }
+  }
+  await send(a, transport.port, packets);
+  await settle();
+  assert.deepEqual(
+    digits.map((d) => [d.digit, d.durationMs, d.source]),
+    [
+      ['5', 120, 'rfc4733'],
+      ['#', 120, 'rfc4733'],
+    ],
+  );
+  // Sending: packets go back to the latched source (symmetric RTP).
+  const got: Uint8Array[] = [];
+  a.on('message', (m) => got.push(m));
+  assert.equal(session.sendDigits('7', 60), true);
+  for (let i = 0; i < 12; i++) {
+    session.pull(i * 20);
+    session.sendPcm(new Int16Array(160));
+  }
+  await settle();
+  const parsed = got.map((m) => parseRtp(m)).filter((p) => !isRtpParseError(p));
+  const events = parsed.filter((p) => p.payloadType === 101);
+  assert.ok(events.length >= 4, `only ${events.length} event packets`);
+  assert.equal(events[0]!.payload[0], 7);
+  assert.equal(events[0]!.marker, true);
+  assert.ok((events.at(-1)!.payload[1]! & 0x80) !== 0, 'ends with the E bit');
+  // Sequence numbers run on without gaps across audio and events.
+  for (let i = 1; i < parsed.length; i++) {
+    assert.equal(parsed[i]!.sequenceNumber, (parsed[i - 1]!.sequenceNumber + 1) & 0xffff);
+  }
+  session.close();
+});
+
+test('RTP timeout fires once per silence; a failing transport closes the session', () => {
+  let sink: PacketSink | undefined;
+  const fake: PacketTransport = {
+    kind: 'fake',
+    start: (s) => {
+      sink = s;
+    },
+    sendRtp: () => {},
+    sendRtcp: () => {},
+    stats: () => ({}) as TransportStats,
+    close: () => {},
+  };
+  let timeouts = 0;
+  const closed: string[] = [];
+  const session = new RtpSession(
+    { id: 'x', codec: { name: 'PCMA', payloadType: 8, clockRate: 8000 }, rtpTimeoutMs: 100 },
+    pcma,
+    fake,
+    { rtpTimeout: () => timeouts++, closed: (r) => closed.push(r) },
+  );
+  for (let t = 0; t < 400; t += 20) session.pull(t);
+  assert.equal(timeouts, 1);
+  sink!.rtp(tonePacket(1000, 1, 1), 400);
+  for (let t = 400; t < 600; t += 20) session.pull(t);
+  assert.equal(timeouts, 2);
+  sink!.failed('socket error: boom');
+  sink!.failed('again');
+  assert.deepEqual(closed, ['socket error: boom']);
+  assert.equal(session.closed, true);
+});

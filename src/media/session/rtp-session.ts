@@ -1,0 +1,363 @@
+/**
+ * One RTP media session: a packet transport (UDP or, later, WebRTC), one negotiated audio codec, an optional
+ * telephone-event format (RFC 4733) and optional in-band DTMF detection. Incoming RTP is parsed (malformed
+ * packets dropped and counted), sorted by payload type, de-jittered (processor/jitter-buffer.ts), decoded and
+ * concealed; the media clock calls `pull()` once per tick for the next 20 ms of PCM at the codec's rate,
+ * and whoever produces audio for this session (the mixer, a player) calls `sendPcm()` / `sendPayload()`.
+ * The session owns its RTP sequence, timestamp and SSRC (RFC 3550 §5.1), emits digits and an RTP timeout,
+ * and closes itself when its transport fails.
+ */
+import { randomInt } from 'node:crypto';
+import type { Codec, CodecFactory } from '../codec/codec.ts';
+import { getCodecFactory } from '../codec/index.ts';
+import type { DtmfDigit } from '../processor/dtmf-digit.ts';
+import { Rfc4733Receiver, Rfc4733Sender, type ScheduledPacket } from '../processor/dtmf-rfc4733.ts';
+import { JitterBuffer } from '../processor/jitter-buffer.ts';
+import { isRtpParseError, parseRtp, serializeRtp } from '../rtp/rtp-packet.ts';
+import type { PacketTransport, TransportStats } from './packet-transport.ts';
+
+/** The negotiated audio format, as signalled (SDP rtpmap). */
+export interface CodecSpec {
+  name: string;
+  payloadType: number;
+  clockRate: number;
+}
+
+/** The negotiated telephone-event format (RFC 4733 §7). */
+export interface TelephoneEventSpec {
+  payloadType: number;
+  clockRate: number;
+}
+
+/** What a session is configured with. */
+export interface RtpSessionConfig {
+  id: string;
+  codec: CodecSpec;
+  telephoneEvent?: TelephoneEventSpec;
+  /** Look for DTMF tones in the decoded audio too (trunks that send tones in-band). */
+  inbandDtmf?: boolean;
+  /** No RTP for this long raises `rtp-timeout` (once per silence). Default 30 s; 0 disables. */
+  rtpTimeoutMs?: number;
+  /** Frame (tick) length; default 20 ms. */
+  frameMs?: number;
+}
+
+/** Callbacks a session reports through. Listener errors are the listener's business. */
+export interface RtpSessionEvents {
+  digit?(digit: DtmfDigit): void;
+  rtpTimeout?(): void;
+  closed?(reason: string): void;
+}
+
+/** Counters of one session. */
+export interface RtpSessionStats {
+  id: string;
+  codec: string;
+  packetsReceived: number;
+  packetsSent: number;
+  /** Buffers that are not RTP (parse error), dropped. */
+  malformed: number;
+  /** RTP with a payload type that was not negotiated (comfort noise included), dropped. */
+  unknownPayloadType: number;
+  rtcpReceived: number;
+  framesPlayed: number;
+  /** Ticks that had to be concealed because the packet was late or lost. */
+  framesConcealed: number;
+  /** Ticks with nothing to play (no stream yet, or the peer paused). */
+  framesIdle: number;
+  digits: number;
+  transport: TransportStats;
+  jitter: ReturnType<JitterBuffer['stats']>;
+}
+
+/** Makes the in-band detector when asked for; injected so the session does not depend on its file. */
+export type InbandDetectorFactory = (sampleRate: number) => { process(pcm: Int16Array): DtmfDigit[] };
+
+/** Why a session could not be created. */
+export interface SessionConfigError {
+  error: 'unsupported-codec';
+  message: string;
+}
+
+/** The codec factory for a signalled codec, or an error value. */
+export function resolveCodec(spec: CodecSpec): CodecFactory | SessionConfigError {
+  const f = getCodecFactory(spec.name, spec.clockRate);
+  return f ?? { error: 'unsupported-codec', message: `${spec.name}/${spec.clockRate} is not supported` };
+}
+
+/** RTP media session (see file comment). */
+export class RtpSession {
+  readonly id: string;
+  readonly config: RtpSessionConfig;
+  readonly transport: PacketTransport;
+  readonly factory: CodecFactory;
+  readonly codec: Codec;
+  /** PCM rate of `pull()` and `sendPcm()`. */
+  readonly sampleRate: number;
+  /** Samples per frame at `sampleRate`. */
+  readonly frameSamples: number;
+  /** Identifies codecs whose payloads are interchangeable (the mixer shares one encoding among them). */
+  readonly codecKey: string;
+  /** The last frame `pull()` produced (null when idle): the mixer and recorders read it. */
+  frame: Int16Array | null = null;
+  #events: RtpSessionEvents;
+  #jitter: JitterBuffer;
+  #dtmfIn: Rfc4733Receiver | undefined;
+  #dtmfOut: Rfc4733Sender | undefined;
+  #inband: { process(pcm: Int16Array): DtmfDigit[] } | undefined;
+  #pending: Int16Array | null = null;
+  #ssrc = randomInt(0, 0xffffffff) >>> 0;
+  #seq = randomInt(0, 0xffff);
+  #tsBase = randomInt(0, 0xffffffff) >>> 0;
+  /** Ticks since start: the RTP timestamp follows the clock even while nothing is sent. */
+  #tick = 0;
+  #sentThisTick = false;
+  #sentLastTick = false;
+  #tsPerFrame: number;
+  #digitQueue: string[] = [];
+  #digitDurationMs = 100;
+  #digitPackets: ScheduledPacket[] = [];
+  #digitStartTick = 0;
+  #digitGapUntil = 0;
+  #lastRtpMs: number;
+  #timeoutMs: number;
+  #timedOut = false;
+  #closed = false;
+  #stats = {
+    packetsReceived: 0,
+    packetsSent: 0,
+    malformed: 0,
+    unknownPayloadType: 0,
+    rtcpReceived: 0,
+    framesPlayed: 0,
+    framesConcealed: 0,
+    framesIdle: 0,
+    digits: 0,
+  };
+
+  constructor(
+    config: RtpSessionConfig,
+    factory: CodecFactory,
+    transport: PacketTransport,
+    events: RtpSessionEvents = {},
+    options: { inbandDetector?: InbandDetectorFactory; nowMs?: number } = {},
+  ) {
+    this.id = config.id;
+    this.config = config;
+    this.transport = transport;
+    this.factory = factory;
+    this.codec = factory.create();
+    this.sampleRate = this.codec.sampleRate;
+    const frameMs = config.frameMs ?? 20;
+    this.frameSamples = (this.sampleRate * frameMs) / 1000;
+    this.#tsPerFrame = (this.codec.clockRate * frameMs) / 1000;
+    this.codecKey = `${factory.name}/${factory.sampleRate}/${factory.clockRate}`;
+    this.#events = events;
+    this.#jitter = new JitterBuffer({ clockRate: this.codec.clockRate, frameMs });
+    const te = config.telephoneEvent;
+    if (te) {
+      this.#dtmfIn = new Rfc4733Receiver({ clockRate: te.clockRate, payloadType: te.payloadType });
+      this.#dtmfOut = new Rfc4733Sender({ payloadType: te.payloadType, clockRate: te.clockRate });
+    }
+    if (config.inbandDtmf && options.inbandDetector) this.#inband = options.inbandDetector(this.sampleRate);
+    this.#timeoutMs = config.rtpTimeoutMs ?? 30_000;
+    this.#lastRtpMs = options.nowMs ?? 0;
+    transport.start({
+      rtp: (buf, at) => this.#onRtp(buf, at),
+      rtcp: () => {
+        this.#stats.rtcpReceived++;
+      },
+      failed: (reason) => this.close(reason),
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Our SSRC, sequence and timestamp state, for moving the session to another worker unchanged. */
+  outgoingState(): { ssrc: number; seq: number; tsBase: number; tick: number } {
+    return { ssrc: this.#ssrc, seq: this.#seq, tsBase: this.#tsBase, tick: this.#tick };
+  }
+
+  /** Continues another worker's stream (same SSRC, sequence and timestamp line). */
+  restoreOutgoingState(s: { ssrc: number; seq: number; tsBase: number; tick: number }): void {
+    this.#ssrc = s.ssrc >>> 0;
+    this.#seq = s.seq & 0xffff;
+    this.#tsBase = s.tsBase >>> 0;
+    this.#tick = s.tick;
+  }
+
+  #onRtp(buf: Uint8Array, arrivalMs: number): void {
+    if (this.#closed) return;
+    this.#stats.packetsReceived++;
+    const p = parseRtp(buf);
+    if (isRtpParseError(p)) {
+      this.#stats.malformed++;
+      return;
+    }
+    this.#lastRtpMs = arrivalMs;
+    this.#timedOut = false;
+    if (p.payloadType === this.config.codec.payloadType) {
+      this.#jitter.push(p, arrivalMs);
+    } else if (this.#dtmfIn && p.payloadType === this.config.telephoneEvent?.payloadType) {
+      for (const d of this.#dtmfIn.process(p, arrivalMs)) this.#emitDigit(d);
+    } else {
+      this.#stats.unknownPayloadType++;
+    }
+  }
+
+  #emitDigit(d: DtmfDigit): void {
+    this.#stats.digits++;
+    try {
+      this.#events.digit?.(d);
+    } catch {
+      // A listener's failure must not break the media path.
+    }
+  }
+
+  /**
+   * One clock tick: takes the next 20 ms from the jitter buffer (decoding or concealing as needed) into
+   * `frame`, runs DTMF timing and in-band detection, checks the RTP timeout, and sends RFC 4733 packets
+   * that are due. Call exactly once per tick, before anyone reads `frame` or sends.
+   */
+  pull(nowMs: number): Int16Array | null {
+    if (this.#closed) return (this.frame = null);
+    this.#sentLastTick = this.#sentThisTick;
+    this.#sentThisTick = false;
+    this.#tick++;
+    this.frame = this.#nextFrame();
+    if (this.#dtmfIn) for (const d of this.#dtmfIn.poll(nowMs)) this.#emitDigit(d);
+    if (this.#inband && this.frame) for (const d of this.#inband.process(this.frame)) this.#emitDigit(d);
+    if (this.#timeoutMs > 0 && !this.#timedOut && nowMs - this.#lastRtpMs >= this.#timeoutMs) {
+      this.#timedOut = true;
+      try {
+        this.#events.rtpTimeout?.();
+      } catch {
+        // Listener errors stay with the listener.
+      }
+    }
+    this.#sendDueDigits();
+    return this.frame;
+  }
+
+  #nextFrame(): Int16Array | null {
+    const n = this.frameSamples;
+    let out: Int16Array | null = null;
+    let filled = 0;
+    // Packets may be shorter or longer than a tick (ptime 10/30/40): decoded audio is carried over.
+    while (filled < n) {
+      let chunk: Int16Array;
+      if (this.#pending) {
+        chunk = this.#pending;
+        this.#pending = null;
+      } else {
+        const o = this.#jitter.pop();
+        if (o.kind === 'frame') {
+          chunk = this.codec.decode(o.packet.payload);
+          this.#stats.framesPlayed++;
+        } else if (o.kind === 'lost') {
+          chunk = this.codec.conceal ? this.codec.conceal(n - filled) : new Int16Array(n - filled);
+          this.#stats.framesConcealed++;
+        } else {
+          break;
+        }
+      }
+      if (filled === 0 && chunk.length === n) return chunk;
+      if (!out) out = new Int16Array(n);
+      const take = Math.min(n - filled, chunk.length);
+      out.set(chunk.subarray(0, take), filled);
+      filled += take;
+      if (take < chunk.length) this.#pending = chunk.subarray(take);
+    }
+    if (!out) this.#stats.framesIdle++;
+    return out;
+  }
+
+  /** Encodes and sends one frame of PCM at `sampleRate` (suppressed while a digit is being sent). */
+  sendPcm(pcm: Int16Array): void {
+    if (this.#closed || this.#sentThisTick || this.#digitPackets.length) return;
+    this.sendPayload(this.codec.encode(pcm));
+  }
+
+  /** Sends an already encoded frame of this session's codec (a shared mix encoded once for many members). */
+  sendPayload(payload: Uint8Array): void {
+    if (this.#closed || this.#sentThisTick || this.#digitPackets.length) return;
+    this.#sentThisTick = true;
+    const buf = Buffer.allocUnsafe(12 + payload.length);
+    buf[0] = 0x80;
+    // Marker on the first packet of a talk spurt (RFC 3551 §4.1): after any tick with nothing sent.
+    buf[1] = (this.#sentLastTick ? 0 : 0x80) | (this.config.codec.payloadType & 0x7f);
+    buf.writeUInt16BE(this.#seq, 2);
+    buf.writeUInt32BE((this.#tsBase + this.#tick * this.#tsPerFrame) >>> 0, 4);
+    buf.writeUInt32BE(this.#ssrc, 8);
+    buf.set(payload, 12);
+    this.#seq = (this.#seq + 1) & 0xffff;
+    this.#stats.packetsSent++;
+    this.transport.sendRtp(buf);
+  }
+
+  /**
+   * Queues digits to send as RFC 4733 events (§2.5.1), `durationMs` each with a gap between them;
+   * returns false when no telephone-event format was negotiated.
+   */
+  sendDigits(digits: string, durationMs = 100): boolean {
+    if (!this.#dtmfOut) return false;
+    this.#digitDurationMs = durationMs;
+    for (const d of digits) this.#digitQueue.push(d);
+    return true;
+  }
+
+  #sendDueDigits(): void {
+    if (!this.#dtmfOut || this.#closed) return;
+    if (this.#digitPackets.length === 0) {
+      if (this.#digitQueue.length === 0 || this.#tick < this.#digitGapUntil) return;
+      const digit = this.#digitQueue.shift()!;
+      const te = this.config.telephoneEvent!;
+      this.#digitPackets = this.#dtmfOut.build(digit, this.#digitDurationMs, {
+        ssrc: this.#ssrc,
+        sequenceNumber: this.#seq,
+        // The event's timestamp is the media time it starts at, on the telephone-event clock.
+        timestamp:
+          (((this.#tsBase + this.#tick * this.#tsPerFrame) >>> 0) * te.clockRate) / this.codec.clockRate,
+      });
+      this.#digitStartTick = this.#tick;
+    }
+    const frameMs = this.config.frameMs ?? 20;
+    const elapsed = (this.#tick - this.#digitStartTick) * frameMs;
+    while (this.#digitPackets.length && this.#digitPackets[0]!.atMs <= elapsed) {
+      const { packet } = this.#digitPackets.shift()!;
+      packet.sequenceNumber = this.#seq;
+      this.#seq = (this.#seq + 1) & 0xffff;
+      this.#stats.packetsSent++;
+      this.#sentThisTick = true;
+      this.transport.sendRtp(serializeRtp(packet));
+    }
+    // A gap of at least one frame between digits, as senders usually leave (and receivers expect).
+    if (this.#digitPackets.length === 0) this.#digitGapUntil = this.#tick + 3;
+  }
+
+  stats(): RtpSessionStats {
+    return {
+      id: this.id,
+      codec: this.codecKey,
+      ...this.#stats,
+      transport: this.transport.stats(),
+      jitter: this.#jitter.stats(),
+    };
+  }
+
+  /** Closes the transport and the codec; reports `closed` once. Idempotent. */
+  close(reason = 'closed'): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.frame = null;
+    this.transport.close();
+    this.codec.close?.();
+    try {
+      this.#events.closed?.(reason);
+    } catch {
+      // Listener errors stay with the listener.
+    }
+  }
+}
