@@ -9,6 +9,9 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   serve: { summary: 'run the PBX (what `npm start` runs)', load: () => import('./serve.ts') },
+  admin: { summary: 'create a console account with every permission', load: () => import('./admin.ts') },
+  token: { summary: 'create, list or revoke API bearer tokens', load: () => import('./token.ts') },
+  doctor: { summary: 'check ports, store, prompts and TLS files', load: () => import('./doctor.ts') },
 };
 
 const USAGE = `Usage: parley <command> [options]

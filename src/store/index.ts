@@ -2,10 +2,10 @@
  * The store's public surface: `openStore` picks the engine (PostgreSQL for a `postgres://` URL, else the
  * embedded SQLite file `parley.db` in the data directory), migrates it and loads the live version.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log.ts';
-import { migrate } from './migrations.ts';
+import { LATEST_SCHEMA_VERSION, migrate } from './migrations.ts';
 import { PostgresDriver } from './postgres/postgres-driver.ts';
 import type { SqlDriver } from './sql-driver.ts';
 import { SqlStore } from './sql-store.ts';
@@ -61,5 +61,46 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     await driver.close().catch(() => {});
     const what = options.database ? 'the PostgreSQL database' : `the store in ${options.data}`;
     throw new Error(`cannot open ${what}: ${(err as Error).message}`);
+  }
+}
+
+export interface StoreInspection {
+  engine: 'sqlite' | 'postgres';
+  /** False when the SQLite file does not exist yet (`serve` creates it). */
+  exists: boolean;
+  schemaVersion: number;
+  latestSchemaVersion: number;
+  liveVersion: number;
+}
+
+/** Looks at a store without creating or migrating anything (for `parley doctor`). Throws when unreachable. */
+export async function inspectStore(options: { data: string; database?: string }): Promise<StoreInspection> {
+  const engine = options.database ? 'postgres' : 'sqlite';
+  if (!options.database && !existsSync(join(options.data, SQLITE_FILE)))
+    return {
+      engine,
+      exists: false,
+      schemaVersion: 0,
+      latestSchemaVersion: LATEST_SCHEMA_VERSION,
+      liveVersion: 0,
+    };
+  const driver: SqlDriver = options.database
+    ? new PostgresDriver(options.database)
+    : new SqliteDriver(join(options.data, SQLITE_FILE));
+  try {
+    const one = async (sql: string): Promise<number> => {
+      try {
+        return Number((await driver.all<{ v: number | null }>(sql))[0]?.v ?? 0);
+      } catch (err) {
+        // A missing table means an empty (unmigrated) database; anything else is a real failure.
+        if (/no such table|does not exist/.test((err as Error).message)) return 0;
+        throw err;
+      }
+    };
+    const schemaVersion = await one('SELECT MAX(version) AS v FROM schema_migrations');
+    const liveVersion = schemaVersion ? await one('SELECT MAX(version) AS v FROM versions') : 0;
+    return { engine, exists: true, schemaVersion, latestSchemaVersion: LATEST_SCHEMA_VERSION, liveVersion };
+  } finally {
+    await driver.close().catch(() => {});
   }
 }

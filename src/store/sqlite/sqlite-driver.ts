@@ -3,8 +3,25 @@
  * node:sqlite is synchronous, so one async mutex keeps a transaction that awaits (the Apply hook) from
  * interleaving with other statements on the same connection.
  */
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Row, SqlDriver, SqlRunner } from '../sql-driver.ts';
+
+/**
+ * Loads node:sqlite without its "experimental" warning: the CLI's output is for people, and the module is
+ * what the project's pinned Node provides, not a choice the user can act on.
+ */
+function loadSqlite(): typeof import('node:sqlite') {
+  const original = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (/SQLite is an experimental feature/.test(String(warning))) return;
+    (original as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return process.getBuiltinModule('node:sqlite');
+  } finally {
+    process.emitWarning = original;
+  }
+}
 
 type SqlValue = null | number | bigint | string | Uint8Array;
 
@@ -28,7 +45,7 @@ export class SqliteDriver implements SqlDriver {
 
   constructor(path: string) {
     this.path = path;
-    this.db = new DatabaseSync(path);
+    this.db = new (loadSqlite().DatabaseSync)(path);
     // WAL: readers never block the writer, and a commit is one append (https://sqlite.org/wal.html).
     // synchronous=NORMAL in WAL mode survives a process crash; only a power loss can drop the last commits.
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
