@@ -5,7 +5,7 @@ import { pcma } from '../codec/g711.ts';
 import type { DtmfDigit } from '../processor/dtmf-digit.ts';
 import { Rfc4733Sender } from '../processor/dtmf-rfc4733.ts';
 import { generateTone, goertzelPower } from '../processor/goertzel.ts';
-import { isRtpParseError, parseRtp, serializeRtp } from '../rtp/rtp-packet.ts';
+import { isRtpParseError, parseRtp, type RtpPacket, serializeRtp } from '../rtp/rtp-packet.ts';
 import type { PacketSink, PacketTransport, TransportStats } from './packet-transport.ts';
 import { RtpSession } from './rtp-session.ts';
 import { UdpTransport } from './udp-transport.ts';
@@ -183,7 +183,7 @@ test('RFC 4733 digits are reported once each with their duration; digits are sen
     session.sendPcm(new Int16Array(160));
   }
   await settle();
-  const parsed = got.map((m) => parseRtp(m)).filter((p) => !isRtpParseError(p));
+  const parsed = got.map((m) => parseRtp(m)).filter((p): p is RtpPacket => !isRtpParseError(p));
   const events = parsed.filter((p) => p.payloadType === 101);
   assert.ok(events.length >= 4, `only ${events.length} event packets`);
   assert.equal(events[0]!.payload[0], 7);

@@ -222,7 +222,10 @@ export class RtpSession {
    * that are due. Call exactly once per tick, before anyone reads `frame` or sends.
    */
   pull(nowMs: number): Int16Array | null {
-    if (this.#closed) return (this.frame = null);
+    if (this.#closed) {
+      this.frame = null;
+      return null;
+    }
     this.#sentLastTick = this.#sentThisTick;
     this.#sentThisTick = false;
     this.#tick++;
