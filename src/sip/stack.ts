@@ -118,6 +118,11 @@ export interface IncomingRequest {
   respond(response: SipResponse): void;
   /** Builds a response with `toTag` (and the stack's Server header) and sends it; returns it. */
   reply(status: number, reason?: string, options?: CreateResponseOptions): SipResponse;
+  /**
+   * Ends the server transaction without any answer (a request from a banned source, say): nothing is
+   * sent; a retransmission of the request arrives as a new request.
+   */
+  drop(): void;
   /** INVITE: called when the caller cancels (after the stack answered 487). */
   onCancel(handler: () => void): void;
   /** INVITE: called with the ACK for our 2xx (it may carry the SDP answer, §13.2.1). */
@@ -155,6 +160,9 @@ class IncomingRequestImpl implements IncomingRequest {
   dialog: Dialog | undefined;
   cancelled = false;
   answered = false;
+  dropped = false;
+  /** Whether any response (even 1xx) went out. */
+  responded = false;
   tx: ServerTransaction | undefined;
   readonly cancelHandlers: Array<() => void> = [];
   readonly ackHandlers: Array<(ack: SipRequest) => void> = [];
@@ -169,6 +177,8 @@ class IncomingRequestImpl implements IncomingRequest {
   }
 
   respond(response: SipResponse): void {
+    if (this.dropped) return;
+    this.responded = true;
     if (response.status >= 200) this.answered = true;
     this.#stack.sendResponse(this, response);
   }
@@ -180,6 +190,11 @@ class IncomingRequestImpl implements IncomingRequest {
     });
     this.respond(response);
     return response;
+  }
+
+  drop(): void {
+    this.dropped = true;
+    this.tx?.dispose();
   }
 
   onCancel(handler: () => void): void {
@@ -659,11 +674,7 @@ export class SipStack {
     }
     const tx = result.transaction;
     incoming.tx = tx;
-    if (tx instanceof InviteServerTransaction) {
-      this.#handles.set(tx, incoming);
-      // §17.2.1: answer 100 at once rather than guess whether the TU will within 200 ms.
-      tx.respond(createResponse(request, 100));
-    }
+    if (tx instanceof InviteServerTransaction) this.#handles.set(tx, incoming);
     // §12.2.2: an in-dialog request (To tag) for a dialog we do not know gets 481.
     const toTag = (() => {
       const to = getHeader(request, 'to');
@@ -688,6 +699,11 @@ export class SipStack {
     }
     const handler = this.#handler;
     safely(this.#log, 'onRequest', () => handler(incoming));
+    // §17.2.1: a 100 unless the TU answers within 200 ms; a TU that did not answer at once may take
+    // longer (a database, a B-leg), so the 100 goes now.
+    if (tx instanceof InviteServerTransaction && !incoming.responded && !incoming.dropped) {
+      tx.respond(createResponse(request, 100));
+    }
   }
 
   #retransmit2xx(incoming: IncomingRequestImpl, tx: InviteServerTransaction, response: SipResponse): void {
