@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { EventBus, PbxPort } from '../../src/api/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { freePort, freeTcpPort } from './helpers/ports.ts';
 
@@ -134,7 +135,16 @@ async function startServe(data: string): Promise<Omit<ConsoleServer, 'username' 
   };
 }
 
-async function startInProcess(data: string): Promise<Omit<ConsoleServer, 'username' | 'password'>> {
+/** Live parts for an in-process server: the event bus the API streams, and the PBX's room control. */
+export interface LiveParts {
+  events: EventBus;
+  pbx: PbxPort;
+}
+
+async function startInProcess(
+  data: string,
+  live?: LiveParts,
+): Promise<Omit<ConsoleServer, 'username' | 'password'>> {
   // Imported lazily: only this mode needs the API's internals.
   const { buildApi } = await import('../../src/api/index.ts');
   const store = await openStore({ data });
@@ -143,6 +153,8 @@ async function startInProcess(data: string): Promise<Omit<ConsoleServer, 'userna
     staticDir: join(ROOT, 'web/dist'),
     login: { attemptsPerMinute: 1000 },
     version: 'test',
+    events: live?.events,
+    pbx: live?.pbx,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
@@ -160,17 +172,22 @@ async function startInProcess(data: string): Promise<Omit<ConsoleServer, 'userna
   };
 }
 
-/** A Parley server with one console account (every permission) and `seed` applied as version 1. */
-export async function startConsoleServer(seed?: Seed): Promise<ConsoleServer> {
+/**
+ * A Parley server with one console account (every permission) and `seed` applied as version 1. With
+ * `live`, the API runs in this process on that event bus and PBX port (tests of the live pages).
+ */
+export async function startConsoleServer(seed?: Seed, live?: LiveParts): Promise<ConsoleServer> {
   ensureWebBuilt();
   const data = mkdtempSync(join(tmpdir(), 'parley-console-'));
   const username = 'admin';
   const password = 'correct horse battery staple';
   await seedStore(data, username, password, seed);
-  const mode = process.env.PARLEY_CONSOLE_SERVER ?? (serveHasApi() ? 'serve' : 'in-process');
+  const mode = live
+    ? 'in-process'
+    : (process.env.PARLEY_CONSOLE_SERVER ?? (serveHasApi() ? 'serve' : 'in-process'));
   let server: Omit<ConsoleServer, 'username' | 'password'>;
   try {
-    server = mode === 'serve' ? await startServe(data) : await startInProcess(data);
+    server = mode === 'serve' ? await startServe(data) : await startInProcess(data, live);
   } catch (err) {
     rmSync(data, { recursive: true, force: true });
     throw err;

@@ -12,12 +12,11 @@ type Progress =
   | { state: 'idle' }
   | { state: 'sending' }
   | { state: 'refused'; message: string }
-  | { state: 'calling' | 'ringing' | 'answered' | 'joined'; callId: string }
+  | { state: 'calling' | 'answered' | 'joined'; callId: string }
   | { state: 'failed'; callId: string; reason: string };
 
-const STEPS: Record<'calling' | 'ringing' | 'answered' | 'joined', string> = {
+const STEPS: Record<'calling' | 'answered' | 'joined', string> = {
   calling: 'Calling',
-  ringing: 'Ringing',
   answered: 'Answered: connecting to the conference',
   joined: 'Joined the conference',
 };
@@ -45,9 +44,7 @@ export function InviteDialog({ conferenceId, conferenceName, onClose }: InviteDi
     const ours = joinedHere || d.callId === progress.callId;
     if (!ours) return;
     if (e.type === 'participant.joined') setProgress({ state: 'joined', callId: progress.callId });
-    else if (e.type === 'call.ringing' || e.type === 'call.progress') {
-      if (progress.state === 'calling') setProgress({ state: 'ringing', callId: progress.callId });
-    } else if (e.type === 'call.answered') {
+    else if (e.type === 'call.answered') {
       if (progress.state !== 'joined') setProgress({ state: 'answered', callId: progress.callId });
     } else if (e.type === 'call.failed' || (e.type === 'call.ended' && progress.state !== 'joined')) {
       const reason = String(d.reason ?? d.cause ?? d.status ?? 'the call ended before it was answered');
@@ -71,7 +68,7 @@ export function InviteDialog({ conferenceId, conferenceName, onClose }: InviteDi
     }
   };
 
-  const busy = progress.state === 'sending' || progress.state === 'calling' || progress.state === 'ringing';
+  const busy = progress.state === 'sending' || progress.state === 'calling';
   return (
     <Dialog title={`Invite to ${conferenceName}`} onClose={onClose}>
       <form onSubmit={submit} noValidate>
@@ -99,7 +96,7 @@ export function InviteDialog({ conferenceId, conferenceName, onClose }: InviteDi
               </p>
             ) : (
               <ol className="steps">
-                {(['calling', 'ringing', 'answered', 'joined'] as const).map((s, i, all) => {
+                {(['calling', 'answered', 'joined'] as const).map((s, i, all) => {
                   const at = all.indexOf(progress.state as (typeof all)[number]);
                   const cls = i < at ? 'step step-done' : i === at ? 'step step-current' : 'step';
                   return (
