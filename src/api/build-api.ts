@@ -126,7 +126,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       info: {
         title: 'Parley API',
         version: services.version,
-        description: 'Configuration is staged: writes change the draft; POST /api/apply publishes it.',
+        description:
+          'Configuration is staged: writes change the draft; POST /api/apply publishes it. Authenticate with ' +
+          '`Authorization: Bearer <token>` or the console session cookie from POST /api/login; with the cookie, ' +
+          "every write must echo the login's csrfToken in the X-CSRF-Token header. Errors are " +
+          '{ error: { code, message } }, plus errors: [{ path, message }] for invalid fields. PATCH and DELETE ' +
+          'take If-Match: "<revision>" (the ETag) and answer 409 when someone else changed the object.',
       },
       components: {
         securitySchemes: {

@@ -179,3 +179,20 @@ describe('console sessions and their protections', () => {
       );
   });
 });
+
+describe('login from another site', () => {
+  it('is refused (login CSRF)', async () => {
+    const fx = await apiFixture();
+    try {
+      await fx.store.createAccount({ username: 'root', password: PASSWORD, permissions: ['admin'] }, SYSTEM);
+      const r = await login(fx, PASSWORD, 'root', { origin: 'https://evil.example', host: 'pbx.example' });
+      assert.equal(r.statusCode, 403);
+      assert.equal(r.json().error.code, 'CSRF_FAILED');
+      assert.equal(r.cookies.length, 0);
+      const same = await login(fx, PASSWORD, 'root', { origin: 'https://pbx.example', host: 'pbx.example' });
+      assert.equal(same.statusCode, 200);
+    } finally {
+      await fx.close();
+    }
+  });
+});

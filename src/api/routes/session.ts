@@ -21,6 +21,14 @@ const meSchema = {
   required: ['kind', 'name', 'permissions'],
 } as const;
 
+function originHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 function secure(request: FastifyRequest, force: boolean): boolean {
   return force || request.protocol === 'https';
 }
@@ -75,6 +83,12 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
           ok,
           detail: reason ? { reason } : undefined,
         });
+      // Login CSRF: a foreign page must not log the browser into an account of its choosing.
+      const origin = request.headers.origin;
+      if (origin !== undefined && originHost(origin) !== request.headers.host) {
+        await audit(false, 'foreign-origin');
+        throw new ApiError(403, 'CSRF_FAILED', 'This login came from another site; it was refused.');
+      }
       const wait = guard.attempt(ip);
       if (wait) {
         failures.inc({ reason: 'rate' });
