@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { CodecFactory } from '../codec/codec.ts';
+import { pcmu } from '../codec/g711.ts';
+import { l16 } from '../codec/l16.ts';
+import { generateTone, goertzelPower } from '../processor/goertzel.ts';
+import { ConferenceMixer, type MixerInput } from './conference-mixer.ts';
+
+/** A member fed with a tone, recording what the mixer sends it (decoded). */
+class ToneMember implements MixerInput {
+  readonly id: string;
+  readonly sampleRate: number;
+  readonly codecKey: string;
+  readonly factory: CodecFactory;
+  frame: Int16Array | null = null;
+  heard: Int16Array[] = [];
+  payloads: Uint8Array[] = [];
+  #freq: number;
+  #amplitude: number;
+  #n = 0;
+  #codec;
+
+  constructor(id: string, freq: number, factory: CodecFactory = pcmu, amplitude = 8000) {
+    this.id = id;
+    this.factory = factory;
+    this.sampleRate = factory.sampleRate;
+    this.codecKey = `${factory.name}/${factory.sampleRate}`;
+    this.#freq = freq;
+    this.#amplitude = amplitude;
+    this.#codec = factory.create();
+  }
+
+  next(): void {
+    const len = this.sampleRate / 50;
+    if (this.#freq === 0) {
+      this.frame = new Int16Array(len);
+      return;
+    }
+    const phase = (2 * Math.PI * this.#freq * len * this.#n++) / this.sampleRate;
+    // Through the codec, as a real member's frame would be.
+    this.frame = this.#codec.decode(
+      this.#codec.encode(generateTone(this.#freq, this.sampleRate, len, this.#amplitude, phase)),
+    );
+  }
+
+  sendPcm(pcm: Int16Array): void {
+    this.sendPayload(this.#codec.encode(pcm));
+  }
+
+  sendPayload(payload: Uint8Array): void {
+    this.payloads.push(payload);
+    this.heard.push(this.#codec.decode(payload));
+  }
+
+  /** What it heard over the last `frames` ticks, joined. */
+  tail(frames: number): Int16Array {
+    const parts = this.heard.slice(-frames);
+    const out = new Int16Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}
+
+function run(mixer: ConferenceMixer, members: ToneMember[], ticks: number): void {
+  for (let t = 0; t < ticks; t++) {
+    for (const m of members) m.next();
+    mixer.mix();
+  }
+}
+
+const heard = (m: ToneMember, f: number) => goertzelPower(m.tail(25), m.sampleRate, f);
+/** A tone of amplitude 8000 has power 32e6; "present" and "absent" are far apart. */
+const PRESENT = 5e6;
+const ABSENT = 2e4;
+
+test('N−1: every member hears the two other tones and not its own', () => {
+  const mixer = new ConferenceMixer('r');
+  const ms = [new ToneMember('a', 440), new ToneMember('b', 700), new ToneMember('c', 1100)];
+  for (const m of ms) mixer.add(m);
+  run(mixer, ms, 50);
+  const freqs = { a: 440, b: 700, c: 1100 };
+  for (const m of ms) {
+    for (const [other, f] of Object.entries(freqs)) {
+      const p = heard(m, f);
+      if (other === m.id) assert.ok(p < ABSENT, `${m.id} hears itself: ${p}`);
+      else assert.ok(p > PRESENT, `${m.id} does not hear ${other}: ${p}`);
+    }
+  }
+  assert.equal(mixer.stats().talkers, 3);
+});
+
+test('a muted member is heard by no one; a deaf member hears silence but is heard', () => {
+  const mixer = new ConferenceMixer('r');
+  const ms = [new ToneMember('a', 440), new ToneMember('b', 700), new ToneMember('c', 1100)];
+  for (const m of ms) mixer.add(m);
+  mixer.set('a', { muted: true });
+  mixer.set('c', { deaf: true });
+  run(mixer, ms, 50);
+  for (const m of ms) assert.ok(heard(m, 440) < ABSENT, `${m.id} hears the muted member`);
+  assert.ok(heard(ms[0]!, 700) > PRESENT && heard(ms[0]!, 1100) > PRESENT, 'the muted member still hears');
+  assert.ok(heard(ms[1]!, 1100) > PRESENT, 'the deaf member is heard');
+  const deaf = ms[2]!.tail(25);
+  assert.ok(
+    deaf.every((s) => Math.abs(s) <= 8),
+    'the deaf member hears silence',
+  );
+  // Unmute: heard again once the talker detector sees it.
+  mixer.set('a', { muted: false });
+  run(mixer, ms, 30);
+  assert.ok(heard(ms[1]!, 440) > PRESENT);
+});
+
+test('silent members share one encoding per codec; talkers get their own', () => {
+  const mixer = new ConferenceMixer('r');
+  const ms = [
+    new ToneMember('t1', 440),
+    new ToneMember('t2', 700),
+    new ToneMember('s1', 0),
+    new ToneMember('s2', 0),
+    new ToneMember('s3', 0),
+  ];
+  for (const m of ms) mixer.add(m);
+  run(mixer, ms, 40);
+  const before = mixer.stats();
+  run(mixer, ms, 10);
+  const after = mixer.stats();
+  assert.equal(after.sharedEncodes - before.sharedEncodes, 10, 'one shared encoding per tick');
+  assert.equal(after.ownEncodes - before.ownEncodes, 20, 'one own encoding per talker per tick');
+  // The three silent members got the very same payload object on the last tick.
+  const last = ms.slice(2).map((m) => m.payloads.at(-1));
+  assert.ok(last[0] === last[1] && last[1] === last[2]);
+  for (const m of ms.slice(2)) assert.ok(heard(m, 440) > PRESENT && heard(m, 700) > PRESENT);
+});
+
+test('talking and silent events follow the talker with hangover', () => {
+  const events: string[] = [];
+  const mixer = new ConferenceMixer('r', {
+    events: { talking: (id) => events.push(`${id}:talking`), silent: (id) => events.push(`${id}:silent`) },
+  });
+  const a = new ToneMember('a', 440);
+  mixer.add(a);
+  run(mixer, [a], 20);
+  assert.deepEqual(events, ['a:talking']);
+  const quiet = new ToneMember('a', 0);
+  mixer.remove('a');
+  mixer.add(quiet);
+  run(mixer, [quiet], 10);
+  assert.deepEqual(events, ['a:talking'], 'a new member starts silent');
+});
+
+test('a member stops talking: silent event after the hangover', () => {
+  const events: string[] = [];
+  const mixer = new ConferenceMixer('r', {
+    vad: { hangoverMs: 200 },
+    events: { talking: (id) => events.push(`${id}:talking`), silent: (id) => events.push(`${id}:silent`) },
+  });
+  const a = new ToneMember('a', 440);
+  mixer.add(a);
+  run(mixer, [a], 10);
+  // Feed silence through the same member object.
+  a.frame = new Int16Array(160);
+  for (let i = 0; i < 20; i++) mixer.mix();
+  assert.deepEqual(events, ['a:talking', 'a:silent']);
+});
+
+test('gain scales what the others hear', () => {
+  const mixer = new ConferenceMixer('r');
+  const a = new ToneMember('a', 440);
+  const b = new ToneMember('b', 0);
+  mixer.add(a, { gain: 0.5 });
+  mixer.add(b);
+  run(mixer, [a, b], 40);
+  const p = heard(b, 440);
+  // Half the amplitude is a quarter of the power (32e6 / 4), give or take G.711 quantisation.
+  assert.ok(p > 6e6 && p < 10e6, `power ${p}`);
+});
+
+test('wideband: a 16 kHz member makes the room 16 kHz; narrowband members are resampled at the edges', () => {
+  const mixer = new ConferenceMixer('r');
+  const wide = new ToneMember('w', 6000, l16(16000));
+  const wide2 = new ToneMember('w2', 0, l16(16000));
+  const narrow = new ToneMember('n', 1000);
+  for (const m of [wide, wide2, narrow]) mixer.add(m);
+  assert.equal(mixer.internalRate, 16000);
+  run(mixer, [wide, wide2, narrow], 50);
+  assert.ok(heard(wide2, 6000) > PRESENT, 'a 6 kHz tone passes between wideband members');
+  assert.ok(heard(wide2, 1000) > PRESENT, 'the narrowband member is heard by a wideband one');
+  assert.ok(heard(narrow, 6000) < ABSENT, 'nothing above 4 kHz aliases into the narrowband member');
+  assert.ok(heard(narrow, 1000) < ABSENT, 'the narrowband member does not hear itself');
+  mixer.remove('w');
+  mixer.remove('w2');
+  assert.equal(mixer.internalRate, 8000);
+});
+
+test('loud talkers are limited softly, never wrapped', () => {
+  const mixer = new ConferenceMixer('r');
+  const ms = [0, 1, 2, 3].map((i) => new ToneMember(`m${i}`, 440, pcmu, 30000));
+  const listener = new ToneMember('l', 0);
+  for (const m of [...ms, listener]) mixer.add(m);
+  run(mixer, [...ms, listener], 30);
+  const out = listener.tail(10);
+  let max = 0;
+  for (const s of out) max = Math.max(max, Math.abs(s));
+  assert.ok(max > 24000 && max <= 32767, `peak ${max}`);
+  // All four tones are in phase: the limited sum keeps the sign of the tone at every sample.
+  assert.ok(goertzelPower(out, 8000, 440) > 1e8);
+});

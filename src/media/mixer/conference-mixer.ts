@@ -1,0 +1,320 @@
+/**
+ * The conference mixer, a processor driven by the media clock: once per tick `mix()` reads each member's
+ * decoded frame, and sends every member what it should hear: the sum of the others (N−1).
+ *
+ * - Talker detection (processor/vad.ts, energy with attack and hangover) runs on every member's frame and
+ *   raises talking/silent events.
+ * - Talker-optimised mixing: only members that are talking (and not muted) are summed. A talker hears the
+ *   sum minus itself, encoded for it alone; every member that is not a talker hears the same sum of all
+ *   talkers, so that one mix is encoded ONCE per codec and its payload sent to all of them.
+ * - Internal rate: 16 kHz when a member's codec is wideband, else 8 kHz; members at another rate are
+ *   resampled at the edges (in and out).
+ * - Muted: not summed (still hears the room). Deaf: hears silence. Gain: scales what the others hear of
+ *   the member. Sums are limited softly (soft-limit.ts) instead of wrapping or clipping flat.
+ * - A member whose output is taken over (a prompt or music on hold playing to it) is skipped for sending.
+ */
+import type { Codec, CodecFactory } from '../codec/codec.ts';
+import { Resampler } from '../processor/resampler.ts';
+import { Vad, type VadOptions } from '../processor/vad.ts';
+import { limitInto } from './soft-limit.ts';
+
+/** What the mixer needs from a member's media session (RtpSession provides it). */
+export interface MixerInput {
+  readonly id: string;
+  /** PCM rate of `frame` and of what `sendPcm` takes. */
+  readonly sampleRate: number;
+  /** Members with equal keys can receive the same encoded payload. */
+  readonly codecKey: string;
+  readonly factory: CodecFactory;
+  /** This tick's decoded frame (20 ms at `sampleRate`), or null when nothing was received. */
+  readonly frame: Int16Array | null;
+  sendPcm(pcm: Int16Array): void;
+  sendPayload(payload: Uint8Array): void;
+}
+
+/** Per-member settings. */
+export interface MemberOptions {
+  /** Not heard by the others. */
+  muted?: boolean;
+  /** Hears nothing (silence is sent). */
+  deaf?: boolean;
+  /** Linear gain applied to what the others hear of this member (1 = unchanged). */
+  gain?: number;
+}
+
+/** Talker events. */
+export interface MixerEvents {
+  talking?(memberId: string, levelDb: number): void;
+  silent?(memberId: string, levelDb: number): void;
+}
+
+export interface ConferenceMixerOptions {
+  /** 'auto' (default): 16 kHz when any member's codec runs at 16 kHz or more, else 8 kHz. */
+  internalRate?: 'auto' | 8000 | 16000;
+  vad?: VadOptions;
+  frameMs?: number;
+  events?: MixerEvents;
+  /** Whether a member's output is taken over this tick (player, music on hold): the mixer sends nothing. */
+  isOverridden?: (memberId: string) => boolean;
+  /** Receives the room's mix (all talkers) each tick at the internal rate, e.g. for a room recording. */
+  onMix?: (pcm: Int16Array, sampleRate: number) => void;
+}
+
+/** Counters of a mixer. */
+export interface ConferenceMixerStats {
+  members: number;
+  internalRate: number;
+  ticks: number;
+  /** Talkers summed on the last tick. */
+  talkers: number;
+  /** Frames encoded for one member (talkers) and shared encodings (once per codec per tick). */
+  ownEncodes: number;
+  sharedEncodes: number;
+  sharedSends: number;
+}
+
+interface Member {
+  input: MixerInput;
+  muted: boolean;
+  deaf: boolean;
+  gain: number;
+  vad: Vad;
+  /** This tick's contribution at the internal rate (valid when `summed`). */
+  contribution: Int16Array;
+  summed: boolean;
+  toRoom: Resampler | undefined;
+  fromRoom: Resampler | undefined;
+  /** Scratch frame for the member's own N−1 mix at the internal rate. */
+  own: Int16Array;
+}
+
+interface SharedCodec {
+  encoder: Codec;
+  /** Internal rate → codec rate, when they differ. */
+  resampler: Resampler | undefined;
+  payload: Uint8Array | undefined;
+}
+
+/** Conference mixer (see file comment). */
+export class ConferenceMixer {
+  readonly id: string;
+  #members = new Map<string, Member>();
+  #options: ConferenceMixerOptions;
+  #frameMs: number;
+  #rate = 8000;
+  #frame = 160;
+  #sum = new Int32Array(160);
+  #mix = new Int16Array(160);
+  #shared = new Map<string, SharedCodec>();
+  #silence = new Map<string, Uint8Array>();
+  #stats = { ticks: 0, talkers: 0, ownEncodes: 0, sharedEncodes: 0, sharedSends: 0 };
+
+  constructor(id: string, options: ConferenceMixerOptions = {}) {
+    this.id = id;
+    this.#options = options;
+    this.#frameMs = options.frameMs ?? 20;
+    this.#setRate(options.internalRate === 16000 ? 16000 : 8000);
+  }
+
+  get internalRate(): number {
+    return this.#rate;
+  }
+
+  get size(): number {
+    return this.#members.size;
+  }
+
+  has(id: string): boolean {
+    return this.#members.has(id);
+  }
+
+  /** Adds a member (or updates its settings when already in). */
+  add(input: MixerInput, options: MemberOptions = {}): void {
+    const existing = this.#members.get(input.id);
+    if (existing) {
+      this.set(input.id, options);
+      return;
+    }
+    this.#members.set(input.id, {
+      input,
+      muted: options.muted ?? false,
+      deaf: options.deaf ?? false,
+      gain: options.gain ?? 1,
+      vad: new Vad(this.#options.vad),
+      contribution: new Int16Array(this.#frame),
+      summed: false,
+      toRoom: undefined,
+      fromRoom: undefined,
+      own: new Int16Array(this.#frame),
+    });
+    this.#chooseRate();
+  }
+
+  /** Changes a member's settings; returns false when it is not in the room. */
+  set(id: string, options: MemberOptions): boolean {
+    const m = this.#members.get(id);
+    if (!m) return false;
+    if (options.muted !== undefined) m.muted = options.muted;
+    if (options.deaf !== undefined) m.deaf = options.deaf;
+    if (options.gain !== undefined && Number.isFinite(options.gain) && options.gain >= 0)
+      m.gain = options.gain;
+    return true;
+  }
+
+  /** Removes a member; returns false when it was not in the room. */
+  remove(id: string): boolean {
+    if (!this.#members.delete(id)) return false;
+    this.#chooseRate();
+    return true;
+  }
+
+  /** Whether the member is talking now (by the talker detector). */
+  talking(id: string): boolean {
+    return this.#members.get(id)?.vad.talking ?? false;
+  }
+
+  memberIds(): string[] {
+    return [...this.#members.keys()];
+  }
+
+  #chooseRate(): void {
+    if (this.#options.internalRate && this.#options.internalRate !== 'auto') return;
+    let wide = false;
+    for (const m of this.#members.values()) if (m.input.sampleRate >= 16000) wide = true;
+    this.#setRate(wide ? 16000 : 8000);
+  }
+
+  #setRate(rate: number): void {
+    if (rate === this.#rate && this.#sum.length === (rate * this.#frameMs) / 1000) return;
+    this.#rate = rate;
+    this.#frame = (rate * this.#frameMs) / 1000;
+    this.#sum = new Int32Array(this.#frame);
+    this.#mix = new Int16Array(this.#frame);
+    this.#shared.clear();
+    for (const m of this.#members.values()) {
+      m.contribution = new Int16Array(this.#frame);
+      m.own = new Int16Array(this.#frame);
+      m.toRoom = undefined;
+      m.fromRoom = undefined;
+    }
+  }
+
+  /** One tick: detect talkers, sum them, send every member its mix. Members' `frame`s must be fresh. */
+  mix(): void {
+    this.#stats.ticks++;
+    const sum = this.#sum;
+    sum.fill(0);
+    const n = this.#frame;
+    const frameMs = this.#frameMs;
+    const events = this.#options.events;
+    let talkers = 0;
+    for (const m of this.#members.values()) {
+      m.summed = false;
+      const f = m.input.frame;
+      let energy = 0;
+      if (f) {
+        for (let i = 0; i < f.length; i++) energy += f[i]! * f[i]!;
+        energy /= f.length || 1;
+      }
+      const wasTalking = m.vad.talking;
+      for (const e of m.vad.processEnergy(energy, frameMs)) {
+        try {
+          if (e.type === 'talking') events?.talking?.(m.input.id, e.levelDb);
+          else events?.silent?.(m.input.id, e.levelDb);
+        } catch {
+          // Listener errors stay with the listener.
+        }
+      }
+      if (!f || m.muted || m.gain === 0) continue;
+      // Only talkers are mixed; the talker's own first frames (attack) are kept too when it starts now.
+      if (!m.vad.talking && !wasTalking) continue;
+      let x = f;
+      if (m.input.sampleRate !== this.#rate) {
+        m.toRoom ??= new Resampler(m.input.sampleRate, this.#rate);
+        x = m.toRoom.process(f);
+      }
+      const c = m.contribution;
+      const len = Math.min(n, x.length);
+      if (m.gain === 1) {
+        c.set(x.length === n ? x : x.subarray(0, len));
+        for (let i = 0; i < len; i++) sum[i]! += x[i]!;
+      } else {
+        const g = m.gain;
+        for (let i = 0; i < len; i++) {
+          const v = Math.round(x[i]! * g);
+          const s = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+          c[i] = s;
+          sum[i]! += s;
+        }
+      }
+      if (len < n) c.fill(0, len);
+      m.summed = true;
+      talkers++;
+    }
+    this.#stats.talkers = talkers;
+    const mix = limitInto(sum, this.#mix);
+    this.#options.onMix?.(mix, this.#rate);
+    for (const s of this.#shared.values()) s.payload = undefined;
+    const overridden = this.#options.isOverridden;
+    for (const m of this.#members.values()) {
+      const input = m.input;
+      if (overridden?.(input.id)) continue;
+      if (m.deaf) {
+        input.sendPayload(this.#silenceFor(input));
+      } else if (m.summed) {
+        // A talker hears everyone but itself: its own mix, encoded for it alone.
+        const own = limitInto(sum, m.own, m.contribution);
+        input.sendPcm(this.#toMember(m, own));
+        this.#stats.ownEncodes++;
+      } else {
+        input.sendPayload(this.#sharedPayload(input, mix));
+        this.#stats.sharedSends++;
+      }
+    }
+  }
+
+  #toMember(m: Member, pcm: Int16Array): Int16Array {
+    if (m.input.sampleRate === this.#rate) return pcm;
+    m.fromRoom ??= new Resampler(this.#rate, m.input.sampleRate);
+    return m.fromRoom.process(pcm);
+  }
+
+  #sharedPayload(input: MixerInput, mix: Int16Array): Uint8Array {
+    let s = this.#shared.get(input.codecKey);
+    if (!s) {
+      s = {
+        encoder: input.factory.create(),
+        resampler: input.sampleRate === this.#rate ? undefined : new Resampler(this.#rate, input.sampleRate),
+        payload: undefined,
+      };
+      this.#shared.set(input.codecKey, s);
+    }
+    if (!s.payload) {
+      s.payload = s.encoder.encode(s.resampler ? s.resampler.process(mix) : mix);
+      this.#stats.sharedEncodes++;
+    }
+    return s.payload;
+  }
+
+  #silenceFor(input: MixerInput): Uint8Array {
+    let p = this.#silence.get(input.codecKey);
+    if (!p) {
+      // Stateless codecs (G.711, L16) encode silence the same every time; stateful ones get a fresh
+      // encoder's first frame, which is what a decoder expects after a gap anyway.
+      p = input.factory.create().encode(new Int16Array((input.sampleRate * this.#frameMs) / 1000));
+      this.#silence.set(input.codecKey, p);
+    }
+    return p;
+  }
+
+  stats(): ConferenceMixerStats {
+    return { members: this.#members.size, internalRate: this.#rate, ...this.#stats };
+  }
+
+  /** Forgets every member and shared encoder. Idempotent. */
+  close(): void {
+    this.#members.clear();
+    for (const s of this.#shared.values()) s.encoder.close?.();
+    this.#shared.clear();
+  }
+}
