@@ -121,6 +121,7 @@ export async function startParley(options: ServeOptions, logger: Logger): Promis
       serverName: 'Parley',
     });
     closers.push(() => sipServer.close());
+    await sipServer.start();
 
     const { host: httpHost, port: httpPort } = options.http;
     await listenOn('HTTP', httpHost, httpPort, () => api.listen({ host: httpHost, port: httpPort }));

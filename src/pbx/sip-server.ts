@@ -63,6 +63,8 @@ export interface RequestResponder {
   respond(response: SipResponse): void;
   /** Drop the request without an answer (banned sources). */
   drop(): void;
+  /** The stack's server transaction, when the request came through a stack (CANCEL, ACK, dialogs). */
+  readonly incoming?: IncomingRequest;
 }
 
 /** Who placed an authenticated request. */
@@ -139,6 +141,16 @@ export class SipServer {
   onCall: AuthenticatedRequestHandler | undefined;
   /** Set by the call layer: other authenticated out-of-dialog requests (e.g. MESSAGE, REFER). */
   onRequest: AuthenticatedRequestHandler | undefined;
+  /**
+   * Set by the call layer: an INVITE before digest authentication, so calls from a trunk's own addresses
+   * (which carriers never authenticate) can be taken. Returns true when taken; anything else goes on to
+   * the challenge like every other request.
+   */
+  onUnauthenticatedInvite:
+    | ((req: SipRequest, responder: RequestResponder, source: MessageSource) => boolean)
+    | undefined;
+  /** Set by the call layer: requests inside a dialog the stack knows (BYE, re-INVITE, INFO…). */
+  onDialogRequest: ((incoming: IncomingRequest) => boolean) | undefined;
   readonly #directory: UserDirectory;
   readonly #logger: Logger;
   readonly #serverHeader: SipHeader;
@@ -241,9 +253,13 @@ export class SipServer {
    */
   #attach(stack: SipStack): void {
     stack.onRequest((incoming) => {
+      if (incoming.dialog && !this.#closed && !this.bans.isBanned(incoming.source.address)) {
+        if (this.onDialogRequest?.(incoming)) return;
+      }
       const responder: RequestResponder = {
         respond: (r) => incoming.respond(r),
         drop: () => dropIncoming(incoming),
+        incoming,
       };
       this.handle(incoming.request, responder, incoming.source, true);
     });
@@ -284,6 +300,7 @@ export class SipServer {
       responder.respond(this.#response(req, 481));
       return;
     }
+    if (method === 'INVITE' && this.onUnauthenticatedInvite?.(req, responder, source)) return;
     const register = method === 'REGISTER';
     const caller = this.#authenticate(req, responder, source, register);
     if (!caller) return;
