@@ -1,5 +1,6 @@
 import { PlcG711 } from '../processor/plc-g711.ts';
 import type { Codec, CodecFactory } from './codec.ts';
+import { allocBytes, allocPcm } from './frame-pool.ts';
 
 /**
  * G.711 µ-law (PCMU, PT 0) and A-law (PCMA, PT 8), ITU-T G.711 / RFC 3551 §4.5.14.
@@ -121,11 +122,11 @@ class G711Codec implements Codec {
   }
 
   encode(pcm: Int16Array): Uint8Array {
-    return g711EncodeInto(this.#encode, pcm, new Uint8Array(pcm.length));
+    return g711EncodeInto(this.#encode, pcm, allocBytes(pcm.length));
   }
 
   decode(payload: Uint8Array): Int16Array {
-    return this.#plc.good(g711DecodeInto(this.#decode, payload, new Int16Array(payload.length)));
+    return this.#plc.good(g711DecodeInto(this.#decode, payload, allocPcm(payload.length)));
   }
 
   conceal(samples: number): Int16Array {

@@ -1,4 +1,5 @@
 import type { Codec, CodecFactory } from './codec.ts';
+import { allocBytes, allocPcm } from './frame-pool.ts';
 
 /**
  * ITU-T G.722 at 64 kbit/s (mode 1): sub-band ADPCM of 16 kHz audio. A quadrature mirror filter splits the
@@ -144,13 +145,13 @@ export class G722Encoder {
 
   /** Encodes `pcm`; an odd trailing sample is paired with a copy of itself. */
   encode(pcm: Int16Array): Uint8Array {
-    const out = new Uint8Array((pcm.length + 1) >> 1);
+    const out = allocBytes((pcm.length + 1) >> 1);
     const x = this.#x;
     const low = this.#low;
     const high = this.#high;
     for (let j = 0, o = 0; j < pcm.length; j += 2, o++) {
       // Transmit QMF (§3.1): newest sample pairs with the odd-indexed taps, the older with the even ones.
-      x.copyWithin(0, 2);
+      for (let i = 0; i < 22; i++) x[i] = x[i + 2]!;
       x[22] = pcm[j]!;
       x[23] = j + 1 < pcm.length ? pcm[j + 1]! : pcm[j]!;
       let xa = 0;
@@ -165,8 +166,14 @@ export class G722Encoder {
       // Lower band: SUBTRA, QUANTL (6 bits), INVQAL on the 4-bit code, LOGSCL/SCALEL, block 4.
       const el = sat(xl - low.s);
       const wl = el >= 0 ? el : -(el + 1);
+      // First interval m in 1..29 whose decision level exceeds |el|, else 30 (levels rise: binary search).
       let m = 1;
-      while (m < 30 && wl >= (Q6[m]! * low.det) >> 12) m++;
+      let hi = 30;
+      while (m < hi) {
+        const mid = (m + hi) >> 1;
+        if (wl < (Q6[mid]! * low.det) >> 12) hi = mid;
+        else m = mid + 1;
+      }
       const il = el < 0 ? ILN[m]! : ILP[m]!;
       const il4 = il >> 2;
       const dl = (low.det * QM4[il4]!) >> 15;
@@ -195,7 +202,7 @@ export class G722Decoder {
   #high = new Band(8);
 
   decode(payload: Uint8Array): Int16Array {
-    const out = new Int16Array(payload.length * 2);
+    const out = allocPcm(payload.length * 2);
     const x = this.#x;
     const low = this.#low;
     const high = this.#high;
@@ -220,7 +227,7 @@ export class G722Decoder {
       high.update(dh);
 
       // Receive QMF (§4.4): the sum signal feeds the odd taps, the difference the even ones.
-      x.copyWithin(0, 2);
+      for (let i = 0; i < 22; i++) x[i] = x[i + 2]!;
       x[22] = rl + rh;
       x[23] = rl - rh;
       let xo1 = 0;

@@ -1,4 +1,5 @@
 import type { Codec, CodecFactory } from './codec.ts';
+import { allocBytes, allocPcm } from './frame-pool.ts';
 
 /**
  * L16: uncompressed 16-bit linear PCM in network byte order (RFC 3551 §4.5.11). Static payload type 11 is
@@ -10,7 +11,7 @@ export function l16(sampleRate: number): CodecFactory {
     sampleRate,
     clockRate: sampleRate,
     encode(pcm) {
-      const out = new Uint8Array(pcm.length * 2);
+      const out = allocBytes(pcm.length * 2);
       for (let i = 0, j = 0; i < pcm.length; i++, j += 2) {
         const v = pcm[i]!;
         out[j] = (v >> 8) & 0xff;
@@ -21,7 +22,7 @@ export function l16(sampleRate: number): CodecFactory {
     decode(payload) {
       // A trailing odd byte is half a sample: dropped.
       const n = payload.length >> 1;
-      const out = new Int16Array(n);
+      const out = allocPcm(n);
       for (let i = 0, j = 0; i < n; i++, j += 2) out[i] = (payload[j]! << 8) | payload[j + 1]!;
       return out;
     },

@@ -47,8 +47,10 @@ export class Resampler {
   readonly #tapsPerPhase: number;
   /** Centre of the prototype filter, in upsampled samples. */
   readonly #half: number;
-  /** Input history (most recent last), tapsPerPhase−1 old samples followed by the new frame. */
-  #history: Float32Array;
+  /** The same taps flattened, phase p at [p·T, p·T + T), each phase reversed (oldest input first). */
+  readonly #flat: Float64Array;
+  /** Input history (tapsPerPhase−1 samples, oldest first) and room for the new frame. */
+  #work: Float64Array;
   /** Position of the next output in the upsampled time base, relative to the first new input sample. */
   #phase = 0;
   #inputSamples = 0;
@@ -94,7 +96,11 @@ export class Resampler {
       }
       this.#bank.push(phase);
     }
-    this.#history = new Float32Array(this.#tapsPerPhase - 1);
+    const T = this.#tapsPerPhase;
+    this.#flat = new Float64Array(L * T);
+    for (let p = 0; p < L; p++)
+      for (let k = 0; k < T; k++) this.#flat[p * T + k] = this.#bank[p]![T - 1 - k]!;
+    this.#work = new Float64Array(T - 1 + 960);
   }
 
   /** Group delay of the filter, in output samples. */
@@ -108,27 +114,32 @@ export class Resampler {
     const M = this.#down;
     const T = this.#tapsPerPhase;
     const keep = T - 1;
-    // Work buffer: history then the new samples, as floats.
-    const buf = new Float32Array(keep + pcm.length);
-    buf.set(this.#history);
+    // Work buffer: the last T−1 inputs followed by the new ones, as floats; kept between calls.
+    if (this.#work.length < keep + pcm.length) {
+      const grown = new Float64Array(keep + pcm.length);
+      grown.set(this.#work.subarray(0, keep));
+      this.#work = grown;
+    }
+    const buf = this.#work;
     for (let i = 0; i < pcm.length; i++) buf[keep + i] = pcm[i]!;
-    // Output n sits at upsampled position t = phase + n·M; it needs input index floor(t/L) (newest tap).
+    const bank = this.#flat;
+    // Output n sits at upsampled position t = phase + n·M; it needs inputs up to index floor(t/L).
     const totalUp = pcm.length * L;
     const count = Math.max(0, Math.ceil((totalUp - this.#phase) / M));
     const out = new Int16Array(count);
     let t = this.#phase;
     for (let n = 0; n < count; n++, t += M) {
-      const idx = Math.floor(t / L);
-      const h = this.#bank[t - idx * L]!;
+      const idx = (t / L) | 0;
+      // y = Σ_k h[p + kL] · x[idx − k]; the bank stores each phase reversed, so both run forward.
+      const h0 = (t - idx * L) * T;
+      const x0 = idx; // buf[x0 + k] = x[idx − (T−1) + k]
       let acc = 0;
-      // y = Σ_k h[p + kL] · x[idx − k]; x[idx − k] lives at buf[keep + idx − k].
-      let j = keep + idx;
-      for (let k = 0; k < T; k++, j--) acc += h[k]! * buf[j]!;
+      for (let k = 0; k < T; k++) acc += bank[h0 + k]! * buf[x0 + k]!;
       const v = Math.round(acc);
       out[n] = Math.min(32767, Math.max(-32768, v));
     }
     this.#phase = t - totalUp;
-    this.#history = buf.slice(buf.length - keep);
+    buf.copyWithin(0, pcm.length, pcm.length + keep);
     this.#inputSamples += pcm.length;
     this.#outputSamples += count;
     return out;
@@ -136,7 +147,7 @@ export class Resampler {
 
   /** Forgets the signal history (a new stream). */
   reset(): void {
-    this.#history.fill(0);
+    this.#work.fill(0);
     this.#phase = 0;
   }
 
