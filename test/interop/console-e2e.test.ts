@@ -44,7 +44,7 @@ after(async () => {
 
 /** The Apply changes button's pending count, read from its visible badge. */
 async function pendingCount(page: Page): Promise<number> {
-  const text = await page.getByRole('button', { name: /Apply changes/ }).innerText();
+  const text = (await page.getByRole('button', { name: /Apply changes/ }).textContent()) ?? '';
   const m = /(\d+)/.exec(text);
   assert.ok(m, `no count on the Apply changes button: "${text}"`);
   return Number(m[1]);
@@ -63,7 +63,7 @@ async function messageBeside(page: Page, label: string): Promise<string> {
   assert.equal(await control.getAttribute('aria-invalid'), 'true', `${label} is not marked invalid`);
   const texts: string[] = [];
   for (const id of ids.split(/\s+/).filter(Boolean))
-    texts.push(await page.locator(`[id="${id}"]`).innerText());
+    texts.push((await page.locator(`[id="${id}"]`).textContent()) ?? '');
   return texts.join(' ');
 }
 
@@ -280,5 +280,41 @@ test('the console, following the seed', {
     assert.ok((await messageBeside(page, 'Internal extension')).includes(apiMessage));
     await form.getByRole('button', { name: 'Cancel' }).click();
     await form.waitFor({ state: 'detached' });
+  });
+  await t.test('keyboard alone: open the form, move through its fields, Escape closes it', async () => {
+    const add = page.getByRole('button', { name: 'Add a conference' });
+    await add.focus();
+    await page.keyboard.press('Enter');
+    const form = page.getByRole('dialog', { name: 'New conference' });
+    await form.waitFor();
+    const focusedLabel = () =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLInputElement | null;
+        return el?.labels?.[0]?.textContent ?? el?.getAttribute('aria-label') ?? el?.tagName ?? '';
+      });
+    assert.equal(await focusedLabel(), 'Name');
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedLabel(), 'Internal extension');
+    await page.keyboard.press('Escape');
+    await form.waitFor({ state: 'detached' });
+  });
+
+  await t.test('a narrow screen: the menu folds away and nothing overflows sideways', async () => {
+    await page.setViewportSize({ width: 390, height: 760 });
+    try {
+      const nav = page.getByRole('navigation', { name: 'Main menu' });
+      assert.equal(await nav.isVisible(), false);
+      await page.getByRole('button', { name: 'Menu' }).click();
+      await nav.getByRole('link', { name: 'Incoming numbers', exact: true }).click();
+      await page.getByRole('heading', { name: 'Incoming numbers', level: 1 }).waitFor();
+      await page.getByRole('row', { name: /\+3221234567/ }).waitFor();
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      assert.equal(overflow, 0, 'the page scrolls sideways on a 390 px screen');
+      assert.ok(await page.getByRole('button', { name: /Apply changes/ }).isVisible());
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 });

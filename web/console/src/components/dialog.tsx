@@ -20,6 +20,12 @@ export function Dialog({ title, onClose, children, wide }: DialogProps) {
   useEffect(() => {
     const d = ref.current;
     if (d && !d.open) d.showModal();
+    // showModal() focuses the first focusable element, the header's Close: start on the first field
+    // instead (or on what the dialog marks with data-initial-focus, e.g. Cancel before a Delete).
+    const first = d?.querySelector<HTMLElement>(
+      '[data-initial-focus], .dialog-body input:not([type="hidden"]), .dialog-body select, .dialog-body textarea',
+    );
+    first?.focus();
     return () => d?.close();
   }, []);
   return (
@@ -82,7 +88,7 @@ export function Confirm({
         >
           {busy ? 'Please wait…' : confirmLabel}
         </button>
-        <button type="button" className="button" onClick={onCancel}>
+        <button type="button" className="button" onClick={onCancel} data-initial-focus>
           Cancel
         </button>
       </div>

@@ -84,7 +84,6 @@ export function InviteDialog({ conferenceId, conferenceName, onClose }: InviteDi
               autoComplete="off"
               value={destination}
               onChange={(e) => setDestination(e.target.value)}
-              autoFocus
             />
           )}
         </Field>

@@ -71,7 +71,7 @@ export function ConferenceForm({ conference, users, onSaved, onCancel }: Confere
     <Dialog title={conference ? 'Edit conference' : 'New conference'} onClose={onCancel}>
       <form onSubmit={submit} noValidate>
         <Field label="Name" error={errors.name}>
-          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
         <Field
           label="Internal extension"

@@ -95,9 +95,7 @@ export function IncomingNumberForm({
     <Dialog title={incoming ? `Edit ${incoming.number}` : 'New incoming number'} onClose={onCancel}>
       <form onSubmit={submit} noValidate>
         <Field label="Number" error={errors.number} hint="In international form, e.g. +3221234567.">
-          {(p) => (
-            <input {...p} type="tel" value={number} onChange={(e) => setNumber(e.target.value)} autoFocus />
-          )}
+          {(p) => <input {...p} type="tel" value={number} onChange={(e) => setNumber(e.target.value)} />}
         </Field>
         <Field label="Trunk" error={errors.trunkId}>
           {(p) => (

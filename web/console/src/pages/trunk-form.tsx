@@ -73,7 +73,7 @@ export function TrunkForm({ trunk, onSaved, onCancel }: TrunkFormProps) {
       <form onSubmit={submit} noValidate className="two-columns">
         <div>
           <Field label="Name" error={errors.name}>
-            {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
+            {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
           </Field>
           <Field label="Host" error={errors.host} hint="The carrier's SIP server name or address.">
             {(p) => <input {...p} value={host} onChange={(e) => setHost(e.target.value)} />}

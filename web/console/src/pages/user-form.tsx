@@ -87,7 +87,6 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
                 inputMode="numeric"
                 value={extension}
                 onChange={(e) => setExtension(e.target.value)}
-                autoFocus
               />
             )}
           </Field>
