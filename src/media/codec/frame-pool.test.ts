@@ -8,13 +8,12 @@ test('frames are zero-filled, aligned, and never overlap', () => {
     assert.ok(f.every((v) => v === 0));
     assert.equal(f.byteOffset % 8, 0);
   }
-  frames.forEach((f, i) => f.fill(i % 100));
-  frames.forEach((f, i) =>
+  for (const [i, f] of frames.entries()) f.fill(i % 100);
+  for (const [i, f] of frames.entries())
     assert.ok(
       f.every((v) => v === i % 100),
-      `frame ${i} was overwritten`,
-    ),
-  );
+      `frame ${i} overwritten`,
+    );
   // Large requests fall back to their own buffer.
   assert.equal(allocPcm(48000).buffer.byteLength, 96000);
 });
