@@ -27,6 +27,11 @@ export interface OpenStoreOptions {
   /** Skip migrating (doctor: only look). */
   migrate?: boolean;
   hooks?: StoreHooks;
+  /**
+   * PostgreSQL only: how often to look for versions applied by another server sharing the database
+   * (default 2000 ms; 0: never — call `refresh()`).
+   */
+  pollMs?: number;
 }
 
 /** The SQLite file's name inside the data directory. */
@@ -56,6 +61,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       onListenerError: (err) => options.logger?.error({ err }, 'an onApplied listener failed'),
     });
     await store.load();
+    if (options.database && options.pollMs !== 0)
+      store.watch(options.pollMs ?? 2000, (err) =>
+        options.logger?.warn({ err }, 'cannot check for new versions'),
+      );
     return store;
   } catch (err) {
     await driver.close().catch(() => {});

@@ -90,6 +90,7 @@ export class SqlStore extends SqlAccounts implements Store {
   private readonly options: SqlStoreOptions;
   private sortedLive = new Map<ObjectKind, unknown[]>();
   private closed = false;
+  private watcher?: NodeJS.Timeout;
 
   constructor(db: SqlDriver, options: SqlStoreOptions = {}) {
     super(db);
@@ -431,9 +432,27 @@ export class SqlStore extends SqlAccounts implements Store {
     };
   }
 
+  /**
+   * Polls for versions applied by other servers sharing the database (PostgreSQL), so their Apply reaches
+   * this PBX too; `onApplied` fires as for a local Apply.
+   */
+  watch(intervalMs: number, onError: (err: unknown) => void = () => {}): void {
+    const tick = async () => {
+      if (this.closed) return;
+      try {
+        await this.refresh();
+      } catch (err) {
+        onError(err);
+      }
+      if (!this.closed) this.watcher = setTimeout(tick, intervalMs).unref();
+    };
+    this.watcher = setTimeout(tick, intervalMs).unref();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.watcher) clearTimeout(this.watcher);
     this.listeners.clear();
     await this.db.close();
   }
