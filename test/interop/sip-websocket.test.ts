@@ -1,0 +1,137 @@
+/**
+ * SIP.js 0.21.2 (what the browser softphone uses) registers over `ws://…/ws` with digest auth. The
+ * binding remembers its WebSocket connection: the PBX reaches the client over it (an OPTIONS answered by
+ * SIP.js itself), and the binding goes when the connection closes. Runs SIP.js in Node (global WebSocket).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Registerer, RegistererState, UserAgent } from 'sip.js';
+import type { Binding } from '../../src/pbx/registrar/binding.ts';
+import { createRequest, type SipResponse } from '../../src/sip/message/index.ts';
+import { DOMAIN, HOST, type PbxUnderTest, startPbx } from './sip-harness.ts';
+
+function bindingsWhen(pbx: PbxUnderTest, ext: string, ok: (b: Binding[]) => boolean, timeoutMs = 15_000) {
+  return new Promise<Binding[]>((resolve, reject) => {
+    const current = pbx.server.registrar.lookup(ext);
+    if (ok(current)) return resolve(current);
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`bindings of ${ext} never reached the expected state`));
+    }, timeoutMs);
+    const off = pbx.server.registrar.onChange((e, list) => {
+      if (e !== ext || !ok(list)) return;
+      clearTimeout(timer);
+      off();
+      resolve(list);
+    });
+  });
+}
+
+function stateWhen(registerer: Registerer, wanted: RegistererState): Promise<void> {
+  return new Promise((resolve) => {
+    if (registerer.state === wanted) return resolve();
+    const listener = (s: RegistererState) => {
+      if (s !== wanted) return;
+      registerer.stateChange.removeListener(listener);
+      resolve();
+    };
+    registerer.stateChange.addListener(listener);
+  });
+}
+
+function newAgent(pbx: PbxUnderTest, password: string): UserAgent {
+  return new UserAgent({
+    uri: UserAgent.makeURI(`sip:104@${DOMAIN}`),
+    authorizationUsername: '104',
+    authorizationPassword: password,
+    transportOptions: { server: `ws://${HOST}:${pbx.httpPort}/ws` },
+    logBuiltinEnabled: false,
+  });
+}
+
+describe('SIP.js registers over WebSocket', {
+  skip: typeof WebSocket === 'undefined' ? 'no WebSocket' : false,
+}, () => {
+  let pbx: PbxUnderTest;
+  const agents: UserAgent[] = [];
+
+  before(async () => {
+    pbx = await startPbx({ users: [{ extension: '104', name: 'Dave', sipPassword: 'dave-secret' }] });
+  });
+  after(async () => {
+    for (const ua of agents) await ua.stop().catch(() => {});
+    await pbx?.close();
+  });
+
+  test('registers, is reachable over its connection, unregisters', async () => {
+    const ua = newAgent(pbx, 'dave-secret');
+    agents.push(ua);
+    await ua.start();
+    const registerer = new Registerer(ua, { expires: 300 });
+    const registered = bindingsWhen(pbx, '104', (b) => b.length === 1);
+    await registerer.register();
+    await stateWhen(registerer, RegistererState.Registered);
+    const [binding] = await registered;
+    assert.equal(binding!.flow.transport, 'ws');
+    assert.ok(binding!.flow.connectionId, 'the binding names its WebSocket connection');
+    assert.match(binding!.contact, /;transport=ws$/);
+
+    // Reach the client the way the call layer will: over the binding's own flow.
+    const options = createRequest({
+      method: 'OPTIONS',
+      uri: binding!.contact,
+      from: { uri: `sip:pbx@${DOMAIN}`, params: {} },
+      to: { uri: binding!.aor, params: {} },
+    });
+    const answer = await new Promise<SipResponse>((resolve) =>
+      pbx.stack.sendRequest(
+        options,
+        {
+          transport: 'ws',
+          address: binding!.flow.remoteAddress,
+          port: binding!.flow.remotePort,
+          connectionId: binding!.flow.connectionId!,
+        },
+        { onFinal: (r) => resolve(r) },
+      ),
+    );
+    assert.equal(answer.status, 200);
+    assert.match(answer.headers.find((h) => h.name.toLowerCase() === 'user-agent')?.value ?? '', /SIP\.js/);
+
+    const gone = bindingsWhen(pbx, '104', (b) => b.length === 0);
+    await registerer.unregister();
+    await stateWhen(registerer, RegistererState.Unregistered);
+    await gone;
+  });
+
+  test('a wrong password never registers', async () => {
+    const ua = newAgent(pbx, 'wrong');
+    agents.push(ua);
+    await ua.start();
+    const registerer = new Registerer(ua, { expires: 300 });
+    const rejected = new Promise<number>((resolve) => {
+      registerer.register({ requestDelegate: { onReject: (r) => resolve(r.message.statusCode ?? 0) } });
+    });
+    assert.equal(await rejected, 401);
+    assert.equal(pbx.server.registrar.lookup('104').length, 0);
+    await ua.stop();
+  });
+
+  test('the binding goes when its WebSocket connection closes', async () => {
+    const ua = newAgent(pbx, 'dave-secret');
+    agents.push(ua);
+    await ua.start();
+    const registerer = new Registerer(ua, { expires: 300 });
+    const registered = bindingsWhen(pbx, '104', (b) => b.length === 1);
+    await registerer.register();
+    await stateWhen(registerer, RegistererState.Registered);
+    await registered;
+    const gone = bindingsWhen(pbx, '104', (b) => b.length === 0);
+    // Drop the connection without unregistering, as a closed browser tab does.
+    await ua.transport.disconnect();
+    await gone;
+    // Reconnect so SIP.js can stop cleanly (it unregisters on stop).
+    await ua.transport.connect();
+    await ua.stop();
+  });
+});
