@@ -263,6 +263,50 @@ test('the console, following the seed', {
     }
   });
 
+  await t.test('history: what changed in each version, restore one into the draft', async () => {
+    await page.getByRole('link', { name: 'History', exact: true }).click();
+    const v2 = page.getByRole('listitem').filter({ hasText: 'Version 2' });
+    await v2.getByRole('button', { name: /What changed/ }).click();
+    await v2.getByRole('listitem').filter({ hasText: 'Sales weekly' }).getByText('New').waitFor();
+    await page.getByRole('button', { name: 'Restore version 1' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Restore version 1?' });
+    await confirm.getByRole('button', { name: 'Restore into the draft' }).click();
+    await page.getByText('Version 1 was copied into the draft.').waitFor();
+    // Version 1 had no conference: against production (version 2) the draft now removes it, and the
+    // pending edits of the conference and the incoming number are gone.
+    await waitPending(page, 1);
+    await page.getByRole('button', { name: /Apply changes/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Apply changes' });
+    await dialog.getByRole('listitem').filter({ hasText: 'Sales weekly' }).getByText('Deleted').waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('link', { name: 'Conferences', exact: true }).click();
+  });
+
+  await t.test('users: a new extension with a generated SIP password and its phone settings', async () => {
+    await page.getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByRole('button', { name: 'Add a user' }).click();
+    const form = page.getByRole('dialog', { name: 'New user' });
+    await form.getByLabel('Extension').fill('103');
+    await form.getByLabel('Name').fill('Claire Peeters');
+    const password = form.getByLabel('SIP password');
+    assert.equal(await password.getAttribute('type'), 'password');
+    await form.getByRole('button', { name: 'Show' }).click();
+    assert.equal(await password.getAttribute('type'), 'text');
+    const generated = await password.inputValue();
+    assert.match(generated, /^[A-Za-z0-9]{20}$/);
+    await form.getByRole('button', { name: 'Generate' }).click();
+    assert.notEqual(await password.inputValue(), generated);
+    const settings = form.getByRole('complementary', { name: 'Phone and Odoo settings' });
+    const wsUrl = `${s.baseUrl.replace(/^http/, 'ws')}/ws`;
+    await settings.getByText(wsUrl, { exact: true }).waitFor();
+    await settings.getByText('103', { exact: true }).waitFor();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /Claire Peeters/ }).waitFor();
+    await waitPending(page, 2);
+    await page.getByRole('link', { name: 'Conferences', exact: true }).click();
+  });
+
   await t.test('refused input shows the API message beside the field', async () => {
     await page.getByRole('button', { name: 'Add a conference' }).click();
     const form = page.getByRole('dialog', { name: 'New conference' });
