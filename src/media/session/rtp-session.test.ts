@@ -3,6 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { after, test } from 'node:test';
 import { pcma } from '../codec/g711.ts';
 import type { DtmfDigit } from '../processor/dtmf-digit.ts';
+import { generateDtmf } from '../processor/dtmf-inband.ts';
 import { Rfc4733Sender } from '../processor/dtmf-rfc4733.ts';
 import { generateTone, goertzelPower } from '../processor/goertzel.ts';
 import { isRtpParseError, parseRtp, type RtpPacket, serializeRtp } from '../rtp/rtp-packet.ts';
@@ -225,4 +226,48 @@ test('RTP timeout fires once per silence; a failing transport closes the session
   sink!.failed('again');
   assert.deepEqual(closed, ['socket error: boom']);
   assert.equal(session.closed, true);
+});
+
+test('in-band DTMF tones in the audio are reported when asked for (trunks)', async () => {
+  const t = await UdpTransport.open({ localAddress: '127.0.0.1', port: 0, rtcpMux: true });
+  assert.ok(t instanceof UdpTransport);
+  const digits: DtmfDigit[] = [];
+  const session = new RtpSession(
+    { id: 'trunk', codec: { name: 'PCMA', payloadType: 8, clockRate: 8000 }, inbandDtmf: true },
+    pcma,
+    t,
+    { digit: (d) => digits.push(d) },
+  );
+  sessions.push(session);
+  const a = await peer();
+  const pcm = generateDtmf('4#', { toneMs: 100, gapMs: 100 });
+  const codec = pcma.create();
+  const packets: Uint8Array[] = [];
+  for (let i = 0; i * 160 < pcm.length + 1600; i++) {
+    const frame = new Int16Array(160);
+    frame.set(pcm.subarray(i * 160, i * 160 + 160));
+    packets.push(
+      serializeRtp({
+        version: 2,
+        padding: false,
+        marker: false,
+        payloadType: 8,
+        sequenceNumber: i,
+        timestamp: i * 160,
+        ssrc: 5,
+        csrc: [],
+        payload: codec.encode(frame),
+      }),
+    );
+  }
+  await send(a, t.port, packets);
+  await settle();
+  pullAll(session, packets.length + 5);
+  assert.deepEqual(
+    digits.map((d) => [d.digit, d.source]),
+    [
+      ['4', 'inband'],
+      ['#', 'inband'],
+    ],
+  );
 });

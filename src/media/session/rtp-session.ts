@@ -11,8 +11,11 @@ import { randomInt } from 'node:crypto';
 import type { Codec, CodecFactory } from '../codec/codec.ts';
 import { getCodecFactory } from '../codec/index.ts';
 import type { DtmfDigit } from '../processor/dtmf-digit.ts';
+import { InbandDtmfDetector } from '../processor/dtmf-inband.ts';
 import { Rfc4733Receiver, Rfc4733Sender, type ScheduledPacket } from '../processor/dtmf-rfc4733.ts';
 import { JitterBuffer } from '../processor/jitter-buffer.ts';
+import { PlcG711 } from '../processor/plc-g711.ts';
+import { Resampler } from '../processor/resampler.ts';
 import { isRtpParseError, parseRtp, serializeRtp } from '../rtp/rtp-packet.ts';
 import type { PacketTransport, TransportStats } from './packet-transport.ts';
 
@@ -70,9 +73,6 @@ export interface RtpSessionStats {
   jitter: ReturnType<JitterBuffer['stats']>;
 }
 
-/** Makes the in-band detector when asked for; injected so the session does not depend on its file. */
-export type InbandDetectorFactory = (sampleRate: number) => { process(pcm: Int16Array): DtmfDigit[] };
-
 /** Why a session could not be created. */
 export interface SessionConfigError {
   error: 'unsupported-codec';
@@ -104,7 +104,11 @@ export class RtpSession {
   #jitter: JitterBuffer;
   #dtmfIn: Rfc4733Receiver | undefined;
   #dtmfOut: Rfc4733Sender | undefined;
-  #inband: { process(pcm: Int16Array): DtmfDigit[] } | undefined;
+  #inband: InbandDtmfDetector | undefined;
+  /** In-band detection works on 8 kHz audio: wideband sessions are resampled for it. */
+  #inbandResampler: Resampler | undefined;
+  /** G.711 Appendix I concealment for narrowband G.711; other codecs conceal themselves. */
+  #plc: PlcG711 | undefined;
   #pending: Int16Array | null = null;
   #ssrc = randomInt(0, 0xffffffff) >>> 0;
   #seq = randomInt(0, 0xffff);
@@ -140,7 +144,7 @@ export class RtpSession {
     factory: CodecFactory,
     transport: PacketTransport,
     events: RtpSessionEvents = {},
-    options: { inbandDetector?: InbandDetectorFactory; nowMs?: number } = {},
+    options: { nowMs?: number } = {},
   ) {
     this.id = config.id;
     this.config = config;
@@ -159,7 +163,11 @@ export class RtpSession {
       this.#dtmfIn = new Rfc4733Receiver({ clockRate: te.clockRate, payloadType: te.payloadType });
       this.#dtmfOut = new Rfc4733Sender({ payloadType: te.payloadType, clockRate: te.clockRate });
     }
-    if (config.inbandDtmf && options.inbandDetector) this.#inband = options.inbandDetector(this.sampleRate);
+    if (config.inbandDtmf) {
+      this.#inband = new InbandDtmfDetector();
+      if (this.sampleRate !== 8000) this.#inbandResampler = new Resampler(this.sampleRate, 8000);
+    }
+    if (factory.name === 'PCMU' || factory.name === 'PCMA') this.#plc = new PlcG711({ delay: false });
     this.#timeoutMs = config.rtpTimeoutMs ?? 30_000;
     this.#lastRtpMs = options.nowMs ?? 0;
     transport.start({
@@ -231,7 +239,10 @@ export class RtpSession {
     this.#tick++;
     this.frame = this.#nextFrame();
     if (this.#dtmfIn) for (const d of this.#dtmfIn.poll(nowMs)) this.#emitDigit(d);
-    if (this.#inband && this.frame) for (const d of this.#inband.process(this.frame)) this.#emitDigit(d);
+    if (this.#inband && this.frame) {
+      const pcm = this.#inbandResampler ? this.#inbandResampler.process(this.frame) : this.frame;
+      for (const d of this.#inband.process(pcm)) this.#emitDigit(d);
+    }
     if (this.#timeoutMs > 0 && !this.#timedOut && nowMs - this.#lastRtpMs >= this.#timeoutMs) {
       this.#timedOut = true;
       try {
@@ -258,9 +269,12 @@ export class RtpSession {
         const o = this.#jitter.pop();
         if (o.kind === 'frame') {
           chunk = this.codec.decode(o.packet.payload);
+          if (this.#plc) chunk = this.#plc.good(chunk);
           this.#stats.framesPlayed++;
         } else if (o.kind === 'lost') {
-          chunk = this.codec.conceal ? this.codec.conceal(n - filled) : new Int16Array(n - filled);
+          const want = n - filled;
+          if (this.#plc) chunk = this.#plc.lost(want);
+          else chunk = this.codec.conceal ? this.codec.conceal(want) : new Int16Array(want);
           this.#stats.framesConcealed++;
         } else {
           break;
