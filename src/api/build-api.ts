@@ -119,6 +119,17 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
 
   app.setErrorHandler(handleError);
+  // Like Fastify's JSON parser, but an empty body is no body: `fetch(url, { method: 'POST', headers:
+  // { 'content-type': 'application/json' } })` on /api/apply must not be a 400.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    if (text === '' || (text as string).trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text as string));
+    } catch {
+      done(new ApiError(400, 'BAD_REQUEST', 'The body is not valid JSON.'), undefined);
+    }
+  });
   app.register(fastifyCookie);
   installAuth(app);
   app.register(fastifySwagger, {

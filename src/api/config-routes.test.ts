@@ -68,7 +68,15 @@ describe('staged configuration over the API', () => {
       payload: '{oops',
     });
     assert.equal(notJson.statusCode, 400);
-    assert.ok(notJson.json().error.code);
+    assert.deepEqual(notJson.json(), {
+      error: { code: 'BAD_REQUEST', message: 'The body is not valid JSON.' },
+    });
+    const empty = await fx.app.inject({
+      method: 'POST',
+      url: '/api/logout',
+      headers: { ...h, 'content-type': 'application/json' },
+    });
+    assert.equal(empty.statusCode, 204, 'an empty JSON body is no body');
   });
 
   it('pages lists in extension order', async () => {
