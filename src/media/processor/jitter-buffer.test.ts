@@ -154,3 +154,30 @@ test('random loss is reported as lost frames, every received frame still plays i
   assert.ok(frames.every((s, i) => i === 0 || s > frames[i - 1]!));
   assert.equal(jb.stats().lost, dropped.size);
 });
+
+test('measures the packet duration (10 ms packets) and sizes its delay in packets of that length', () => {
+  let seed = 5;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  const jb = new JitterBuffer({ clockRate: 8000 }); // told 20 ms, gets 10 ms packets
+  const arrivals = Array.from({ length: 1000 }, (_, k) => ({ k, at: k * 10 + 5 + rand() * 60 })).sort(
+    (a, b) => a.at - b.at,
+  );
+  let i = 0;
+  let frames = 0;
+  for (let t = 3; t < 11_000; t += 10) {
+    while (i < arrivals.length && arrivals[i]!.at <= t) {
+      const k = arrivals[i]!.k;
+      jb.push(packet(k, 1, k * 80), arrivals[i]!.at);
+      i++;
+    }
+    if (jb.pop().kind === 'frame') frames++;
+  }
+  const s = jb.stats();
+  assert.equal(s.packetMs, 10);
+  assert.ok(s.targetDepth >= 6, `target ${s.targetDepth} packets for ${s.jitterMs.toFixed(0)} ms of jitter`);
+  assert.ok(s.late <= 10, `late ${s.late}`);
+  assert.equal(frames + s.late, 1000);
+});

@@ -4,7 +4,10 @@ import type { RtpPacket } from '../rtp/rtp-packet.ts';
 export interface JitterBufferOptions {
   /** RTP clock rate of the stream (8000 for G.711 and G.722, 48000 for Opus). */
   clockRate: number;
-  /** Playout tick and packet duration (ptime). Default 20 ms. */
+  /**
+   * Expected packet duration (ptime), default 20 ms. The buffer measures the real one from timestamps
+   * (10, 20, 30 ms… packets) and sizes its delay with it; it yields one packet per `pop`.
+   */
   frameMs?: number;
   /** Smallest and largest playout delay the buffer adapts between. Defaults 20 and 300 ms. */
   minDelayMs?: number;
@@ -44,6 +47,8 @@ export interface JitterBufferStats {
   targetDepth: number;
   /** Delay variation measured over the recent window, ms. */
   jitterMs: number;
+  /** Packet duration in use (measured from timestamps once three packets in a row agree). */
+  packetMs: number;
 }
 
 /** How many recent transit times the adaptation looks at (2 s of 20 ms packets). */
@@ -61,9 +66,13 @@ const MAX_JUMP = 100;
  */
 export class JitterBuffer {
   #clockRate: number;
-  #frameMs: number;
-  #minFrames: number;
-  #maxFrames: number;
+  #packetMs: number;
+  #minDelayMs: number;
+  #maxDelayMs: number;
+  #candidateMs = 0;
+  #candidateVotes = 0;
+  #lastPushExt = -1;
+  #lastPushTimestamp = 0;
   #maxConceal: number;
   #target: number;
   #packets = new Map<number, RtpPacket>();
@@ -83,15 +92,18 @@ export class JitterBuffer {
 
   constructor(options: JitterBufferOptions) {
     this.#clockRate = options.clockRate;
-    this.#frameMs = options.frameMs ?? 20;
-    this.#minFrames = Math.max(1, Math.round((options.minDelayMs ?? 20) / this.#frameMs));
-    this.#maxFrames = Math.max(this.#minFrames, Math.round((options.maxDelayMs ?? 300) / this.#frameMs));
-    this.#target = this.#clamp(Math.round((options.initialDelayMs ?? 40) / this.#frameMs));
+    this.#packetMs = options.frameMs ?? 20;
+    this.#minDelayMs = options.minDelayMs ?? 20;
+    this.#maxDelayMs = Math.max(this.#minDelayMs, options.maxDelayMs ?? 300);
+    this.#target = this.#clamp(Math.round((options.initialDelayMs ?? 40) / this.#packetMs));
     this.#maxConceal = options.maxConcealFrames ?? 5;
   }
 
+  /** Limits a delay in packets to [minDelayMs, maxDelayMs] at the current packet duration. */
   #clamp(frames: number): number {
-    return Math.min(this.#maxFrames, Math.max(this.#minFrames, frames));
+    const min = Math.max(1, Math.round(this.#minDelayMs / this.#packetMs));
+    const max = Math.max(min, Math.round(this.#maxDelayMs / this.#packetMs));
+    return Math.min(max, Math.max(min, frames));
   }
 
   /** Extends a 16-bit sequence number to the one nearest the highest seen. */
@@ -110,6 +122,7 @@ export class JitterBuffer {
     this.#next = -1;
     this.#missing = 0;
     this.#transitCount = 0;
+    this.#lastPushExt = -1;
   }
 
   /** Accepts one packet; returns what became of it. */
@@ -142,8 +155,32 @@ export class JitterBuffer {
     }
     this.#packets.set(ext, packet);
     if (ext > this.#maxSeq) this.#maxSeq = ext;
+    this.#measureDuration(ext, packet.timestamp);
     this.#recordTransit(packet, arrivalMs);
     return result;
+  }
+
+  /** Packet duration from consecutive packets' timestamps; adopted once three in a row agree. */
+  #measureDuration(ext: number, timestamp: number): void {
+    if (ext === this.#lastPushExt + 1) {
+      const delta = (timestamp - this.#lastPushTimestamp) >>> 0;
+      if (delta > 0 && delta <= this.#clockRate / 4) {
+        const ms = (delta * 1000) / this.#clockRate;
+        if (Math.abs(ms - this.#candidateMs) < 0.5) this.#candidateVotes++;
+        else {
+          this.#candidateMs = ms;
+          this.#candidateVotes = 1;
+        }
+        if (this.#candidateVotes >= 3 && this.#candidateMs !== this.#packetMs) {
+          this.#target = this.#clamp(Math.round((this.#target * this.#packetMs) / this.#candidateMs));
+          this.#packetMs = this.#candidateMs;
+        }
+      }
+    }
+    if (ext > this.#lastPushExt) {
+      this.#lastPushExt = ext;
+      this.#lastPushTimestamp = timestamp;
+    }
   }
 
   #recordTransit(packet: RtpPacket, arrivalMs: number): void {
@@ -180,7 +217,7 @@ export class JitterBuffer {
     }
     this.#jitterMs = max - min;
     // Enough frames to cover the spread, plus one for the tick's own phase.
-    this.#target = this.#clamp(Math.ceil(this.#jitterMs / this.#frameMs) + 1);
+    this.#target = this.#clamp(Math.ceil(this.#jitterMs / this.#packetMs) + 1);
   }
 
   /** Frames held from the next one to play up to the newest. */
@@ -240,11 +277,17 @@ export class JitterBuffer {
   }
 
   #expectedTimestamp(): number {
-    this.#lastTimestamp = (this.#lastTimestamp + (this.#frameMs * this.#clockRate) / 1000) >>> 0;
+    this.#lastTimestamp = (this.#lastTimestamp + (this.#packetMs * this.#clockRate) / 1000) >>> 0;
     return this.#lastTimestamp;
   }
 
   stats(): JitterBufferStats {
-    return { ...this.#stats, depth: this.depth, targetDepth: this.#target, jitterMs: this.#jitterMs };
+    return {
+      ...this.#stats,
+      depth: this.depth,
+      targetDepth: this.#target,
+      jitterMs: this.#jitterMs,
+      packetMs: this.#packetMs,
+    };
   }
 }
