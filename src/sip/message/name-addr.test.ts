@@ -27,6 +27,14 @@ describe('parseNameAddr', () => {
     assert.deepEqual(parseNameAddr('"" <sip:c@b>'), { displayName: '', uri: 'sip:c@b', params: {} });
   });
 
+  test('an unescaped quote inside a quoted name (as SIP.js writes it) is read liberally', () => {
+    assert.deepEqual(parseNameAddr('"Desk "101"" <sip:101@pbx>;tag=x'), {
+      displayName: 'Desk "101"',
+      uri: 'sip:101@pbx',
+      params: { tag: 'x' },
+    });
+  });
+
   test('addr-spec: every ;param belongs to the header (§20.10)', () => {
     assert.deepEqual(parseNameAddr('sip:+1972@gw1.example.net;unknownparam;tag=5'), {
       uri: 'sip:+1972@gw1.example.net',

@@ -43,10 +43,22 @@ export function parseNameAddr(input: string): NameAddr | SipParseError {
   if (s.charCodeAt(0) === 0x22) {
     const end = skipQuoted(s, 0);
     if (end < 0) return parseError('unterminated quoted display name');
-    displayName = unquote(s.slice(0, end));
+    let close = end;
     i = end;
     while (i < s.length && isWsp(s.charCodeAt(i))) i++;
-    if (s.charCodeAt(i) !== 0x3c) return parseError('quoted display name without <URI>');
+    if (s.charCodeAt(i) !== 0x3c) {
+      // Liberal reading of an unescaped quote inside the name, as SIP.js 0.21 writes `"Desk "101"" <…>`:
+      // the name runs to the last quote before the "<" (RFC 4475 §3.1.2.6, an unclosed quote, is
+      // still refused above).
+      const lt = s.indexOf('<', end);
+      const last = lt < 0 ? -1 : s.lastIndexOf('"', lt);
+      if (last < end - 1 || trimLws(s.slice(last + 1, lt)).length > 0) {
+        return parseError('quoted display name without <URI>');
+      }
+      close = last + 1;
+      i = lt;
+    }
+    displayName = unquote(s.slice(0, close));
   } else {
     const lt = s.indexOf('<');
     if (lt >= 0) {
