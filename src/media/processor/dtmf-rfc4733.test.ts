@@ -91,3 +91,28 @@ test('the sender builds begin, updates and 3 ends that the receiver reads back, 
   const long = s.build('#', 5000, { ssrc: 1, sequenceNumber: 0, timestamp: 0 });
   assert.equal(parseTelephoneEvent(long.at(-1)!.packet.payload)!.duration, 0xffff);
 });
+
+test('a long event sent in segments (§2.5.1.3) is one digit with the whole duration', () => {
+  const r = new Rfc4733Receiver({ clockRate: 48000 });
+  const mk = (seq: number, ts: number, duration: number, end = false): RtpPacket => ({
+    version: 2,
+    padding: false,
+    marker: seq === 1,
+    payloadType: 110,
+    sequenceNumber: seq,
+    timestamp: ts,
+    ssrc: 9,
+    csrc: [],
+    payload: Uint8Array.of(1, end ? 0x8a : 0x0a, duration >> 8, duration & 0xff),
+  });
+  const digits = [
+    mk(1, 1000, 960),
+    mk(2, 1000, 0xffff),
+    mk(3, 1000 + 0xffff, 960),
+    mk(4, 1000 + 0xffff, 4800, true),
+    mk(5, 1000 + 0xffff, 4800, true),
+  ].flatMap((p) => r.process(p));
+  assert.deepEqual(digits, [
+    { digit: '1', durationMs: (0xffff + 4800) / 48, timestamp: 1000, source: 'rfc4733' },
+  ]);
+});

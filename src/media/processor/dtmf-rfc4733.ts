@@ -76,7 +76,10 @@ export class Rfc4733Receiver {
   #clockRate: number;
   #payloadType: number | undefined;
   #stallMs: number;
-  #current: { timestamp: number; event: number; duration: number; lastMs: number } | undefined;
+  /** The event being received: first and current segment timestamps, units of earlier segments. */
+  #current:
+    | { start: number; timestamp: number; event: number; base: number; duration: number; lastMs: number }
+    | undefined;
   #ended: number[] = [];
   #stats: Rfc4733ReceiverStats = { packets: 0, digits: 0, duplicates: 0, ignored: 0, endsInferred: 0 };
 
@@ -105,13 +108,31 @@ export class Rfc4733Receiver {
       return out;
     }
     const cur = this.#current;
-    if (cur && cur.timestamp !== ts) {
+    if (
+      cur &&
+      cur.timestamp !== ts &&
+      ev.event === cur.event &&
+      cur.duration >= 0xff00 &&
+      ts === (cur.timestamp + cur.duration) >>> 0
+    ) {
+      // §2.5.1.3: an event too long for 16 bits continues in a new segment starting where the last ended.
+      cur.base += cur.duration;
+      cur.timestamp = ts;
+      cur.duration = 0;
+    } else if (cur && cur.timestamp !== ts) {
       // A new event while the previous one never ended: its end packets were lost (§2.5.2.2).
       this.#stats.endsInferred++;
       out.push(this.#finish(cur));
     }
     if (!this.#current) {
-      this.#current = { timestamp: ts, event: ev.event, duration: ev.duration, lastMs: nowMs };
+      this.#current = {
+        start: ts,
+        timestamp: ts,
+        event: ev.event,
+        base: 0,
+        duration: ev.duration,
+        lastMs: nowMs,
+      };
     }
     const c = this.#current!;
     c.lastMs = nowMs;
@@ -131,15 +152,15 @@ export class Rfc4733Receiver {
     return [];
   }
 
-  #finish(c: { timestamp: number; event: number; duration: number }): DtmfDigit {
+  #finish(c: { start: number; timestamp: number; event: number; base: number; duration: number }): DtmfDigit {
     this.#current = undefined;
     this.#ended.push(c.timestamp);
     if (this.#ended.length > REMEMBERED_ENDS) this.#ended.shift();
     this.#stats.digits++;
     return {
       digit: DTMF_EVENTS[c.event]!,
-      durationMs: (c.duration * 1000) / this.#clockRate,
-      timestamp: c.timestamp,
+      durationMs: ((c.base + c.duration) * 1000) / this.#clockRate,
+      timestamp: c.start,
       source: 'rfc4733',
     };
   }
