@@ -145,8 +145,8 @@ export class RawSipClient {
   }
 
   /**
-   * Send a request built from `lines` (without Via, which is added with a fresh branch) and wait for its
-   * final response, or undefined after `timeoutMs` (for "no answer" checks).
+   * Send a request (Via added with a fresh branch, retransmitted until answered) and wait for its final
+   * response, or undefined after `timeoutMs` (for "no answer" checks).
    */
   request(
     pbxPort: number,
@@ -166,15 +166,25 @@ export class RawSipClient {
       '',
     ].join('\r\n');
     return new Promise((resolve) => {
+      // Retransmit as a UDP client does (RFC 3261 §17.1.2.2 Timer E: T1, doubling up to T2).
+      let interval = 500;
+      let resend: NodeJS.Timeout | undefined;
+      const send = () => {
+        this.socket.send(text, pbxPort, HOST);
+        resend = setTimeout(send, interval);
+        interval = Math.min(interval * 2, 4000);
+      };
       const timer = setTimeout(() => {
+        clearTimeout(resend);
         this.#waiting.delete(branch);
         resolve(undefined);
       }, timeoutMs);
       this.#waiting.set(branch, (r) => {
         clearTimeout(timer);
+        clearTimeout(resend);
         resolve(r);
       });
-      this.socket.send(text, pbxPort, HOST);
+      send();
     });
   }
 
