@@ -9,6 +9,7 @@ import {
   PROMPT_NAMES,
   promptPath,
   resolveLanguage,
+  soundPath,
   TONE_NAMES,
   tonePath,
 } from './index.ts';
@@ -69,4 +70,7 @@ test('promptPath falls back to English and reads region tags', () => {
   assert.match(promptPath(undefined, 'goodbye'), /\/en\/goodbye\.wav$/);
   assert.equal(resolveLanguage('DE'), 'de');
   assert.equal(promptPath('en', 'entering', '/x'), '/x/en/entering.wav');
+  assert.equal(soundPath('fr', 'join', '/x'), '/x/tones/join.wav');
+  assert.equal(soundPath('fr', 'music-on-hold', '/x'), '/x/moh/default.wav');
+  assert.equal(soundPath('fr', 'goodbye', '/x'), '/x/fr/goodbye.wav');
 });

@@ -56,6 +56,23 @@ export function musicOnHoldPath(name = 'default', root: string = PROMPTS_DIR): s
   return `${withSlash(root)}moh/${name}.wav`;
 }
 
+/** Music on hold, as a sound name. */
+export const MUSIC_ON_HOLD = 'music-on-hold';
+
+/**
+ * Every sound a call flow or a room asks the media to play: a spoken prompt, a tone or the music on hold.
+ * Call flows name sounds; the code that owns the call (and knows its language) turns names into files
+ * with `soundPath`.
+ */
+export type SoundName = PromptName | ToneName | typeof MUSIC_ON_HOLD;
+
+/** Path of any sound in `lang` (tones and music are the same in every language). */
+export function soundPath(lang: string | undefined, name: SoundName, root: string = PROMPTS_DIR): string {
+  if (name === MUSIC_ON_HOLD) return musicOnHoldPath('default', root);
+  if ((TONE_NAMES as readonly string[]).includes(name)) return tonePath(name as ToneName, root);
+  return promptPath(lang, name as PromptName, root);
+}
+
 function withSlash(dir: string): string {
   return dir.endsWith('/') ? dir : `${dir}/`;
 }
