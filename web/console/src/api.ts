@@ -247,6 +247,8 @@ export interface UserInput extends Partial<Omit<UserFields, 'email'>> {
 /** A user as listed: its console login's username and permissions when it has one. */
 export type UserRow = User & { username?: string; permissions?: Permission[] };
 
+let routesOnce: Promise<Set<string>> | undefined;
+
 export const api = {
   async login(username: string, password: string): Promise<Me> {
     const data = await request('POST', '/api/login', { username, password });
@@ -300,6 +302,17 @@ export const api = {
       'DELETE',
       `/api/conferences/${encodeURIComponent(conferenceId)}/participants/${encodeURIComponent(participantId)}`,
     );
+  },
+  /**
+   * The API's routes, from its OpenAPI document (`/api/conferences/{id}/lock`, …), so the console offers
+   * only what this server can do. Empty when the document cannot be read.
+   */
+  async routes(): Promise<Set<string>> {
+    routesOnce ??= request<{ paths?: Record<string, unknown> }>('GET', '/api/openapi.json').then(
+      (doc) => new Set(Object.keys(doc.paths ?? {}).map((p) => p.replace(/:(\w+)/g, '{$1}'))),
+      () => new Set<string>(),
+    );
+    return routesOnce;
   },
   async lock(conferenceId: string, locked: boolean): Promise<void> {
     await request(

@@ -91,66 +91,78 @@ export function IncomingNumberForm({
     }
   };
 
-  return (
-    <Dialog title={incoming ? `Edit ${incoming.number}` : 'New incoming number'} onClose={onCancel}>
-      <form onSubmit={submit} noValidate>
-        <Field label="Number" error={errors.number} hint="In international form, e.g. +3221234567.">
-          {(p) => <input {...p} type="tel" value={number} onChange={(e) => setNumber(e.target.value)} />}
-        </Field>
-        <Field label="Trunk" error={errors.trunkId}>
+  const numberFields = (
+    <>
+      <Field label="Number" error={errors.number} hint="In international form, e.g. +3221234567.">
+        {(p) => <input {...p} type="tel" value={number} onChange={(e) => setNumber(e.target.value)} />}
+      </Field>
+      <Field label="Trunk" error={errors.trunkId}>
+        {(p) => (
+          <select {...p} value={trunkId} onChange={(e) => setTrunkId(e.target.value)}>
+            <option value="">Any trunk</option>
+            {trunks.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+    </>
+  );
+  const destinationFields = (
+    <>
+      <Field label="Destination type for voice call" error={errors.destination}>
+        {(p) => (
+          <select {...p} value={type} onChange={(e) => setType(e.target.value as Destination['type'])}>
+            <option value="none">Not configured</option>
+            <option value="extension">Extension</option>
+            <option value="conference">Conference</option>
+            <option value="hangup">Hang up</option>
+          </select>
+        )}
+      </Field>
+      {type === 'extension' && (
+        <Field label="Extension" error={errors.destExtension}>
           {(p) => (
-            <select {...p} value={trunkId} onChange={(e) => setTrunkId(e.target.value)}>
-              <option value="">Any trunk</option>
-              {trunks.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.name}
+            <select {...p} value={extension} onChange={(e) => setExtension(e.target.value)}>
+              <option value="">Choose an extension</option>
+              {users.map((u) => (
+                <option key={u.id} value={u.extension}>
+                  {u.extension} — {u.name}
                 </option>
               ))}
             </select>
           )}
         </Field>
-        <Field label="Destination type for voice call" error={errors.destination}>
+      )}
+      {type === 'conference' && (
+        <Field
+          label="Conference"
+          error={errors.conferenceId}
+          hint="Callers are asked for the access code if the conference has one."
+        >
           {(p) => (
-            <select {...p} value={type} onChange={(e) => setType(e.target.value as Destination['type'])}>
-              <option value="none">Not configured</option>
-              <option value="extension">Extension</option>
-              <option value="conference">Conference</option>
-              <option value="hangup">Hang up</option>
+            <select {...p} value={conferenceId} onChange={(e) => setConferenceId(e.target.value)}>
+              <option value="">Choose a conference</option>
+              {conferences.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name} ({c.extension})
+                </option>
+              ))}
             </select>
           )}
         </Field>
-        {type === 'extension' && (
-          <Field label="Extension" error={errors.destExtension}>
-            {(p) => (
-              <select {...p} value={extension} onChange={(e) => setExtension(e.target.value)}>
-                <option value="">Choose an extension</option>
-                {users.map((u) => (
-                  <option key={u.id} value={u.extension}>
-                    {u.extension} — {u.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-        )}
-        {type === 'conference' && (
-          <Field
-            label="Conference"
-            error={errors.conferenceId}
-            hint="Callers are asked for the access code if the conference has one."
-          >
-            {(p) => (
-              <select {...p} value={conferenceId} onChange={(e) => setConferenceId(e.target.value)}>
-                <option value="">Choose a conference</option>
-                {conferences.map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.name} ({c.extension})
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-        )}
+      )}
+    </>
+  );
+
+  return (
+    <Dialog title={incoming ? `Edit ${incoming.number}` : 'New incoming number'} onClose={onCancel}>
+      <form onSubmit={submit} noValidate>
+        {/* Editing: where calls go comes first, as in the seed ("the first field, labeled Destination…"). */}
+        {incoming ? destinationFields : numberFields}
+        {incoming ? numberFields : destinationFields}
         {errors[''] && (
           <p className="alert alert-error" role="alert">
             {errors['']}

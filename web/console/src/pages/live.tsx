@@ -24,6 +24,8 @@ function roomOf(rooms: Record<string, Room>, id: string): Room {
 
 export function LivePage() {
   const conferences = useLoad(() => api.conferences.list('live') as Promise<LiveConference[]>);
+  const routes = useLoad(() => api.routes());
+  const canLock = routes.data?.has('/api/conferences/{id}/lock') ?? false;
   const [rooms, setRooms] = useState<Record<string, Room>>({});
   const [inviting, setInviting] = useState<Conference>();
   const [kicking, setKicking] = useState<{ room: Conference; p: Participant; error?: string }>();
@@ -148,20 +150,22 @@ export function LivePage() {
                   <button type="button" className="button button-small" onClick={() => setInviting(c)}>
                     Invite<span className="sr-only"> to {c.name}</span>
                   </button>
-                  <button
-                    type="button"
-                    className="button button-small"
-                    aria-pressed={!!room?.locked}
-                    onClick={() =>
-                      void act(async () => {
-                        await api.lock(c.id, !room?.locked);
-                        setRooms((r) => ({ ...r, [c.id]: { ...roomOf(r, c.id), locked: !room?.locked } }));
-                      }, c.id)
-                    }
-                  >
-                    {room?.locked ? 'Unlock' : 'Lock'}
-                    <span className="sr-only"> {c.name}</span>
-                  </button>
+                  {canLock && (
+                    <button
+                      type="button"
+                      className="button button-small"
+                      aria-pressed={!!room?.locked}
+                      onClick={() =>
+                        void act(async () => {
+                          await api.lock(c.id, !room?.locked);
+                          setRooms((r) => ({ ...r, [c.id]: { ...roomOf(r, c.id), locked: !room?.locked } }));
+                        }, c.id)
+                      }
+                    >
+                      {room?.locked ? 'Unlock' : 'Lock'}
+                      <span className="sr-only"> {c.name}</span>
+                    </button>
+                  )}
                 </div>
               </header>
               {room?.error && !sharedError && <p className="field-error">{room.error}</p>}

@@ -20,7 +20,7 @@ function registrationText(t: TrunkRow, fromEvents?: string): { text: string; ton
   if (/^registered$|^ok$|^up$/i.test(s)) return { text: 'Registered', tone: 'ok' };
   if (/fail|error|reject|unauth/i.test(s)) return { text: `Failed (${s})`, tone: 'bad' };
   if (s) return { text: s[0]!.toUpperCase() + s.slice(1), tone: 'warn' };
-  return { text: 'Unknown until applied', tone: 'muted' };
+  return { text: 'No status reported', tone: 'muted' };
 }
 
 export function TrunksPage() {
