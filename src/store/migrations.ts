@@ -2,12 +2,15 @@
  * Versioned schema migrations, applied in order, each in its own transaction, recorded in
  * `schema_migrations`. Never edit a released migration: add the next one.
  */
-import type { SqlDriver } from './sql-driver.ts';
+import { type ObjectKind, searchText } from './model.ts';
+import type { SqlDriver, SqlRunner } from './sql-driver.ts';
 
 export interface Migration {
   version: number;
   name: string;
   sql: (dialect: 'sqlite' | 'postgres') => string;
+  /** Data changes that SQL alone cannot express, run after `sql` in the same transaction. */
+  run?: (db: SqlRunner) => Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -44,6 +47,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX call_records_by_start ON call_records (started_at);
     `,
   },
+  {
+    version: 2,
+    name: 'draft search text for list filters',
+    sql: () => `ALTER TABLE draft ADD COLUMN search TEXT NOT NULL DEFAULT ''`,
+    run: async (db) => {
+      const rows = await db.all<{ kind: string; id: string; data: string }>(
+        'SELECT kind, id, data FROM draft',
+      );
+      for (const r of rows)
+        await db.run('UPDATE draft SET search = ? WHERE kind = ? AND id = ?', [
+          searchText(r.kind as ObjectKind, JSON.parse(r.data)),
+          r.kind,
+          r.id,
+        ]);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -58,13 +77,14 @@ export async function schemaVersion(db: SqlDriver): Promise<number> {
 }
 
 /** Brings the schema up to date; refuses a database newer than this program knows. */
-export async function migrate(db: SqlDriver): Promise<number> {
+export async function migrate(db: SqlDriver, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
   const current = await schemaVersion(db);
-  if (current > LATEST_SCHEMA_VERSION)
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
+  if (current > latest)
     throw new Error(
-      `the database schema is version ${current}, newer than this program (${LATEST_SCHEMA_VERSION}): upgrade Parley`,
+      `the database schema is version ${current}, newer than this program (${latest}): upgrade Parley`,
     );
-  for (const m of MIGRATIONS) {
+  for (const m of migrations) {
     if (m.version <= current) continue;
     await db.tx(async (tx) => {
       // Another server may have migrated while this one waited for the write lock.
@@ -73,6 +93,7 @@ export async function migrate(db: SqlDriver): Promise<number> {
       for (const statement of m.sql(db.dialect).split(';')) {
         if (statement.trim()) await tx.run(statement);
       }
+      await m.run?.(tx);
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
         m.version,
         m.name,
@@ -80,5 +101,5 @@ export async function migrate(db: SqlDriver): Promise<number> {
       ]);
     });
   }
-  return LATEST_SCHEMA_VERSION;
+  return Math.max(current, latest);
 }

@@ -114,6 +114,21 @@ export function sortKey(kind: ObjectKind, obj: Record<string, unknown>): string 
   }
 }
 
+/** What a list's `q` filter looks in: the names and numbers people search by (never a secret). */
+export function searchText(kind: ObjectKind, obj: Record<string, unknown>): string {
+  const fields: Record<ObjectKind, string[]> = {
+    users: ['name', 'extension', 'email'],
+    conferences: ['name', 'extension'],
+    incomingNumbers: ['number'],
+    trunks: ['name', 'host'],
+  };
+  return fields[kind]
+    .map((f) => obj[f])
+    .filter((v) => typeof v === 'string' && v !== '')
+    .join(' ')
+    .toLowerCase();
+}
+
 /** One applied version, as listed in the history. */
 export interface VersionInfo {
   version: number;

@@ -13,6 +13,7 @@ import {
   OBJECT_KINDS,
   type ObjectKind,
   type ObjectTypes,
+  searchText,
   sortKey,
   type VersionInfo,
 } from './model.ts';
@@ -59,7 +60,7 @@ const ID_PREFIX: Record<ObjectKind, string> = {
   trunks: 't',
 };
 /** Rows per multi-row INSERT: few round trips to PostgreSQL, well under SQLite's bound-parameter limit. */
-const INSERT_BATCH = 400;
+const INSERT_BATCH = 300;
 
 function pick(kind: ObjectKind, obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -141,9 +142,10 @@ export class SqlStore extends SqlAccounts implements Store {
 
   async list<K extends ObjectKind>(
     kind: K,
-    page?: PageOptions & { view?: View },
+    page?: PageOptions & { view?: View; q?: string },
   ): Promise<Page<ObjectTypes[K]>> {
     const { offset, limit } = pageBounds(page);
+    const q = page?.q?.trim().toLowerCase() || undefined;
     if (page?.view === 'live') {
       let sorted = this.sortedLive.get(kind) as ObjectTypes[K][] | undefined;
       if (!sorted) {
@@ -154,14 +156,21 @@ export class SqlStore extends SqlAccounts implements Store {
         sorted = keyed.map((k) => k[1]);
         this.sortedLive.set(kind, sorted);
       }
-      return { items: sorted.slice(offset, offset + limit), total: sorted.length, offset, limit };
+      const matching = q
+        ? sorted.filter((o) => searchText(kind, o as unknown as Record<string, unknown>).includes(q))
+        : sorted;
+      return { items: matching.slice(offset, offset + limit), total: matching.length, offset, limit };
     }
+    // LIKE's wildcards in the query are matched literally (ESCAPE), so "50%" finds "50%".
+    const filter = q ? " AND search LIKE ? ESCAPE '\\'" : '';
+    const like = q ? [`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`] : [];
     const rows = await this.db.all(
-      'SELECT id, revision, data FROM draft WHERE kind = ? ORDER BY sort_key, id LIMIT ? OFFSET ?',
-      [kind, limit, offset],
+      `SELECT id, revision, data FROM draft WHERE kind = ?${filter} ORDER BY sort_key, id LIMIT ? OFFSET ?`,
+      [kind, ...like, limit, offset],
     );
     const total = Number(
-      (await this.db.all('SELECT COUNT(*) AS n FROM draft WHERE kind = ?', [kind]))[0]?.n ?? 0,
+      (await this.db.all(`SELECT COUNT(*) AS n FROM draft WHERE kind = ?${filter}`, [kind, ...like]))[0]?.n ??
+        0,
     );
     return { items: rows.map((r) => fromRow<K>(r)), total, offset, limit };
   }
@@ -195,13 +204,10 @@ export class SqlStore extends SqlAccounts implements Store {
     let revision = 0;
     await this.db.tx(async (tx) => {
       revision = await this.nextRevisions(tx, 1);
-      await tx.run('INSERT INTO draft (kind, id, sort_key, revision, data) VALUES (?, ?, ?, ?, ?)', [
-        kind,
-        id,
-        sortKey(kind, fields),
-        revision,
-        JSON.stringify(fields),
-      ]);
+      await tx.run(
+        'INSERT INTO draft (kind, id, sort_key, search, revision, data) VALUES (?, ?, ?, ?, ?, ?)',
+        [kind, id, sortKey(kind, fields), searchText(kind, fields), revision, JSON.stringify(fields)],
+      );
       await insertAudit(tx, ctx, `${kind}.create`, id, { fields: Object.keys(fields) });
     });
     return { id, ...fields, revision } as ObjectTypes[K];
@@ -234,13 +240,10 @@ export class SqlStore extends SqlAccounts implements Store {
       const fields = pick(kind, merged);
       this.invalid(kind, fields);
       const revision = await this.nextRevisions(tx, 1);
-      await tx.run('UPDATE draft SET sort_key = ?, revision = ?, data = ? WHERE kind = ? AND id = ?', [
-        sortKey(kind, fields),
-        revision,
-        JSON.stringify(fields),
-        kind,
-        id,
-      ]);
+      await tx.run(
+        'UPDATE draft SET sort_key = ?, search = ?, revision = ?, data = ? WHERE kind = ? AND id = ?',
+        [sortKey(kind, fields), searchText(kind, fields), revision, JSON.stringify(fields), kind, id],
+      );
       const changed = Object.keys(patch).filter((k) => FIELDS[kind].includes(k));
       await insertAudit(tx, opts, `${kind}.update`, id, { fields: changed });
       return { id, ...fields, revision } as ObjectTypes[K];
@@ -345,6 +348,7 @@ export class SqlStore extends SqlAccounts implements Store {
           sortKey(kind, fields),
           o.revision,
           JSON.stringify(fields),
+          searchText(kind, fields),
         ]);
       }
     if (!keepRevisions && rows.length) {
@@ -356,7 +360,7 @@ export class SqlStore extends SqlAccounts implements Store {
     for (let i = 0; i < rows.length; i += INSERT_BATCH) {
       const batch = rows.slice(i, i + INSERT_BATCH);
       await tx.run(
-        `INSERT INTO draft (kind, id, sort_key, revision, data) VALUES ${batch.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+        `INSERT INTO draft (kind, id, sort_key, revision, data, search) VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
         batch.flat(),
       );
     }

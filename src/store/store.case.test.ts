@@ -68,6 +68,13 @@ export function storeContract(engine: string, fixture: () => Promise<StoreFixtur
         (await store.list('users', { offset: 1, limit: 5 })).items.map((u) => u.extension),
         ['102'],
       );
+      assert.deepEqual(
+        (await store.list('users', { q: 'ALI' })).items.map((u) => u.name),
+        ['Alice'],
+      );
+      assert.equal((await store.list('users', { q: '10' })).total, 2);
+      assert.equal((await store.list('users', { q: 'secret' })).total, 0, 'passwords are not searchable');
+      assert.equal((await store.list('users', { q: '%' })).total, 0, 'wildcards are literal');
       // Nothing is live before Apply.
       assert.equal(store.live.findUser('101'), undefined);
       assert.equal((await store.list('users', { view: 'live' })).total, 0);
@@ -143,6 +150,7 @@ export function storeContract(engine: string, fixture: () => Promise<StoreFixtur
       assert.deepEqual((await store.changes()).changes, []);
       assert.deepEqual(await store.apply(ctx), { version: 1, unchanged: true });
       assert.equal((await store.list('users', { view: 'live' })).total, 2);
+      assert.equal((await store.list('users', { view: 'live', q: 'bob' })).items[0]?.extension, '102');
     });
 
     it('refuses a whole draft with one invalid object and changes nothing', async () => {

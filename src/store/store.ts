@@ -125,8 +125,14 @@ export interface Store {
   /** Re-reads the live version if another process applied one (PostgreSQL shared by several servers). */
   refresh(): Promise<LiveConfig>;
 
-  /** Sorted by extension (users, conferences), number, or name (trunks). */
-  list<K extends ObjectKind>(kind: K, page?: PageOptions & { view?: View }): Promise<Page<ObjectTypes[K]>>;
+  /**
+   * Sorted by extension (users, conferences), number, or name (trunks); `q` keeps the objects whose name,
+   * extension, number, email or host contains it (case-insensitive).
+   */
+  list<K extends ObjectKind>(
+    kind: K,
+    page?: PageOptions & { view?: View; q?: string },
+  ): Promise<Page<ObjectTypes[K]>>;
   get<K extends ObjectKind>(kind: K, id: string, view?: View): Promise<ObjectTypes[K] | undefined>;
   create<K extends ObjectKind>(kind: K, fields: FieldTypes[K], ctx: Context): Promise<ObjectTypes[K]>;
   /** Merges `patch` (a `null` value removes an optional field). */

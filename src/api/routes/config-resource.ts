@@ -50,6 +50,11 @@ const listQuery = {
     offset: { type: 'integer', minimum: 0, default: 0 },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
     view: { type: 'string', enum: ['draft', 'live'], default: 'draft' },
+    q: {
+      type: 'string',
+      maxLength: 100,
+      description: 'keep objects whose name, extension, number… contains this',
+    },
   },
   additionalProperties: false,
 } as const;
@@ -140,7 +145,7 @@ export function configResource<K extends ObjectKind>(spec: ResourceSpec<K>): Fas
         },
       },
       async (request) => {
-        const q = request.query as { offset: number; limit: number; view: View };
+        const q = request.query as { offset: number; limit: number; view: View; q?: string };
         const result = await store.list(spec.kind, q);
         return { ...result, items: await show(result.items, request) };
       },
