@@ -258,7 +258,7 @@ export class SipServer {
       }
       const responder: RequestResponder = {
         respond: (r) => incoming.respond(r),
-        drop: () => dropIncoming(incoming),
+        drop: () => incoming.drop(),
         incoming,
       };
       this.handle(incoming.request, responder, incoming.source, true);
@@ -407,14 +407,6 @@ export class SipServer {
   #response(req: SipRequest, status: number, reason?: string, headers: SipHeader[] = []): SipResponse {
     return createResponse(req, status, reason, { headers: [...headers, this.#serverHeader] });
   }
-}
-
-/**
- * End a request's server transaction without answering, when the stack offers it; otherwise the
- * unanswered transaction is left to the stack until it closes.
- */
-function dropIncoming(incoming: IncomingRequest): void {
-  (incoming as IncomingRequest & { drop?: () => void }).drop?.();
 }
 
 /** The To tag, if the request has one (it is then inside a dialog, RFC 3261 §12.2). */
