@@ -63,6 +63,12 @@ export const MIGRATIONS: readonly Migration[] = [
         ]);
     },
   },
+  {
+    version: 3,
+    name: 'runtime state (registrar bindings and the like)',
+    sql: () =>
+      'CREATE TABLE runtime_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL)',
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -304,6 +304,18 @@ export class SqlAccounts {
     return { items, total, offset, limit };
   }
 
+  async getState<T = unknown>(key: string): Promise<T | undefined> {
+    const rows = await this.db.all('SELECT value FROM runtime_state WHERE key = ?', [key]);
+    return rows[0] ? (JSON.parse(rows[0].value as string) as T) : undefined;
+  }
+
+  async setState(key: string, value: unknown): Promise<void> {
+    await this.db.run(
+      'INSERT INTO runtime_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+      [key, JSON.stringify(value), new Date().toISOString()],
+    );
+  }
+
   async addCallRecord(record: CallRecord): Promise<void> {
     await this.db.run('INSERT INTO call_records (id, started_at, data) VALUES (?, ?, ?)', [
       record.id,

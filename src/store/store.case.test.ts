@@ -309,6 +309,13 @@ export function storeContract(engine: string, fixture: () => Promise<StoreFixtur
       assert.ok(log.items.every((e) => e.actor === 'system:contract' && e.ip === '127.0.0.1'));
     });
 
+    it('keeps runtime state as JSON under a key', async () => {
+      assert.equal(await store.getState('bindings'), undefined);
+      await store.setState('bindings', [{ aor: '101', contact: 'sip:101@127.0.0.1:5062' }]);
+      await store.setState('bindings', [{ aor: '102', contact: 'sip:102@127.0.0.1:5064' }]);
+      assert.deepEqual(await store.getState('bindings'), [{ aor: '102', contact: 'sip:102@127.0.0.1:5064' }]);
+    });
+
     it('keeps call records', async () => {
       await store.addCallRecord({
         id: 'call-1',

@@ -192,6 +192,12 @@ export interface Store {
 
   audit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: string }): Promise<void>;
   listAudit(page?: PageOptions): Promise<Page<AuditEntry>>;
+  /**
+   * Runtime state that is not configuration, as JSON under a key: e.g. the registrar's bindings
+   * (`{ load: () => store.getState('bindings'), save: (b) => store.setState('bindings', b) }`).
+   */
+  getState<T = unknown>(key: string): Promise<T | undefined>;
+  setState(key: string, value: unknown): Promise<void>;
   addCallRecord(record: CallRecord): Promise<void>;
   listCallRecords(page?: PageOptions): Promise<Page<CallRecord>>;
 
