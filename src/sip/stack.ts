@@ -17,18 +17,18 @@ import { resolveTarget } from './dialog/resolve-target.ts';
 import {
   addHeader,
   type CreateResponseOptions,
+  createCancel,
   createResponse,
   generateBranch,
   generateTag,
   getHeader,
-  getHeaderValues,
   isParseError,
   parseCSeq,
   parseNameAddr,
   validateRequest,
   validateResponse,
 } from './message/index.ts';
-import type { SipHeader, SipRequest, SipResponse } from './message/types.ts';
+import type { SipRequest, SipResponse } from './message/types.ts';
 import { type Clock, systemClock, type Timer } from './transaction/clock.ts';
 import type { InviteClientTransaction } from './transaction/invite-client-transaction.ts';
 import { InviteServerTransaction } from './transaction/invite-server-transaction.ts';
@@ -480,28 +480,8 @@ export class SipStack {
     if (outgoing.cancelSent || outgoing.finalResponse) return;
     outgoing.cancelSent = true;
     const invite = outgoing.request;
-    const headers: SipHeader[] = [];
-    const copy = (name: string, as: string) => {
-      const v = getHeader(invite, name);
-      if (v !== undefined) headers.push({ name: as, value: v });
-    };
-    copy('via', 'Via');
-    headers.push({ name: 'Max-Forwards', value: '70' });
-    for (const r of getHeaderValues(invite, 'route')) headers.push({ name: 'Route', value: r });
-    copy('from', 'From');
-    copy('to', 'To');
-    copy('call-id', 'Call-ID');
-    headers.push({ name: 'CSeq', value: `${cseqOf(invite)?.seq ?? 1} CANCEL` });
-    if (this.#userAgent) headers.push({ name: 'User-Agent', value: this.#userAgent });
-    headers.push({ name: 'Content-Length', value: '0' });
-    const cancel: SipRequest = {
-      kind: 'request',
-      method: 'CANCEL',
-      uri: invite.uri,
-      version: 'SIP/2.0',
-      headers,
-      body: new Uint8Array(0),
-    };
+    const cancel = createCancel(invite);
+    if (!cancel) return;
     const transport = this.transport(outgoing.target.transport);
     if (!transport) return;
     this.#layer.sendRequest(cancel, this.#sender(transport, outgoing.target), () => {});

@@ -32,43 +32,12 @@
  *                    |            Terminated             |
  *                    +-----------------------------------+
  */
-import { getHeader, getHeaderValues } from '../message/index.ts';
+import { createAck } from '../message/index.ts';
 import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Timer } from './clock.ts';
 import type { ClientTransactionUser, Transaction, TransactionContext } from './transaction-types.ts';
 
 export type InviteClientState = 'calling' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
-
-/**
- * §17.1.1.3: the ACK for a non-2xx final response belongs to the transaction: same Request-URI,
- * Call-ID, From, CSeq number and top Via (so it matches the server transaction) as the INVITE, the To of
- * the response (with its tag), and the INVITE's Route headers.
- */
-export function ackForNon2xx(invite: SipRequest, response: SipResponse): SipRequest {
-  const headers = [];
-  const via = getHeader(invite, 'via');
-  if (via !== undefined) headers.push({ name: 'Via', value: via });
-  const maxForwards = getHeader(invite, 'max-forwards');
-  headers.push({ name: 'Max-Forwards', value: maxForwards ?? '70' });
-  for (const route of getHeaderValues(invite, 'route')) headers.push({ name: 'Route', value: route });
-  const from = getHeader(invite, 'from');
-  if (from !== undefined) headers.push({ name: 'From', value: from });
-  const to = getHeader(response, 'to') ?? getHeader(invite, 'to');
-  if (to !== undefined) headers.push({ name: 'To', value: to });
-  const callId = getHeader(invite, 'call-id');
-  if (callId !== undefined) headers.push({ name: 'Call-ID', value: callId });
-  const cseq = getHeader(invite, 'cseq') ?? '';
-  headers.push({ name: 'CSeq', value: `${cseq.trim().split(/\s+/)[0]} ACK` });
-  headers.push({ name: 'Content-Length', value: '0' });
-  return {
-    kind: 'request',
-    method: 'ACK',
-    uri: invite.uri,
-    version: 'SIP/2.0',
-    headers,
-    body: new Uint8Array(0),
-  };
-}
 
 export class InviteClientTransaction implements Transaction {
   readonly id: string;
@@ -123,8 +92,10 @@ export class InviteClientTransaction implements Transaction {
           this.#user.receiveResponse(response);
         } else {
           this.#stateTransition('completed');
-          this.#ack = ackForNon2xx(this.request, response);
-          this.#send(this.#ack);
+          // §17.1.1.3: the ACK belongs to this transaction: the INVITE's top Via, Request-URI, Call-ID,
+          // From, CSeq number and Route, with the To of the response.
+          this.#ack = createAck(this.request, response);
+          if (this.#ack) this.#send(this.#ack);
           this.#user.receiveResponse(response);
         }
         return;
