@@ -104,9 +104,14 @@ export const RTCP_RR = 201;
 export const RTCP_SDES = 202;
 export const RTCP_BYE = 203;
 
-/** Type guard: did `parseRtcp` fail? */
-export function isRtcpParseError(r: RtcpPacket[] | RtcpParseError): r is RtcpParseError {
-  return !Array.isArray(r);
+/** Type guard: did `parseRtcp` (or anything returning its error type) fail? */
+export function isRtcpParseError<T>(r: T | RtcpParseError): r is RtcpParseError {
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    !Array.isArray(r) &&
+    typeof (r as RtcpParseError).error === 'string'
+  );
 }
 
 const fail = (error: RtcpParseError['error'], message: string): RtcpParseError => ({ error, message });

@@ -182,7 +182,7 @@ export class RtpReceiverStats {
       delaySinceLastSr:
         this.#lastSrArrivalMs === undefined
           ? 0
-          : Math.round(((nowMs - this.#lastSrArrivalMs) * 65536) / 1000) >>> 0,
+          : Math.round((Math.max(0, nowMs - this.#lastSrArrivalMs) * 65536) / 1000) >>> 0,
     };
   }
 
