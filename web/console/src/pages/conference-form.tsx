@@ -6,7 +6,8 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, type Conference, type ConferenceFields, type User } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
-import { Field, fieldErrors } from '../components/field.tsx';
+import { Field } from '../components/field.tsx';
+import { fieldErrors } from '../field-errors.ts';
 
 const FIELD_PATHS = {
   name: ['name'],

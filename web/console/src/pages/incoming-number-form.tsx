@@ -15,7 +15,8 @@ import {
   type User,
 } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
-import { Field, fieldErrors } from '../components/field.tsx';
+import { Field } from '../components/field.tsx';
+import { fieldErrors } from '../field-errors.ts';
 
 const FIELD_PATHS = {
   conferenceId: ['conferenceId'],

@@ -2,8 +2,9 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, optional, type Trunk, type TrunkFields, type TrunkInput } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
-import { Field, fieldErrors } from '../components/field.tsx';
+import { Field } from '../components/field.tsx';
 import { SecretInput } from '../components/secret-input.tsx';
+import { fieldErrors } from '../field-errors.ts';
 
 const FIELD_PATHS = {
   name: ['name'],

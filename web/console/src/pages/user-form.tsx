@@ -5,8 +5,9 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, optional, type Permission, type User, type UserInput, type UserRow } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
-import { Field, fieldErrors } from '../components/field.tsx';
+import { Field } from '../components/field.tsx';
 import { generatePassword, SecretInput } from '../components/secret-input.tsx';
+import { fieldErrors } from '../field-errors.ts';
 import { useSession } from '../session.ts';
 
 const FIELD_PATHS = {
