@@ -7,6 +7,8 @@ import { getCodecFactory, supportedCodecs } from './index.ts';
 /** Lowest SNR (dB) a clean −12 dBov tone must keep through encode + decode, per codec. */
 const MIN_SNR: Record<string, number> = { PCMU: 30, PCMA: 30, G722: 25, opus: 15, L16: 80 };
 const CANDIDATES = [250, 440, 600, 800, 1000, 1250, 1600, 2000, 3000];
+/** Codecs whose `conceal` continues the signal (PLC); L16 conceals with silence. */
+const CONCEALS_TONE: Record<string, boolean> = { PCMU: true, PCMA: true, G722: true, opus: true, L16: false };
 
 /** Encodes `seconds` of a tone frame by frame (20 ms) through one codec instance and decodes it back. */
 function roundTrip(factory: CodecFactory, freq: number, seconds: number): Int16Array {
@@ -41,6 +43,29 @@ function contract(factory: CodecFactory): void {
         assert.ok(snr >= MIN_SNR[factory.name]!, `SNR ${snr.toFixed(1)} dB`);
       });
     }
+
+    test('a lost frame in a tone is concealed with the tone (PLC) or silence (L16)', () => {
+      const c = factory.create();
+      const frame = factory.sampleRate / 50;
+      let concealed = new Int16Array(0);
+      let real = new Int16Array(0);
+      for (let k = 0; k < 30; k++) {
+        const phase = (2 * Math.PI * 440 * k * frame) / factory.sampleRate;
+        const payload = c.encode(generateTone(440, factory.sampleRate, frame, 8000, phase));
+        if (k === 25) concealed = c.conceal!(frame);
+        else real = c.decode(payload);
+        if (k === 24) real = real.slice();
+      }
+      assert.equal(concealed.length, frame);
+      const rms = (x: Int16Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
+      if (!CONCEALS_TONE[factory.name]) {
+        assert.equal(rms(concealed), 0);
+        return;
+      }
+      assert.equal(peakFrequency(concealed, factory.sampleRate, CANDIDATES), 440);
+      const ratioDb = 20 * Math.log10(rms(concealed) / rms(real));
+      assert.ok(ratioDb > -7 && ratioDb < 2, `concealed frame at ${ratioDb.toFixed(1)} dB of the real one`);
+    });
 
     test('silence stays silence', () => {
       const enc = factory.create();

@@ -94,15 +94,17 @@ test('a wideband tone (6 kHz, above G.711 bandwidth) survives', () => {
   assert.ok(toneSnr(back.subarray(1600), 16000, 6000) > 20);
 });
 
-test('factory: PT 9, 16 kHz PCM, 8000 RTP clock (RFC 3551), concealment fades', () => {
+test('factory: PT 9, 16 kHz PCM, 8000 RTP clock (RFC 3551); concealment fades', () => {
   assert.equal(g722.payloadType, 9);
   assert.equal(g722.sampleRate, 16000);
   assert.equal(g722.clockRate, 8000);
   const c = g722.create();
   assert.equal(c.encode(new Int16Array(320)).length, 160);
   c.decode(c.encode(generateTone(440, 16000, 320, 8000)));
-  const a = c.conceal!(320);
-  const b = c.conceal!(320);
+  for (let i = 0; i < 5; i++) c.decode(c.encode(generateTone(440, 16000, 320, 8000, i)));
+  const frames = Array.from({ length: 4 }, () => c.conceal!(320));
   const energy = (x: Int16Array) => x.reduce((s, v) => s + v * v, 0);
-  assert.ok(energy(a) > 0 && energy(b) < energy(a));
+  // Full level for 10 ms, then fading 20 % per 10 ms (G.711 Appendix I timing at 16 kHz).
+  assert.ok(energy(frames[0]!) > 0);
+  for (let i = 1; i < 4; i++) assert.ok(energy(frames[i]!) < energy(frames[i - 1]!), `frame ${i}`);
 });

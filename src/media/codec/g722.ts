@@ -1,3 +1,4 @@
+import { PlcG711 } from '../processor/plc-g711.ts';
 import type { Codec, CodecFactory } from './codec.ts';
 import { allocBytes, allocPcm } from './frame-pool.ts';
 
@@ -251,34 +252,20 @@ class G722Codec implements Codec {
   readonly payloadType = 9;
   #encoder = new G722Encoder();
   #decoder = new G722Decoder();
-  #last: Int16Array = new Int16Array(0);
-  #fade = 1;
+  // G.722's own PLC (Appendices III/IV) works inside the sub-band decoder; the G.711 Appendix I waveform
+  // substitution, scaled to 16 kHz, is simpler and conceals a lost packet well enough.
+  #plc = new PlcG711({ delay: false, sampleRate: 16000 });
 
   encode(pcm: Int16Array): Uint8Array {
     return this.#encoder.encode(pcm);
   }
 
   decode(payload: Uint8Array): Int16Array {
-    const pcm = this.#decoder.decode(payload);
-    this.#last = pcm;
-    this.#fade = 1;
-    return pcm;
+    return this.#plc.good(this.#decoder.decode(payload));
   }
 
-  /**
-   * Concealment: repeat the last frame, fading by half per frame. G.722 Appendix III/IV PLC is far more
-   * elaborate; this keeps a single lost packet from becoming a click.
-   */
   conceal(samples: number): Int16Array {
-    const out = new Int16Array(samples);
-    const last = this.#last;
-    if (last.length === 0) return out;
-    this.#fade *= 0.5;
-    for (let i = 0; i < samples; i++) {
-      const g = this.#fade * (1 - (0.5 * i) / samples);
-      out[i] = Math.round(last[i % last.length]! * g);
-    }
-    return out;
+    return this.#plc.lost(samples);
   }
 }
 

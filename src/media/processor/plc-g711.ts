@@ -11,16 +11,41 @@
  * unchanged and undelayed (what a codec's `decode` needs); only the start-of-loss smoothing is lost.
  */
 
+/** The algorithm's constants at 8 kHz; other rates (16 kHz for G.722) scale them by rate / 8000. */
 const PITCH_MIN = 40;
 const PITCH_MAX = 120;
 const CORR_LEN = 160;
-/** History: three of the longest periods plus a quarter of one (48.75 ms). */
-const HISTORY = 3 * PITCH_MAX + (PITCH_MAX >> 2);
-/** Appendix I output delay: a quarter of the longest period (3.75 ms). */
-const DELAY = PITCH_MAX >> 2;
 /** 10 ms at 8 kHz: the step of period growth, attenuation, and recovery overlap. */
 const TEN_MS = 80;
 const RECOVERY_STEP = 32;
+
+/** The constants for one sample rate. */
+interface Scale {
+  pitchMin: number;
+  pitchMax: number;
+  corrLen: number;
+  /** History: three of the longest periods plus a quarter of one (48.75 ms). */
+  history: number;
+  /** Appendix I output delay: a quarter of the longest period (3.75 ms). */
+  delay: number;
+  tenMs: number;
+  recoveryStep: number;
+}
+
+function scaleFor(sampleRate: number): Scale {
+  const k = sampleRate / 8000;
+  const pitchMax = Math.round(PITCH_MAX * k);
+  return {
+    pitchMin: Math.round(PITCH_MIN * k),
+    pitchMax,
+    corrLen: Math.round(CORR_LEN * k),
+    history: 3 * pitchMax + (pitchMax >> 2),
+    delay: pitchMax >> 2,
+    tenMs: Math.round(TEN_MS * k),
+    recoveryStep: Math.round(RECOVERY_STEP * k),
+  };
+}
+
 const ATTENUATION_PER_10MS = 0.2;
 
 /** Counters of a `PlcG711`. */
@@ -39,7 +64,7 @@ export interface PlcStats {
  */
 export class PlcG711 {
   #delay: number;
-  /** The most recent HISTORY + delay samples of the signal stream (real or synthetic), newest last. */
+  /** The most recent history + delay samples of the signal stream (real or synthetic), newest last. */
   #history: Float32Array;
   // Erasure state.
   #erased = 0;
@@ -53,12 +78,16 @@ export class PlcG711 {
   #fade: { old: Float32Array; pos: number; left: number } | undefined;
   #stats: PlcStats = { goodFrames: 0, lostFrames: 0, erasures: 0, lastPitch: 0 };
 
-  constructor(options: { delay?: boolean } = {}) {
-    this.#delay = (options.delay ?? true) ? DELAY : 0;
-    this.#history = new Float32Array(HISTORY + this.#delay);
+  #k: Scale;
+
+  /** `sampleRate` defaults to 8000 (G.711); 16000 serves G.722 with the same method. */
+  constructor(options: { delay?: boolean; sampleRate?: number } = {}) {
+    this.#k = scaleFor(options.sampleRate ?? 8000);
+    this.#delay = (options.delay ?? true) ? this.#k.delay : 0;
+    this.#history = new Float32Array(this.#k.history + this.#delay);
   }
 
-  /** Output delay in samples (30 with Appendix I's delay, else 0). */
+  /** Output delay in samples (3.75 ms with Appendix I's delay, else 0). */
   get delaySamples(): number {
     return this.#delay;
   }
@@ -73,8 +102,9 @@ export class PlcG711 {
     let input: Int16Array | Float32Array = frame;
     if (this.#erased > 0) {
       // Cross-fade from the synthetic continuation into the real signal.
-      const extra = Math.floor((this.#erased - 1) / TEN_MS);
-      const len = Math.min(frame.length, RECOVERY_STEP * (1 + extra), TEN_MS);
+      const { tenMs, recoveryStep } = this.#k;
+      const extra = Math.floor((this.#erased - 1) / tenMs);
+      const len = Math.min(frame.length, recoveryStep * (1 + extra), tenMs);
       const mixed = Float32Array.from(frame);
       for (let i = 0; i < len; i++) {
         const w = (i + 1) / (len + 1);
@@ -130,7 +160,7 @@ export class PlcG711 {
     this.#stats.erasures++;
     const h = this.#history;
     const end = h.length; // all of it is real signal: the erasure starts now
-    this.#pitch = findPitch(h, end);
+    this.#pitch = findPitch(h, end, this.#k);
     this.#stats.lastPitch = this.#pitch;
     this.#overlap = this.#pitch >> 2;
     // Keep the real signal the substitution draws on: three periods plus the overlap.
@@ -165,8 +195,9 @@ export class PlcG711 {
   /** The next synthetic sample, with period growth and attenuation by erasure time. */
   #synthesize(): number {
     const t = this.#erased++;
-    if (t >= 6 * TEN_MS) return 0;
-    if ((t === TEN_MS || t === 2 * TEN_MS) && this.#periods < 3) {
+    const tenMs = this.#k.tenMs;
+    if (t >= 6 * tenMs) return 0;
+    if ((t === tenMs || t === 2 * tenMs) && this.#periods < 3) {
       // Grow the repeated span, keeping the phase; cross-fade a quarter period from old to new.
       const old = this.#buffer;
       const oldPos = this.#pos;
@@ -182,7 +213,7 @@ export class PlcG711 {
       f.pos = (f.pos + 1) % f.old.length;
       f.left--;
     }
-    const gain = t < TEN_MS ? 1 : Math.max(0, 1 - (ATTENUATION_PER_10MS * (t - TEN_MS)) / TEN_MS);
+    const gain = t < tenMs ? 1 : Math.max(0, 1 - (ATTENUATION_PER_10MS * (t - tenMs)) / tenMs);
     return v * gain;
   }
 }
@@ -191,21 +222,22 @@ export class PlcG711 {
  * Pitch period by normalised cross-correlation of the last 20 ms with the signal `tap` samples earlier:
  * a coarse search on every other sample, then a fine one around the best (Appendix I).
  */
-function findPitch(h: Float32Array, end: number): number {
-  const start = end - CORR_LEN;
+function findPitch(h: Float32Array, end: number, k: Scale): number {
+  const { pitchMin, pitchMax, corrLen } = k;
+  const start = end - corrLen;
   const score = (tap: number, step: number): number => {
     let xy = 0;
     let yy = 0;
-    for (let i = 0; i < CORR_LEN; i += step) {
+    for (let i = 0; i < corrLen; i += step) {
       const y = h[start + i - tap]!;
       xy += h[start + i]! * y;
       yy += y * y;
     }
     return yy > 0 ? xy / Math.sqrt(yy) : 0;
   };
-  let best = PITCH_MIN;
+  let best = pitchMin;
   let bestScore = Number.NEGATIVE_INFINITY;
-  for (let tap = PITCH_MIN; tap <= PITCH_MAX; tap += 2) {
+  for (let tap = pitchMin; tap <= pitchMax; tap += 2) {
     const s = score(tap, 2);
     if (s > bestScore) {
       bestScore = s;
@@ -214,7 +246,7 @@ function findPitch(h: Float32Array, end: number): number {
   }
   const coarse = best;
   bestScore = Number.NEGATIVE_INFINITY;
-  for (let tap = Math.max(PITCH_MIN, coarse - 1); tap <= Math.min(PITCH_MAX, coarse + 1); tap++) {
+  for (let tap = Math.max(pitchMin, coarse - 1); tap <= Math.min(pitchMax, coarse + 1); tap++) {
     const s = score(tap, 1);
     if (s > bestScore) {
       bestScore = s;
