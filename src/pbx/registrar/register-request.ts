@@ -88,6 +88,20 @@ export function registerInputFrom(req: SipRequest, extension: string, flow: Flow
   return input;
 }
 
+let dateSecond = -1;
+let dateText = '';
+
+/** RFC 3261 §20.17 Date (RFC 1123 form), formatted once per second: it is on every 200. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
+}
+
 /** The response to a REGISTER for the registrar's outcome. */
 export function registerResponse(
   req: SipRequest,
@@ -108,6 +122,6 @@ export function registerResponse(
     if (c.regId !== undefined) value += `;reg-id=${c.regId}`;
     return { name: 'Contact', value };
   });
-  headers.push({ name: 'Date', value: new Date().toUTCString() }, ...extra);
+  headers.push({ name: 'Date', value: httpDate() }, ...extra);
   return createResponse(req, 200, undefined, { headers });
 }
