@@ -1,0 +1,424 @@
+/**
+ * The media engine as the calls layer sees it: the one narrow interface to RTP sessions, prompts, digits,
+ * conference rooms and recordings, whatever thread they run on. It owns the RTP port range (ports are
+ * reserved here and bound in the worker that runs the session) and one media worker per core by default;
+ * a room and all its members live on one worker (a session joining a room on another worker moves there,
+ * keeping its port, SSRC and sequence). Everything is asynchronous; errors reject with a `MediaError`
+ * carrying a stable `code`. Events: `digit`, `talking`, `silent`, `rtp-timeout`, `session-closed`.
+ */
+import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { PortAllocator } from './session/port-allocator.ts';
+import { MediaError } from './worker/media-runtime.ts';
+import type {
+  CodecSpec,
+  Endpoint,
+  MediaEvent,
+  MemberSettings,
+  PlaybackResult,
+  RecordingSummary,
+  RecordTarget,
+  TelephoneEventSpec,
+  WorkerStats,
+} from './worker/messages.ts';
+import { InlineWorkerLink, ThreadWorkerLink, type WorkerLink } from './worker/worker-link.ts';
+
+export interface MediaEngineOptions {
+  /** UDP port range for RTP, "A-B" or {min, max}; default 10000-20000. */
+  rtpPorts?: string | { min: number; max: number };
+  /** Media worker threads; default one per core. 0 runs the media on the calling thread. */
+  workers?: number;
+  /** Default RTP timeout for sessions (ms, 0 disables); default 30 s. */
+  rtpTimeoutMs?: number;
+  /** Where listener errors go (never thrown into the engine); default: ignored. */
+  onListenerError?: (err: unknown) => void;
+}
+
+/** What `createSession` needs: the local address, the negotiated codec and what else SDP said. */
+export interface CreateSessionOptions {
+  /** Address to bind and to write in SDP. */
+  localAddress: string;
+  codec: CodecSpec;
+  telephoneEvent?: TelephoneEventSpec;
+  /** The peer's RTP address from SDP; without it the session learns it from the first packets. */
+  remote?: Endpoint;
+  /** Also detect in-band DTMF tones (trunks). */
+  inbandDtmf?: boolean;
+  /** RTCP on the RTP port (RFC 5761); otherwise it uses port + 1. */
+  rtcpMux?: boolean;
+  rtpTimeoutMs?: number;
+  /** Open the session on this room's worker (it is going to join it), saving a move later. */
+  room?: string;
+}
+
+/** What `play` plays: files in order, or one file, possibly looped (music on hold). */
+export type PlaySource = string[] | { file: string; loop?: boolean };
+
+/** Engine-wide figures. */
+export interface MediaEngineStats {
+  sessions: number;
+  rooms: number;
+  portsInUse: number;
+  workers: WorkerStats[];
+}
+
+type Listener<T extends MediaEvent['type']> = (event: Extract<MediaEvent, { type: T }>) => void;
+
+interface SessionRecord {
+  worker: number;
+  port: number;
+  roomId: string | undefined;
+  /** A move to another worker in progress: requests wait for it. */
+  moving: Promise<void> | undefined;
+}
+
+interface RoomRecord {
+  worker: number;
+  members: Set<string>;
+}
+
+function parseRange(r: MediaEngineOptions['rtpPorts']): { min: number; max: number } {
+  if (!r) return { min: 10000, max: 20000 };
+  if (typeof r !== 'string') return r;
+  const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(r);
+  if (!m) throw new RangeError(`RTP port range "${r}" is not A-B`);
+  return { min: Number(m[1]), max: Number(m[2]) };
+}
+
+/** The media engine (see file comment). */
+export class MediaEngine {
+  readonly ports: PortAllocator;
+  #links: WorkerLink[] = [];
+  #sessions = new Map<string, SessionRecord>();
+  #rooms = new Map<string, RoomRecord>();
+  #recordings = new Map<string, number>();
+  #listeners = new Map<string, Set<(e: MediaEvent) => void>>();
+  #options: MediaEngineOptions;
+  #closed = false;
+
+  constructor(options: MediaEngineOptions = {}) {
+    this.#options = options;
+    const range = parseRange(options.rtpPorts);
+    this.ports = new PortAllocator(range.min, range.max);
+    const count = options.workers ?? availableParallelism();
+    if (count <= 0) this.#links.push(this.#wire(new InlineWorkerLink(0)));
+    else for (let i = 0; i < count; i++) this.#links.push(this.#wire(new ThreadWorkerLink(i)));
+  }
+
+  /** How many media workers run (1 for the in-thread mode). */
+  get workerCount(): number {
+    return this.#links.length;
+  }
+
+  #wire(link: WorkerLink): WorkerLink {
+    link.onEvent = (e) => this.#onEvent(e);
+    link.onFailure = (reason) => this.#onWorkerFailure(link.workerId, reason);
+    return link;
+  }
+
+  #onWorkerFailure(index: number, reason: string): void {
+    if (this.#closed) return;
+    // Its rooms and sessions are gone: tell the calls layer, free the ports, start a fresh worker.
+    for (const [id, r] of this.#rooms) if (r.worker === index) this.#rooms.delete(id);
+    for (const [id, s] of this.#sessions) {
+      if (s.worker === index) this.#onEvent({ type: 'session-closed', sessionId: id, reason });
+    }
+    for (const [id, w] of this.#recordings) if (w === index) this.#recordings.delete(id);
+    this.#links[index] = this.#wire(new ThreadWorkerLink(index));
+  }
+
+  #onEvent(e: MediaEvent): void {
+    if (e.type === 'session-closed') {
+      const s = this.#sessions.get(e.sessionId);
+      if (!s) return;
+      this.#sessions.delete(e.sessionId);
+      this.ports.release(s.port);
+      if (s.roomId) this.#rooms.get(s.roomId)?.members.delete(e.sessionId);
+    }
+    for (const key of [e.type, '*', `${e.type}:${'sessionId' in e ? e.sessionId : ''}`]) {
+      const set = this.#listeners.get(key);
+      if (!set) continue;
+      for (const l of set) {
+        try {
+          l(e);
+        } catch (err) {
+          this.#options.onListenerError?.(err);
+        }
+      }
+    }
+  }
+
+  #listen(key: string, l: (e: MediaEvent) => void): () => void {
+    let set = this.#listeners.get(key);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(key, set);
+    }
+    set.add(l);
+    return () => {
+      set.delete(l);
+    };
+  }
+
+  /** Subscribes to one kind of event (or '*' for all); returns the unsubscribe function. */
+  on<T extends MediaEvent['type']>(type: T, listener: Listener<T>): () => void;
+  on(type: '*', listener: (e: MediaEvent) => void): () => void;
+  on(type: string, listener: (e: never) => void): () => void {
+    return this.#listen(type, listener as (e: MediaEvent) => void);
+  }
+
+  /** Digits received on one session (RFC 4733 or in-band), with their timestamps. */
+  onDigit(sessionId: string, listener: Listener<'digit'>): () => void {
+    return this.#listen(`digit:${sessionId}`, listener as (e: MediaEvent) => void);
+  }
+
+  #leastLoaded(): number {
+    const load = new Array<number>(this.#links.length).fill(0);
+    for (const s of this.#sessions.values()) load[s.worker]!++;
+    let best = 0;
+    for (let i = 1; i < load.length; i++) if (load[i]! < load[best]!) best = i;
+    return best;
+  }
+
+  #check(): void {
+    if (this.#closed) throw new MediaError('closed', 'the media engine is closed');
+  }
+
+  async #session(id: string): Promise<SessionRecord> {
+    const s = this.#sessions.get(id);
+    if (!s) throw new MediaError('no-such-session', `no session ${id}`);
+    if (s.moving) await s.moving;
+    return s;
+  }
+
+  #room(id: string): RoomRecord {
+    const r = this.#rooms.get(id);
+    if (!r) throw new MediaError('no-such-room', `no room ${id}`);
+    return r;
+  }
+
+  /** Opens an RTP session on a port of the range; `localPort` goes into the SDP. */
+  async createSession(options: CreateSessionOptions): Promise<{ id: string; localPort: number }> {
+    this.#check();
+    const id = randomUUID();
+    const worker =
+      options.room && this.#rooms.has(options.room)
+        ? this.#rooms.get(options.room)!.worker
+        : this.#leastLoaded();
+    // Ports taken by other programs fail to bind: try further along the range.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const port = this.ports.allocate();
+      if (port === null) throw new MediaError('no-ports', 'every RTP port of the range is in use');
+      const record: SessionRecord = { worker, port, roomId: undefined, moving: undefined };
+      this.#sessions.set(id, record);
+      try {
+        const r = await this.#links[worker]!.request({
+          op: 'open-session',
+          spec: {
+            sessionId: id,
+            localAddress: options.localAddress,
+            port,
+            rtcpMux: options.rtcpMux ?? false,
+            codec: options.codec,
+            rtpTimeoutMs: options.rtpTimeoutMs ?? this.#options.rtpTimeoutMs ?? 30_000,
+            ...(options.telephoneEvent ? { telephoneEvent: options.telephoneEvent } : {}),
+            ...(options.remote ? { remote: options.remote } : {}),
+            ...(options.inbandDtmf ? { inbandDtmf: true } : {}),
+          },
+        });
+        return { id, localPort: r.localPort };
+      } catch (err) {
+        this.#sessions.delete(id);
+        this.ports.release(port);
+        if (
+          !(err instanceof MediaError && err.code === 'bind-failed' && /EADDRINUSE|EACCES/.test(err.message))
+        ) {
+          throw err;
+        }
+      }
+    }
+    throw new MediaError('bind-failed', 'no bindable RTP port found after 20 attempts');
+  }
+
+  /** The peer moved (re-INVITE): send there and learn its source again. `null` forgets it. */
+  async setRemote(sessionId: string, remote: Endpoint | null): Promise<void> {
+    const s = await this.#session(sessionId);
+    await this.#links[s.worker]!.request({ op: 'set-remote', sessionId, remote });
+  }
+
+  /**
+   * Plays prompts (WAV files, converted and cached) to a session, instead of whatever it heard; resolves
+   * 'done' at the end, or 'interrupted' (a digit with `interruptOnDigit`, `stopPlayback`, a newer `play`,
+   * the session closing). A loop only ends by interruption.
+   */
+  async play(
+    sessionId: string,
+    source: PlaySource,
+    options: { interruptOnDigit?: boolean } = {},
+  ): Promise<PlaybackResult> {
+    const s = await this.#session(sessionId);
+    const files = Array.isArray(source) ? source : [source.file];
+    const loop = !Array.isArray(source) && (source.loop ?? false);
+    try {
+      return await this.#links[s.worker]!.request({
+        op: 'play',
+        sessionId,
+        files,
+        loop,
+        interruptOnDigit: options.interruptOnDigit ?? false,
+      });
+    } catch (err) {
+      // The session closed or moved while playing: the playback was cut short.
+      if (err instanceof MediaError && (err.code === 'worker-failed' || err.code === 'no-such-session')) {
+        return 'interrupted';
+      }
+      throw err;
+    }
+  }
+
+  async stopPlayback(sessionId: string): Promise<void> {
+    const s = await this.#session(sessionId);
+    await this.#links[s.worker]!.request({ op: 'stop-playback', sessionId });
+  }
+
+  /** Sends digits as RFC 4733 events (needs a negotiated telephone-event format). */
+  async sendDigits(sessionId: string, digits: string, durationMs?: number): Promise<void> {
+    const s = await this.#session(sessionId);
+    await this.#links[s.worker]!.request({
+      op: 'send-digits',
+      sessionId,
+      digits,
+      ...(durationMs !== undefined ? { durationMs } : {}),
+    });
+  }
+
+  /** Creates a conference room on the least loaded worker. */
+  async createRoom(roomId: string): Promise<void> {
+    this.#check();
+    if (this.#rooms.has(roomId)) throw new MediaError('room-exists', `room ${roomId} exists`);
+    const worker = this.#leastLoaded();
+    this.#rooms.set(roomId, { worker, members: new Set() });
+    try {
+      await this.#links[worker]!.request({ op: 'create-room', roomId });
+    } catch (err) {
+      this.#rooms.delete(roomId);
+      throw err;
+    }
+  }
+
+  /**
+   * Puts a session in a room: it hears the others and they hear it (unless muted/deaf); with `hold` it hears
+   * that file looped instead of the room (music while waiting) until `setMember(…, { hold: null })`.
+   */
+  async join(roomId: string, sessionId: string, settings: MemberSettings = {}): Promise<void> {
+    const room = this.#room(roomId);
+    const s = await this.#session(sessionId);
+    if (s.roomId && s.roomId !== roomId) await this.leave(s.roomId, sessionId);
+    if (s.worker !== room.worker) await this.#move(sessionId, s, room.worker);
+    await this.#links[room.worker]!.request({ op: 'join', roomId, sessionId, member: settings });
+    s.roomId = roomId;
+    room.members.add(sessionId);
+  }
+
+  async #move(sessionId: string, s: SessionRecord, to: number): Promise<void> {
+    const from = s.worker;
+    s.moving = (async () => {
+      const spec = await this.#links[from]!.request({ op: 'detach-session', sessionId });
+      s.worker = to;
+      try {
+        await this.#links[to]!.request({ op: 'open-session', spec });
+      } catch (err) {
+        this.#onEvent({
+          type: 'session-closed',
+          sessionId,
+          reason: `move failed: ${(err as Error).message}`,
+        });
+        throw err;
+      }
+    })();
+    try {
+      await s.moving;
+    } finally {
+      s.moving = undefined;
+    }
+  }
+
+  async leave(roomId: string, sessionId: string): Promise<void> {
+    const room = this.#room(roomId);
+    const s = await this.#session(sessionId);
+    await this.#links[room.worker]!.request({ op: 'leave', roomId, sessionId });
+    s.roomId = undefined;
+    room.members.delete(sessionId);
+  }
+
+  /** Changes a member's mute, deaf, gain or hold music. */
+  async setMember(roomId: string, sessionId: string, settings: MemberSettings): Promise<void> {
+    const room = this.#room(roomId);
+    await this.#session(sessionId);
+    await this.#links[room.worker]!.request({ op: 'set-member', roomId, sessionId, member: settings });
+  }
+
+  /** Starts recording a session's audio or a room's mix to a WAV file; returns the recording's id. */
+  async record(target: RecordTarget, file: string): Promise<string> {
+    const worker =
+      'sessionId' in target
+        ? (await this.#session(target.sessionId)).worker
+        : this.#room(target.roomId).worker;
+    const recordingId = randomUUID();
+    await this.#links[worker]!.request({ op: 'record', recordingId, file, target });
+    this.#recordings.set(recordingId, worker);
+    return recordingId;
+  }
+
+  /** Ends a recording (also ended by its session or room closing): the file is complete. */
+  async stopRecording(recordingId: string): Promise<RecordingSummary> {
+    const worker = this.#recordings.get(recordingId);
+    if (worker === undefined) throw new MediaError('no-such-recording', `no recording ${recordingId}`);
+    this.#recordings.delete(recordingId);
+    return this.#links[worker]!.request({ op: 'stop-recording', recordingId });
+  }
+
+  /** Closes a session (its room goes on without it). Idempotent: unknown ids are ignored. */
+  async closeSession(sessionId: string): Promise<void> {
+    const s = this.#sessions.get(sessionId);
+    if (!s) return;
+    if (s.moving) await s.moving.catch(() => {});
+    await this.#links[s.worker]!.request({ op: 'close-session', sessionId });
+  }
+
+  /** Closes a room; its members' sessions stay open (outside any room). Idempotent. */
+  async closeRoom(roomId: string): Promise<void> {
+    const room = this.#rooms.get(roomId);
+    if (!room) return;
+    this.#rooms.delete(roomId);
+    for (const id of room.members) {
+      const s = this.#sessions.get(id);
+      if (s) s.roomId = undefined;
+    }
+    await this.#links[room.worker]!.request({ op: 'close-room', roomId });
+  }
+
+  /** Figures of every worker; load figures cover the time since the previous call. */
+  async stats(options: { perSession?: boolean } = {}): Promise<MediaEngineStats> {
+    const workers = await Promise.all(
+      this.#links.map((l) => l.request({ op: 'stats', perSession: options.perSession ?? false })),
+    );
+    return { sessions: this.#sessions.size, rooms: this.#rooms.size, portsInUse: this.ports.used, workers };
+  }
+
+  /** Closes every session and room and ends the workers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all(
+      this.#links.map(async (l) => {
+        await l.request({ op: 'shutdown' }).catch(() => {});
+        await l.terminate();
+      }),
+    );
+    for (const s of this.#sessions.values()) this.ports.release(s.port);
+    this.#sessions.clear();
+    this.#rooms.clear();
+    this.#listeners.clear();
+  }
+}

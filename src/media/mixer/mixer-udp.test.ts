@@ -1,0 +1,185 @@
+/**
+ * The mixer end to end over real loopback UDP, through the MediaEngine and a real media worker thread:
+ * three peers each send a distinct tone as PCMU RTP every 20 ms and record what comes back.
+ */
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { after, before, test } from 'node:test';
+import { pcmu } from '../codec/g711.ts';
+import { MediaEngine } from '../engine.ts';
+import { generateTone, goertzelPower } from '../processor/goertzel.ts';
+import { isRtpParseError, parseRtp, serializeRtp } from '../rtp/rtp-packet.ts';
+import { MediaClock } from '../worker/clock.ts';
+
+const codec = pcmu.create();
+
+/** A phone on loopback: sends a tone every 20 ms from its own socket, keeps what it receives. */
+class TonePeer {
+  readonly socket: Socket;
+  readonly freq: number;
+  received = new Map<number, Int16Array>();
+  #seq = 1000;
+  #n = 0;
+  #ssrc = Math.floor(Math.random() * 0xffffffff);
+  target = 0;
+
+  constructor(freq: number) {
+    this.freq = freq;
+    this.socket = createSocket('udp4');
+    this.socket.on('message', (m) => {
+      const p = parseRtp(m);
+      if (isRtpParseError(p) || p.payloadType !== 0) return;
+      this.received.set(p.timestamp, codec.decode(p.payload));
+    });
+  }
+
+  bind(): Promise<void> {
+    return new Promise((r) => this.socket.bind(0, '127.0.0.1', () => r()));
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  sendFrame(): void {
+    if (!this.target) return;
+    const phase = (2 * Math.PI * this.freq * 160 * this.#n) / 8000;
+    const pcm = generateTone(this.freq, 8000, 160, 6000, phase);
+    const packet = serializeRtp({
+      version: 2,
+      padding: false,
+      marker: this.#n === 0,
+      payloadType: 0,
+      sequenceNumber: this.#seq++ & 0xffff,
+      timestamp: (this.#n * 160) >>> 0,
+      ssrc: this.#ssrc,
+      csrc: [],
+      payload: codec.encode(pcm),
+    });
+    this.#n++;
+    this.socket.send(packet, this.target, '127.0.0.1');
+  }
+
+  /** The last `frames` frames received, in timestamp order. */
+  tail(frames: number): Int16Array {
+    const keys = [...this.received.keys()].sort((a, b) => a - b).slice(-frames);
+    const out = new Int16Array(keys.length * 160);
+    keys.forEach((k, i) => {
+      out.set(this.received.get(k)!, i * 160);
+    });
+    return out;
+  }
+}
+
+let engine: MediaEngine;
+before(() => {
+  engine = new MediaEngine({ workers: 1, rtpPorts: `${30000 + 2 * Math.floor(Math.random() * 5000)}-45000` });
+});
+after(async () => {
+  await engine.close();
+});
+
+async function scenario(settings: Record<number, { muted?: boolean; deaf?: boolean }>) {
+  const room = `room-${Math.random()}`;
+  await engine.createRoom(room);
+  const peers = [new TonePeer(440), new TonePeer(700), new TonePeer(1100)];
+  const ids: string[] = [];
+  for (const [i, p] of peers.entries()) {
+    await p.bind();
+    const s = await engine.createSession({
+      localAddress: '127.0.0.1',
+      codec: { name: 'PCMU', payloadType: 0, clockRate: 8000 },
+      remote: { address: '127.0.0.1', port: p.port },
+    });
+    p.target = s.localPort;
+    ids.push(s.id);
+    await engine.join(room, s.id, settings[i] ?? {});
+  }
+  const clock = new MediaClock(() => {
+    for (const p of peers) p.sendFrame();
+  });
+  clock.start();
+  await new Promise((r) => setTimeout(r, 1500));
+  clock.stop();
+  await new Promise((r) => setTimeout(r, 100));
+  for (const p of peers) p.socket.close();
+  for (const id of ids) await engine.closeSession(id);
+  await engine.closeRoom(room);
+  return peers;
+}
+
+/** Power of a 6000-amplitude tone is 18e6; absent tones are orders of magnitude below. */
+const PRESENT = 3e6;
+const ABSENT = 3e4;
+
+test('over UDP: every member hears the two other tones and not its own', async () => {
+  const peers = await scenario({});
+  for (const p of peers) {
+    const heard = p.tail(25);
+    assert.equal(heard.length, 25 * 160, `peer ${p.freq} received ${p.received.size} frames`);
+    for (const q of peers) {
+      const power = goertzelPower(heard, 8000, q.freq);
+      if (q === p) assert.ok(power < ABSENT, `${p.freq} hears itself (${power})`);
+      else assert.ok(power > PRESENT, `${p.freq} does not hear ${q.freq} (${power})`);
+    }
+  }
+});
+
+test('over UDP: a muted member is heard nowhere, a deaf member hears silence', async () => {
+  const [a, b, c] = await scenario({ 0: { muted: true }, 2: { deaf: true } });
+  for (const p of [a!, b!, c!]) {
+    assert.ok(goertzelPower(p.tail(25), 8000, 440) < ABSENT, `${p.freq} hears the muted member`);
+  }
+  assert.ok(goertzelPower(a!.tail(25), 8000, 700) > PRESENT, 'the muted member hears the others');
+  assert.ok(goertzelPower(b!.tail(25), 8000, 1100) > PRESENT, 'the deaf member is heard');
+  const deaf = c!.tail(25);
+  assert.equal(deaf.length, 25 * 160, 'the deaf member still gets packets');
+  assert.ok(
+    deaf.every((s) => Math.abs(s) <= 8),
+    'and they are silent',
+  );
+});
+
+test('over UDP: packets from a second source are dropped after latching, and counted', async () => {
+  const room = `room-${Math.random()}`;
+  await engine.createRoom(room);
+  const talker = new TonePeer(440);
+  const listener = new TonePeer(1);
+  const intruder = new TonePeer(1500);
+  for (const p of [talker, listener, intruder]) await p.bind();
+  const a = await engine.createSession({
+    localAddress: '127.0.0.1',
+    codec: { name: 'PCMU', payloadType: 0, clockRate: 8000 },
+  });
+  const b = await engine.createSession({
+    localAddress: '127.0.0.1',
+    codec: { name: 'PCMU', payloadType: 0, clockRate: 8000 },
+    remote: { address: '127.0.0.1', port: listener.port },
+  });
+  await engine.join(room, a.id);
+  await engine.join(room, b.id);
+  talker.target = a.localPort;
+  intruder.target = a.localPort;
+  const clock = new MediaClock((tick) => {
+    talker.sendFrame();
+    // The intruder starts once the talker is latched and aims at the same port.
+    if (tick > 10) intruder.sendFrame();
+  });
+  clock.start();
+  await new Promise((r) => setTimeout(r, 1200));
+  clock.stop();
+  await new Promise((r) => setTimeout(r, 60));
+  const stats = await engine.stats({ perSession: true });
+  const figures = stats.workers.flatMap((w) => w.perSession ?? []).find((f) => f.sessionId === a.id)!;
+  assert.ok(figures.latched);
+  assert.ok(figures.droppedForeignSource >= 30, `dropped ${figures.droppedForeignSource}`);
+  const heard = listener.tail(25);
+  assert.ok(goertzelPower(heard, 8000, 440) > PRESENT, 'the latched talker is heard');
+  assert.ok(goertzelPower(heard, 8000, 1500) < ABSENT, 'the intruder is not');
+  // The talker got the room's audio back at its own address (symmetric RTP), the intruder nothing.
+  assert.ok(talker.received.size > 20);
+  assert.equal(intruder.received.size, 0);
+  for (const p of [talker, listener, intruder]) p.socket.close();
+  await engine.closeSession(a.id);
+  await engine.closeSession(b.id);
+});

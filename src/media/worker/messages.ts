@@ -1,0 +1,207 @@
+/**
+ * The typed channel between the main thread's MediaEngine and its media workers: discriminated unions both
+ * ways. The main thread sends `{ kind: 'request', reqId, request }`; the worker answers each with one
+ * `{ kind: 'response', reqId, ok, … }` and sends `{ kind: 'event', event }` whenever something happens.
+ * Everything here is structured-clone safe (plain objects, strings, numbers).
+ */
+import type { MediaClockStats } from './clock.ts';
+
+/** An address and port pair (the remote's RTP port; RTCP is port + 1 unless muxed). */
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+/** A negotiated audio codec as signalled in SDP. */
+export interface CodecSpec {
+  name: string;
+  payloadType: number;
+  clockRate: number;
+}
+
+/** Negotiated RFC 4733 telephone-event format. */
+export interface TelephoneEventSpec {
+  payloadType: number;
+  clockRate: number;
+}
+
+/** The outgoing RTP stream's identity, carried along when a session moves to another worker. */
+export interface OutgoingStreamState {
+  ssrc: number;
+  seq: number;
+  tsBase: number;
+  tick: number;
+}
+
+/** Everything a worker needs to open (or re-open) a session on a port the engine reserved. */
+export interface SessionSpec {
+  sessionId: string;
+  localAddress: string;
+  port: number;
+  rtcpMux: boolean;
+  codec: CodecSpec;
+  telephoneEvent?: TelephoneEventSpec;
+  remote?: Endpoint;
+  inbandDtmf?: boolean;
+  rtpTimeoutMs?: number;
+  /** Present when the session moves from another worker. */
+  outgoing?: OutgoingStreamState;
+}
+
+/** A member's settings in a room. `hold`: a file looped to the member instead of the room (null: off). */
+export interface MemberSettings {
+  muted?: boolean;
+  deaf?: boolean;
+  gain?: number;
+  hold?: string | null;
+}
+
+/** Requests from the main thread to a worker. */
+export type WorkerRequest =
+  | { op: 'open-session'; spec: SessionSpec }
+  | { op: 'set-remote'; sessionId: string; remote: Endpoint | null }
+  | {
+      op: 'play';
+      sessionId: string;
+      files: string[];
+      loop: boolean;
+      interruptOnDigit: boolean;
+    }
+  | { op: 'stop-playback'; sessionId: string }
+  | { op: 'send-digits'; sessionId: string; digits: string; durationMs?: number }
+  | { op: 'create-room'; roomId: string }
+  | { op: 'join'; roomId: string; sessionId: string; member: MemberSettings }
+  | { op: 'leave'; roomId: string; sessionId: string }
+  | { op: 'set-member'; roomId: string; sessionId: string; member: MemberSettings }
+  | { op: 'record'; recordingId: string; file: string; target: RecordTarget }
+  | { op: 'stop-recording'; recordingId: string }
+  | { op: 'close-session'; sessionId: string }
+  | { op: 'detach-session'; sessionId: string }
+  | { op: 'close-room'; roomId: string }
+  | { op: 'stats'; perSession?: boolean }
+  | { op: 'shutdown' };
+
+/** What to record: one member's audio (what it says) or a room's mix. */
+export type RecordTarget = { sessionId: string } | { roomId: string };
+
+/** How a playback ended. */
+export type PlaybackResult = 'done' | 'interrupted';
+
+/** A recording's outcome. */
+export interface RecordingSummary {
+  file: string;
+  sampleRate: number;
+  samples: number;
+  durationMs: number;
+  error?: string;
+}
+
+/** Per-session figures as the worker reports them. */
+export interface SessionFigures {
+  sessionId: string;
+  roomId?: string;
+  codec: string;
+  localPort: number;
+  packetsReceived: number;
+  packetsSent: number;
+  malformed: number;
+  droppedForeignSource: number;
+  droppedOversized: number;
+  unknownPayloadType: number;
+  framesPlayed: number;
+  framesConcealed: number;
+  framesIdle: number;
+  late: number;
+  digits: number;
+  latched: boolean;
+}
+
+/** What a worker reports for `stats`. */
+export interface WorkerStats {
+  workerId: number;
+  sessions: number;
+  rooms: number;
+  clock: MediaClockStats;
+  /** Time spent in ticks (the media work itself) as a share of wall time since the last stats call. */
+  tickLoad: number;
+  /** Event-loop utilisation of the worker thread since the last stats call (0..1). */
+  utilization: number;
+  memory: { heapUsed: number; external: number; arrayBuffers: number };
+  totals: Omit<SessionFigures, 'sessionId' | 'roomId' | 'codec' | 'localPort' | 'latched'>;
+  perSession?: SessionFigures[];
+}
+
+/** The result type of each request. */
+export interface WorkerResults {
+  'open-session': { localPort: number };
+  'set-remote': undefined;
+  play: PlaybackResult;
+  'stop-playback': undefined;
+  'send-digits': undefined;
+  'create-room': undefined;
+  join: undefined;
+  leave: undefined;
+  'set-member': undefined;
+  record: undefined;
+  'stop-recording': RecordingSummary;
+  'close-session': undefined;
+  'detach-session': SessionSpec;
+  'close-room': undefined;
+  stats: WorkerStats;
+  shutdown: undefined;
+}
+
+/** Stable error codes of the media engine. */
+export type MediaErrorCode =
+  | 'bind-failed'
+  | 'no-ports'
+  | 'unsupported-codec'
+  | 'no-such-session'
+  | 'no-such-room'
+  | 'no-such-recording'
+  | 'room-exists'
+  | 'not-in-room'
+  | 'no-telephone-event'
+  | 'bad-prompt'
+  | 'record-failed'
+  | 'worker-failed'
+  | 'closed'
+  | 'bad-request';
+
+/** An error as it crosses the channel. */
+export interface MediaErrorInfo {
+  code: MediaErrorCode;
+  message: string;
+}
+
+/** Events from workers (and from the engine itself). */
+export type MediaEvent =
+  | {
+      type: 'digit';
+      sessionId: string;
+      digit: string;
+      durationMs: number;
+      /** RTP timestamp of the event (RFC 4733) or sample index (in-band), as the detector gave it. */
+      timestamp: number;
+      source: 'rfc4733' | 'inband' | 'info';
+      /** Wall-clock time (ms since the epoch) the digit was reported. */
+      at: number;
+    }
+  | { type: 'talking'; roomId: string; sessionId: string; levelDb: number }
+  | { type: 'silent'; roomId: string; sessionId: string; levelDb: number }
+  | { type: 'rtp-timeout'; sessionId: string }
+  | { type: 'session-closed'; sessionId: string; reason: string };
+
+/** Main thread → worker. */
+export interface RequestEnvelope {
+  kind: 'request';
+  reqId: number;
+  request: WorkerRequest;
+}
+
+/** Worker → main thread. */
+export type WorkerMessage =
+  | { kind: 'response'; reqId: number; ok: true; result: unknown }
+  | { kind: 'response'; reqId: number; ok: false; error: MediaErrorInfo }
+  | { kind: 'event'; event: MediaEvent }
+  | { kind: 'ready'; workerId: number };
