@@ -47,8 +47,8 @@ function contract(factory: CodecFactory): void {
     test('a lost frame in a tone is concealed with the tone (PLC) or silence (L16)', () => {
       const c = factory.create();
       const frame = factory.sampleRate / 50;
-      let concealed = new Int16Array(0);
-      let real = new Int16Array(0);
+      let concealed: Int16Array = new Int16Array(0);
+      let real: Int16Array = new Int16Array(0);
       for (let k = 0; k < 30; k++) {
         const phase = (2 * Math.PI * 440 * k * frame) / factory.sampleRate;
         const payload = c.encode(generateTone(440, factory.sampleRate, frame, 8000, phase));
