@@ -117,6 +117,22 @@ export function storeContract(engine: string, fixture: () => Promise<StoreFixtur
       await rejects(store.update('conferences', 'c_nope', { name: 'x' }, ctx), 'NOT_FOUND');
     });
 
+    it('lets exactly one of two simultaneous writers of the same revision win', async () => {
+      const c = (await store.list('conferences')).items[0]!;
+      const results = await Promise.allSettled(
+        ['First', 'Second', 'Third'].map((name) =>
+          store.update('conferences', c.id, { name }, { ...ctx, ifRevision: c.revision }),
+        ),
+      );
+      const won = results.filter((r) => r.status === 'fulfilled');
+      assert.equal(won.length, 1);
+      for (const r of results)
+        if (r.status === 'rejected') assert.equal((r.reason as StoreError).code, 'CONFLICT');
+      const winner = (won[0] as PromiseFulfilledResult<{ name: string }>).value.name;
+      assert.equal((await store.get('conferences', c.id))?.name, winner);
+      await store.update('conferences', c.id, { name: 'Weekly sync' }, ctx);
+    });
+
     it('lists pending changes field by field, secrets without values', async () => {
       const { baseVersion, changes, problems } = await store.changes();
       assert.equal(baseVersion, 0);
