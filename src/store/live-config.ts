@@ -2,6 +2,7 @@
  * The applied configuration in memory, indexed for the PBX: read synchronously on every call, replaced
  * as a whole on Apply (so a call sees one version from start to end of a lookup, never a half-applied mix).
  */
+import { BlockList, isIP } from 'node:net';
 import type { SipUser, UserDirectory } from './directory.ts';
 import type { Conference, Configuration, IncomingNumber, Trunk, User } from './model.ts';
 
@@ -16,6 +17,9 @@ export class LiveConfig implements UserDirectory {
   /** Keyed by E.164 number; several entries when a number is bound to different trunks. */
   readonly incomingByNumber: ReadonlyMap<string, readonly IncomingNumber[]>;
   readonly trunksById: ReadonlyMap<string, Trunk>;
+
+  /** Per trunk, the source addresses accepted as that trunk (its inbound list, plus its host when an IP). */
+  private readonly trunkSources: Array<[Trunk, BlockList]>;
 
   constructor(version: number, config: Configuration) {
     this.version = version;
@@ -32,6 +36,32 @@ export class LiveConfig implements UserDirectory {
     }
     this.incomingByNumber = numbers;
     this.trunksById = new Map(config.trunks.map((t) => [t.id, t]));
+    this.trunkSources = config.trunks.map((t) => {
+      const list = new BlockList();
+      const add = (entry: string) => {
+        const [addr, bits] = entry.split('/');
+        const family = isIP(addr ?? '');
+        if (!family) return;
+        const type = family === 4 ? 'ipv4' : 'ipv6';
+        if (bits === undefined) list.addAddress(addr!, type);
+        else list.addSubnet(addr!, Number(bits), type);
+      };
+      for (const a of t.inboundAddresses ?? []) add(a);
+      add(t.host);
+      return [t, list];
+    });
+  }
+
+  /**
+   * The trunk a request from `address` comes from, if any: the first whose inbound addresses (IPs or
+   * CIDR networks) or IP-literal host contain it. Unknown sources get undefined (treat as untrusted).
+   */
+  trunkForAddress(address: string): Trunk | undefined {
+    const family = isIP(address);
+    if (!family) return undefined;
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    for (const [trunk, list] of this.trunkSources) if (list.check(address, type)) return trunk;
+    return undefined;
   }
 
   /** UserDirectory: the live user with this extension. */
