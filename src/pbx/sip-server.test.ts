@@ -266,3 +266,19 @@ test('registrations survive a restart of the server', async () => {
   assert.equal(b.registrar.lookup('101')[0]?.contact, 'sip:101@192.0.2.1:5062');
   await b.close();
 });
+
+test('after a restart (new nonce key) a phone refreshing with its old nonce gets stale=true, not a strike', () => {
+  const before = makeServer().server;
+  const challenge = final(send(before, request('REGISTER', '101')));
+  const client = new DigestClient({ username: '101', password: 'alice-pw' });
+  client.authorize(getHeaderValues(challenge, 'www-authenticate'), 'REGISTER', `sip:${DOMAIN}`);
+  const after = makeServer({ bans: { maxFailures: 1 } }).server;
+  const auth = client.authorize(getHeaderValues(challenge, 'www-authenticate'), 'REGISTER', `sip:${DOMAIN}`)!;
+  const r = final(
+    send(after, request('REGISTER', '101', { cseq: 3, headers: [{ name: 'Authorization', value: auth }] })),
+  );
+  assert.equal(r.status, 401);
+  assert.match(getHeaderValues(r, 'www-authenticate')[0]!, /stale=true/);
+  assert.equal(after.stats().authFailures, 0);
+  assert.equal(after.bans.isBanned(src.address), false);
+});

@@ -53,7 +53,10 @@ export type DigestFailureReason =
   | 'malformed'
   /** An algorithm or qop we did not offer. */
   | 'unsupported'
-  /** The nonce is not one we issued. */
+  /**
+   * Right password on a nonce we did not issue (e.g. one from before a restart, when the nonce key
+   * changed): challenge again with stale=true so the client retries with the fresh nonce at once.
+   */
   | 'bad-nonce'
   /** digest-uri differs from the Request-URI (RFC 7616 §3.4.6). */
   | 'uri-mismatch'
@@ -148,7 +151,6 @@ export class DigestServer {
     }
     if (p.response.length !== DIGEST_HEX_LENGTH[algorithm]) return fail('malformed', true);
     const { state: nonceState, issuedAt } = this.#nonces.verify(p.nonce);
-    if (nonceState === 'invalid') return fail('bad-nonce', true);
     if (p.uri.toLowerCase() !== request.uri.toLowerCase()) return fail('uri-mismatch', true);
 
     // Same work whether or not the user exists: a dummy password yields a well-formed, never-matching HA1.
@@ -166,6 +168,8 @@ export class DigestServer {
     });
     const match = constantTimeEqual(expected, p.response.toLowerCase());
     if (!match || password === undefined) return fail('invalid', true);
+    // The password is right: an unusable nonce only needs a fresh one (RFC 7616 §3.3 stale).
+    if (nonceState === 'invalid') return fail('bad-nonce', false, true);
     if (nonceState === 'stale') return fail('stale', false, true);
     if (!this.#counts.use(p.nonce, Number.parseInt(p.nc, 16), issuedAt!)) return fail('replay', false, true);
     return { ok: true, username, algorithm };
