@@ -94,6 +94,14 @@ test('every key is detected once, in order, whatever the chunk size', () => {
   assert.ok(Math.abs(r.digits[1]!.timestamp - 1280) <= 102, `${r.digits[1]!.timestamp}`);
 });
 
+test('works at 16 and 48 kHz too', () => {
+  for (const sampleRate of [16000, 48000]) {
+    const r = detect(generateDtmf('3#7', { sampleRate }), sampleRate / 50, { sampleRate });
+    assert.equal(r.keys, '3#7', `${sampleRate}`);
+    assert.ok(Math.abs(r.digits[1]!.timestamp - (160 * sampleRate) / 1000) <= (13 * sampleRate) / 1000);
+  }
+});
+
 test('tones survive G.711 and added noise (about 20 dB SNR)', () => {
   const tones = generateDtmf('159#', { levelDb: -15 });
   for (const f of [pcmu, pcma]) {

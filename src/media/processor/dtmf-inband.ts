@@ -21,6 +21,8 @@ export interface InbandDtmfOptions {
   minDurationMs?: number;
   /** Shortest pause that separates two digits. Default 40 ms. */
   minGapMs?: number;
+  /** Sample rate of the audio fed (8000 default; 16000 and 48000 work the same way, at more cost). */
+  sampleRate?: number;
 }
 
 /** Counters of the detector. */
@@ -34,9 +36,8 @@ export interface InbandDtmfStats {
 }
 
 const SAMPLE_RATE = 8000;
-/** Analysis block: 102 samples (12.75 ms) resolves neighbouring DTMF rows (≈ 78 Hz bins). */
-const BLOCK = 102;
-const BLOCK_MS = (BLOCK * 1000) / SAMPLE_RATE;
+/** Analysis block: 12.75 ms (102 samples at 8 kHz) resolves neighbouring DTMF rows (≈ 78 Hz bins). */
+const BLOCK_MS = 12.75;
 const FULL_SCALE = 32767 * 32767 * 0.5;
 /** The strongest row/column must beat the others in its group by this ratio (≈ 6 dB). */
 const RELATIVE_PEAK = 4;
@@ -48,7 +49,7 @@ const MAX_HARMONIC_RATIO = 10 ** (-15 / 10);
 const db = (x: number): number => 10 ** (x / 10);
 
 /**
- * Goertzel-based DTMF detector for 8 kHz audio (trunks that send tones in-band). Each 12.75 ms block must
+ * Goertzel-based DTMF detector (trunks that send tones in-band), for 8 kHz audio by default. Each 12.75 ms block must
  * show one row and one column tone above the level floor, within the twist limits, clearly above the other
  * tones of their group, holding most of the energy and without second harmonics; a digit needs such blocks
  * for `minDurationMs` and ends after `minGapMs` without them. Digits are reported when they end, with their
@@ -60,7 +61,9 @@ export class InbandDtmfDetector {
   #reverseTwist: number;
   #minBlocks: number;
   #gapBlocks: number;
-  #buf = new Int16Array(BLOCK);
+  #rate: number;
+  #blockSize: number;
+  #buf: Int16Array;
   #fill = 0;
   #samples = 0;
   /** The candidate digit and how many blocks it has been seen in (plus misses since the last hit). */
@@ -75,6 +78,9 @@ export class InbandDtmfDetector {
     this.#normalTwist = db(options.normalTwistDb ?? 8);
     this.#reverseTwist = db(options.reverseTwistDb ?? 4);
     // Tones rarely fill their first and last blocks: count a block at each end as partly present.
+    this.#rate = options.sampleRate ?? SAMPLE_RATE;
+    this.#blockSize = Math.round((BLOCK_MS * this.#rate) / 1000);
+    this.#buf = new Int16Array(this.#blockSize);
     this.#minBlocks = Math.max(2, Math.round((options.minDurationMs ?? 40) / BLOCK_MS) - 1);
     this.#gapBlocks = Math.max(2, Math.round((options.minGapMs ?? 40) / BLOCK_MS) - 1);
   }
@@ -84,14 +90,14 @@ export class InbandDtmfDetector {
     const out: DtmfDigit[] = [];
     let i = 0;
     while (i < pcm.length) {
-      const take = Math.min(BLOCK - this.#fill, pcm.length - i);
+      const take = Math.min(this.#blockSize - this.#fill, pcm.length - i);
       this.#buf.set(pcm.subarray(i, i + take), this.#fill);
       this.#fill += take;
       i += take;
-      if (this.#fill === BLOCK) {
+      if (this.#fill === this.#blockSize) {
         this.#fill = 0;
         this.#block(out);
-        this.#samples += BLOCK;
+        this.#samples += this.#blockSize;
       }
     }
     return out;
@@ -151,8 +157,10 @@ export class InbandDtmfDetector {
 
   /** The key whose tone pair this block holds, or '' (the per-block checks of the class comment). */
   #classify(x: Int16Array): string {
-    const rows = DTMF_ROWS.map((f) => goertzelPowerRange(x, 0, BLOCK, SAMPLE_RATE, f));
-    const cols = DTMF_COLS.map((f) => goertzelPowerRange(x, 0, BLOCK, SAMPLE_RATE, f));
+    const n = this.#blockSize;
+    const rate = this.#rate;
+    const rows = DTMF_ROWS.map((f) => goertzelPowerRange(x, 0, n, rate, f));
+    const cols = DTMF_COLS.map((f) => goertzelPowerRange(x, 0, n, rate, f));
     const r = argmax(rows);
     const c = argmax(cols);
     const rp = rows[r]!;
@@ -164,15 +172,15 @@ export class InbandDtmfDetector {
       if (i !== c && cols[i]! * RELATIVE_PEAK > cp) return '';
     }
     let energy = 0;
-    for (let i = 0; i < BLOCK; i++) energy += x[i]! * x[i]!;
-    energy /= BLOCK;
+    for (let i = 0; i < n; i++) energy += x[i]! * x[i]!;
+    energy /= n;
     if (rp + cp < MIN_ENERGY_SHARE * energy) return '';
     // Second harmonics: the column's always; the row's only where it is not next to the column tone itself.
     const colFreq = DTMF_COLS[c]!;
-    if (goertzelPowerRange(x, 0, BLOCK, SAMPLE_RATE, 2 * colFreq) > cp * MAX_HARMONIC_RATIO) return '';
+    if (goertzelPowerRange(x, 0, n, rate, 2 * colFreq) > cp * MAX_HARMONIC_RATIO) return '';
     const rowHarmonic = 2 * DTMF_ROWS[r]!;
     if (Math.abs(rowHarmonic - colFreq) > 150) {
-      if (goertzelPowerRange(x, 0, BLOCK, SAMPLE_RATE, rowHarmonic) > rp * MAX_HARMONIC_RATIO) return '';
+      if (goertzelPowerRange(x, 0, n, rate, rowHarmonic) > rp * MAX_HARMONIC_RATIO) return '';
     }
     return KEYS[r]![c]!;
   }
