@@ -56,12 +56,16 @@ export interface SipParseError {
 
 /** sip:, sips: and tel: URIs (RFC 3261 §19.1, RFC 3966); other schemes keep `opaque`. */
 export interface SipUri {
+  /** Lower-cased. */
   scheme: string;
+  /** Unescaped (`%40` → `@`). For tel: the telephone number. */
   user?: string;
+  /** Unescaped. */
   password?: string;
+  /** As written; an IPv6 reference keeps its brackets (`[2001:db8::1]`); empty for tel: and opaque URIs. */
   host: string;
   port?: number;
-  /** uri-parameters, names lower-cased; a parameter without value maps to null. */
+  /** uri-parameters, names lower-cased, values unescaped; a parameter without value maps to null. */
   params: Record<string, string | null>;
   /** ?headers, unescaped. */
   headers: Record<string, string>;
@@ -71,20 +75,28 @@ export interface SipUri {
 
 /** name-addr / addr-spec with header parameters (From, To, Contact, Route, Record-Route…). */
 export interface NameAddr {
+  /** Unquoted and unescaped; absent when there is none (`""` is an empty one). */
   displayName?: string;
+  /** The URI as written (without `<>`); parse with `parseUri`. */
   uri: string;
+  /** Header parameters (tag, expires, q…): names lower-cased, values as written (quoted ones keep their quotes). */
   params: Record<string, string | null>;
 }
 
 /** Via = sent-protocol sent-by *( SEMI via-params )  (RFC 3261 §20.42, RFC 3581 rport) */
 export interface Via {
+  /** protocol-name/protocol-version, e.g. `SIP/2.0`. */
   protocol: string;
+  /** As written (UDP, TCP, TLS, WS, WSS, SCTP…). */
   transport: string;
+  /** sent-by host; an IPv6 reference keeps its brackets. */
   host: string;
   port?: number;
+  /** branch, received, rport (null when valueless)…: names lower-cased, values as written. */
   params: Record<string, string | null>;
 }
 
+/** CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16); `seq` fits in 32 bits. */
 export interface CSeq {
   seq: number;
   method: string;
