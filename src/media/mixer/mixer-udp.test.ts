@@ -3,73 +3,11 @@
  * three peers each send a distinct tone as PCMU RTP every 20 ms and record what comes back.
  */
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
 import { after, before, test } from 'node:test';
-import { pcmu } from '../codec/g711.ts';
 import { MediaEngine } from '../engine.ts';
-import { generateTone, goertzelPower } from '../processor/goertzel.ts';
-import { isRtpParseError, parseRtp, serializeRtp } from '../rtp/rtp-packet.ts';
+import { goertzelPower } from '../processor/goertzel.ts';
+import { TonePeer } from '../session/rtp-test-peer.ts';
 import { MediaClock } from '../worker/clock.ts';
-
-const codec = pcmu.create();
-
-/** A phone on loopback: sends a tone every 20 ms from its own socket, keeps what it receives. */
-class TonePeer {
-  readonly socket: Socket;
-  readonly freq: number;
-  received = new Map<number, Int16Array>();
-  #seq = 1000;
-  #n = 0;
-  #ssrc = Math.floor(Math.random() * 0xffffffff);
-  target = 0;
-
-  constructor(freq: number) {
-    this.freq = freq;
-    this.socket = createSocket('udp4');
-    this.socket.on('message', (m) => {
-      const p = parseRtp(m);
-      if (isRtpParseError(p) || p.payloadType !== 0) return;
-      this.received.set(p.timestamp, codec.decode(p.payload));
-    });
-  }
-
-  bind(): Promise<void> {
-    return new Promise((r) => this.socket.bind(0, '127.0.0.1', () => r()));
-  }
-
-  get port(): number {
-    return this.socket.address().port;
-  }
-
-  sendFrame(): void {
-    if (!this.target) return;
-    const phase = (2 * Math.PI * this.freq * 160 * this.#n) / 8000;
-    const pcm = generateTone(this.freq, 8000, 160, 6000, phase);
-    const packet = serializeRtp({
-      version: 2,
-      padding: false,
-      marker: this.#n === 0,
-      payloadType: 0,
-      sequenceNumber: this.#seq++ & 0xffff,
-      timestamp: (this.#n * 160) >>> 0,
-      ssrc: this.#ssrc,
-      csrc: [],
-      payload: codec.encode(pcm),
-    });
-    this.#n++;
-    this.socket.send(packet, this.target, '127.0.0.1');
-  }
-
-  /** The last `frames` frames received, in timestamp order. */
-  tail(frames: number): Int16Array {
-    const keys = [...this.received.keys()].sort((a, b) => a - b).slice(-frames);
-    const out = new Int16Array(keys.length * 160);
-    keys.forEach((k, i) => {
-      out.set(this.received.get(k)!, i * 160);
-    });
-    return out;
-  }
-}
 
 let engine: MediaEngine;
 before(() => {

@@ -122,7 +122,7 @@ export class MediaClock {
       const tick = this.#tick++;
       this.#next += this.periodMs;
       try {
-        this.#onTick(tick, late > 0 ? late : 0);
+        this.#onTick(tick, Math.max(late, 0));
       } catch {
         // A tick handler must not stop the clock; the handler owns its own error reporting.
       }

@@ -24,7 +24,7 @@ export class LatenessHistogram {
 
   /** Records one sample (negative values count as 0). */
   record(ms: number): void {
-    const v = ms > 0 ? ms : 0;
+    const v = Math.max(ms, 0);
     const i = Math.min(BUCKETS, Math.floor(v / BUCKET_MS));
     this.#buckets[i]!++;
     this.#count++;
