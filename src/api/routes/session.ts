@@ -59,6 +59,7 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags: ['session'],
         summary: 'Log in to the console: sets the session cookie',
+        security: [],
         body: {
           type: 'object',
           properties: {

@@ -12,6 +12,7 @@ export const systemRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags: ['system'],
         summary: 'Liveness: no authentication',
+        security: [],
         response: {
           200: {
             type: 'object',
