@@ -13,7 +13,10 @@ export interface NegotiatedAudio {
   mediaIndex: number;
   /** The transport protocol of the stream (`RTP/AVP`, `UDP/TLS/RTP/SAVPF` …). */
   protocol: string;
-  /** Where to send RTP. An address of 0.0.0.0 (RFC 2543 hold) means: send nothing. */
+  /**
+   * Where to send RTP. An address of 0.0.0.0 means: send nothing (RFC 2543 hold), or, on an ICE stream,
+   * that the address comes from ICE candidates instead.
+   */
   remote: { address: string; port: number };
   /** Where to send RTCP when not multiplexed (RFC 3605 `a=rtcp`, else port + 1). */
   remoteRtcp?: { address: string; port: number };

@@ -86,6 +86,10 @@ test('Chromium (WebRTC): opus and telephone-event/48000, mid and BUNDLE echoed, 
   assert.equal(audio.rtcpMux, true);
   assert.equal(audio.remoteRtcp, undefined);
   assert.equal(audio.protocol, 'UDP/TLS/RTP/SAVPF');
+  // Its c=IN IP4 0.0.0.0 is trickle ICE's placeholder, not an RFC 2543 hold.
+  assert.equal(audio.remote.address, '0.0.0.0');
+  assert.equal(audio.direction, 'sendrecv');
+  assert.equal(mediaDirection(sdp.media[0]!, sdp), 'sendrecv');
   assert.equal(attributeValue(audio.remoteAttributes, 'ice-pwd'), 'G9hN2rxfeBCg8q3MJS5l/pfg');
   assert.equal(attributeValue(sdp.attributes, 'group'), 'BUNDLE 0');
   const m = sdp.media[0]!;

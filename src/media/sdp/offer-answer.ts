@@ -22,7 +22,7 @@ import {
   attributeValue,
   type Direction,
   intersectDirection,
-  isNullAddress,
+  isNullAddressHold,
   mediaConnection,
   mediaDirection,
   type RtpFormat,
@@ -137,9 +137,9 @@ export function answerOffer(offer: Sdp, options: AnswerOptions): Answer | OfferA
   const { media, format, codec, telephoneEvent } = choice;
   const connection = mediaConnection(media, offer);
   const remoteAddress = connection?.address ?? '0.0.0.0';
-  // RFC 3264 §8.4 compatibility: c=0.0.0.0 is the old way to say "do not send to me".
+  // RFC 3264 §8.4 compatibility: c=0.0.0.0 is the old way to say "do not send to me" (not with ICE).
   let offered = mediaDirection(media, offer);
-  if (isNullAddress(remoteAddress)) offered = intersectDirection(offered, 'sendonly');
+  if (isNullAddressHold(media, offer, remoteAddress)) offered = intersectDirection(offered, 'sendonly');
   const direction: Direction = intersectDirection(
     reverseDirection(offered),
     options.hold ? 'sendonly' : 'sendrecv',

@@ -124,6 +124,18 @@ test('answers that hold, reject or do not fit', () => {
     negotiated(readAnswer(ours2, sdpOf(text('m=audio 4000 RTP/AVP 0', 'a=recvonly\r\n')))).direction,
     'sendonly',
   );
+  // c=0.0.0.0 is a hold without ICE, and only a placeholder with it (Chromium's trickle-ICE answers).
+  const nullHold = negotiated(
+    readAnswer(ours, sdpOf(text('m=audio 4000 RTP/AVP 0').replace('10.1.1.1\r\nt', '0.0.0.0\r\nt'))),
+  );
+  assert.equal(nullHold.direction, 'recvonly');
+  const ice = negotiated(
+    readAnswer(
+      ours,
+      sdpOf(text('m=audio 9 RTP/AVP 0', 'a=ice-ufrag:x\r\n').replace('10.1.1.1\r\nt', '0.0.0.0\r\nt')),
+    ),
+  );
+  assert.equal(ice.direction, 'sendrecv');
   const r = readAnswer(ours, sdpOf(text('m=audio 0 RTP/AVP 0')));
   assert.equal('error' in r && r.error, 'rejected');
   const two = readAnswer(ours, sdpOf(text('m=audio 4000 RTP/AVP 0\r\nm=video 0 RTP/AVP 96')));

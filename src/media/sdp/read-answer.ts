@@ -8,7 +8,7 @@ import {
   attributeValue,
   type Direction,
   intersectDirection,
-  isNullAddress,
+  isNullAddressHold,
   mediaConnection,
   mediaDirection,
   type RtpFormat,
@@ -65,7 +65,8 @@ export function readAnswer(offer: Sdp, answer: Sdp): NegotiatedAudio | OfferAnsw
   if (!connection) return { error: 'bad-answer', message: 'the answer has no c= line for its audio' };
   const address = connection.address;
   let answeredDirection = mediaDirection(theirs, answer);
-  if (isNullAddress(address)) answeredDirection = intersectDirection(answeredDirection, 'sendonly');
+  if (isNullAddressHold(theirs, answer, address))
+    answeredDirection = intersectDirection(answeredDirection, 'sendonly');
   const direction: Direction = intersectDirection(
     reverseDirection(answeredDirection),
     mediaDirection(ours, offer),

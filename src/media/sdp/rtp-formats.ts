@@ -121,6 +121,23 @@ export function isNullAddress(address: string): boolean {
   return address === '0.0.0.0' || address === '::';
 }
 
+/**
+ * Does the stream use ICE? Then `c=` carries no meaning: an agent without candidates yet (trickle ICE,
+ * as Chromium's every offer and answer) writes `c=IN IP4 0.0.0.0` (RFC 8839 §4.2.4, §5.1), which is not
+ * a hold.
+ */
+export function usesIce(media: SdpMedia, sdp: Sdp): boolean {
+  return (
+    attributeValue(media.attributes, 'ice-ufrag') !== undefined ||
+    attributeValue(sdp.attributes, 'ice-ufrag') !== undefined
+  );
+}
+
+/** The old-style hold of RFC 2543: a null connection address on a stream without ICE. */
+export function isNullAddressHold(media: SdpMedia, sdp: Sdp, address: string): boolean {
+  return isNullAddress(address) && !usesIce(media, sdp);
+}
+
 /** Where RTCP goes: the `a=rtcp` port (and address) of RFC 3605 when given, else RTP's port + 1. */
 export function rtcpTarget(
   media: SdpMedia,
