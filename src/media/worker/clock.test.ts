@@ -37,7 +37,7 @@ test('a stall is caught up on the absolute grid: missed ticks run, older ones be
   await new Promise((r) => setTimeout(r, 150));
   clock.stop();
   const stats = clock.stats();
-  assert.ok(stats.skipped >= 4 && stats.skipped <= 6, `skipped ${stats.skipped}`);
+  assert.ok(stats.skipped >= 3 && stats.skipped <= 6, `skipped ${stats.skipped}`);
   assert.ok(stats.caughtUp >= 1, 'caught-up ticks counted');
   // The tick numbers keep counting the skipped slots, so the grid did not shift.
   const last = seen.at(-1)!;
