@@ -305,3 +305,52 @@ Content-Length: 0
   assert.equal(transport.requests('ACK').length, 2);
   assert.equal(finals, 1);
 });
+
+test('§13.2.2.4: a 2xx from a second fork is ACKed and hung up; early dialogs end with the final response', async () => {
+  const { transport, stack } = setup();
+  const request = parseMessage(
+    invite('z9hG4bKunused')
+      .replace(/Via: .*\n/, '')
+      .replace(/\n/g, '\r\n'),
+  ) as SipRequest;
+  const out = stack.sendRequest(
+    request,
+    { transport: 'udp', address: '127.0.0.1', port: 5080 },
+    {
+      onFinal: (r) => {
+        const d = stack.createUacDialog(out, r)!;
+        void stack.sendAck(d, r);
+      },
+    },
+  );
+  const ourVia = getHeader(transport.requests('INVITE')[0]!, 'via')!;
+  const answer = (status: number, tag: string) => `SIP/2.0 ${status} X
+Via: ${ourVia}
+From: <sip:alice@10.0.0.9>;tag=alice1
+To: <sip:bob@127.0.0.1>;tag=${tag}
+Call-ID: call-a@10.0.0.9
+CSeq: 10 INVITE
+Contact: <sip:bob@127.0.0.1:5080>
+Content-Length: 0
+
+`;
+  // An early dialog from a fork that never answers.
+  transport.inject(answer(180, 'early-fork'));
+  stack.createUacDialog(out, parseMessage(answer(180, 'early-fork').replace(/\n/g, '\r\n')) as SipResponse);
+  assert.equal(stack.stats().dialogs, 1);
+  transport.inject(answer(200, 'first'));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(
+    stack.stats().dialogs,
+    1,
+    'the early dialog of the other fork is gone, the answered one stays',
+  );
+  assert.equal(transport.requests('ACK').length, 1);
+  transport.inject(answer(200, 'second'));
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(transport.requests('ACK').length, 2, 'the second fork is ACKed');
+  const [bye] = transport.requests('BYE');
+  assert.ok(bye, 'and hung up');
+  assert.match(getHeader(bye, 'to')!, /tag=second/);
+  assert.equal(stack.stats().dialogs, 1);
+});

@@ -219,6 +219,8 @@ class OutgoingRequestImpl implements OutgoingRequest {
   cancelWanted = false;
   cancelSent = false;
   callbacks: RequestCallbacks = {};
+  /** Dialogs the TU created from this request's responses. */
+  readonly dialogs: Dialog[] = [];
   tx: ClientTransaction | undefined;
   readonly #stack: SipStack;
 
@@ -364,6 +366,7 @@ export class SipStack {
     if (!dialog) return undefined;
     dialog.localContact = this.contact(outgoing.target.transport);
     this.#dialogs.set(dialog.key, dialog);
+    (outgoing as OutgoingRequestImpl).dialogs?.push(dialog);
     return dialog;
   }
 
@@ -375,7 +378,11 @@ export class SipStack {
     const dialog = Dialog.asUas(incoming.request, response, incoming.source);
     if (!dialog) return undefined;
     const known = this.#dialogs.get(dialog.key);
-    if (known) return known;
+    if (known) {
+      if (response.status >= 200 && response.status < 300) known.confirm();
+      (incoming as IncomingRequestImpl).dialog = known;
+      return known;
+    }
     dialog.localContact = this.contact(incoming.source.transport);
     this.#dialogs.set(dialog.key, dialog);
     (incoming as IncomingRequestImpl).dialog = dialog;
@@ -395,22 +402,40 @@ export class SipStack {
 
   /**
    * §13.2.2.4: the ACK for a 2xx to our INVITE (or re-INVITE), sent end to end outside any transaction
-   * and kept to answer retransmissions of that 2xx. Confirms the dialog.
+   * and kept to answer retransmissions of that 2xx. Confirms the dialog. Never rejects: resolves false
+   * (and logs) when the ACK could not be sent; the far end then stops retransmitting after 64*T1 and
+   * should hang up (§13.3.1.4).
    */
-  async sendAck(dialog: Dialog, response: SipResponse, options: InDialogRequestOptions = {}): Promise<void> {
+  async sendAck(
+    dialog: Dialog,
+    response: SipResponse,
+    options: InDialogRequestOptions = {},
+  ): Promise<boolean> {
     dialog.receiveResponse(response);
     const cseq = cseqOf(response);
     const ack = dialog.createRequest('ACK', options, cseq?.seq ?? dialog.localSeq ?? 1);
-    const target = await this.#targetFor(dialog);
+    let target: SipTarget;
+    try {
+      target = await this.#targetFor(dialog);
+    } catch (err) {
+      this.#log.warn({ err, target: dialog.nextHop() }, 'ACK target does not resolve');
+      return false;
+    }
     const transport = this.transport(target.transport);
-    if (!transport) throw new Error(`no ${target.transport} transport`);
+    if (!transport || this.#closed) return false;
     addHeader(ack, 'Via', this.#viaFor(transport), { first: true });
     const key = `${dialog.key}|${cseq?.seq}`;
     this.#sentAcks.get(key)?.timer.cancel();
     // Kept for 64*T1: as long as the far end may retransmit its 2xx.
     const timer = this.#clock.setTimer(this.#layer.timers(false).H, () => this.#sentAcks.delete(key));
     this.#sentAcks.set(key, { ack, target, timer });
-    await transport.send(ack, target);
+    try {
+      await transport.send(ack, target);
+      return true;
+    } catch (err) {
+      this.#log.warn({ err, target }, 'ACK not sent');
+      return false;
+    }
   }
 
   /**
@@ -473,6 +498,8 @@ export class SipStack {
     if (tx instanceof InviteServerTransaction && response.status >= 200 && response.status < 300) {
       this.#retransmit2xx(incoming, tx, response);
     }
+    // §12.3: a non-2xx final response ends the early dialog an earlier 1xx created.
+    if (response.status >= 300 && incoming.dialog?.state === 'early') this.forgetDialog(incoming.dialog);
   }
 
   /** §9.1: CANCEL with the INVITE's Request-URI, Call-ID, To, From, CSeq number, top Via and Route. */
@@ -547,13 +574,30 @@ export class SipStack {
           return;
         }
         if (outgoing.finalResponse) {
-          // A 2xx retransmission (or another fork's 2xx): re-send our ACK if we have one (§13.2.2.4).
-          this.#reAck(r);
+          // A 2xx retransmission: re-send our ACK (§13.2.2.4). A 2xx from another fork (another To
+          // tag): the TU took the first answer, so this one is ACKed and hung up at once (§13.2.2.4).
+          if (!this.#reAck(r) && this.#toTag(r) !== this.#toTag(outgoing.finalResponse)) {
+            this.#dropFork(outgoing, r);
+          }
           return;
         }
         this.#finishClient(outgoing, r, info, callbacks);
       },
     );
+  }
+
+  #toTag(m: SipResponse): string | undefined {
+    const to = getHeader(m, 'to');
+    const n = to === undefined ? undefined : parseNameAddr(to);
+    return n && !isParseError(n) ? (n.params.tag ?? undefined) : undefined;
+  }
+
+  #dropFork(outgoing: OutgoingRequestImpl, r: SipResponse): void {
+    if (r.status >= 300 || cseqOf(r)?.method !== 'INVITE') return;
+    const dialog = this.createUacDialog(outgoing, r);
+    if (!dialog) return;
+    this.#log.debug({ callId: dialog.id.callId }, 'second 2xx from another fork: ACK and BYE');
+    void this.sendAck(dialog, r).then(() => this.sendInDialog(dialog, 'BYE'));
   }
 
   #finishClient(
@@ -564,6 +608,11 @@ export class SipStack {
   ): void {
     if (outgoing.finalResponse) return;
     outgoing.finalResponse = r;
+    // §12.3 / §13.2.2.4: a final response ends the early dialogs it does not confirm.
+    const confirmed = r.status < 300 ? this.#toTag(r) : undefined;
+    for (const d of outgoing.dialogs) {
+      if (d.state === 'early' && d.id.remoteTag !== confirmed) this.forgetDialog(d);
+    }
     safely(this.#log, 'onFinal', () => callbacks.onFinal?.(r, info, outgoing));
   }
 
@@ -582,7 +631,7 @@ export class SipStack {
     if (this.#closed) return;
     // §18.1.2: a response whose top Via is not ours, or that is malformed, is dropped.
     const via = topVia(response);
-    if (!via || via.host !== this.#viaHost || validateResponse(response)) {
+    if (!via || via.host.toLowerCase() !== this.#viaHost.toLowerCase() || validateResponse(response)) {
       this.#strayResponses++;
       return;
     }
@@ -679,6 +728,15 @@ export class SipStack {
     }
     const handler = this.#handler;
     safely(this.#log, 'onRequest', () => handler(incoming));
+    if (!(tx instanceof InviteServerTransaction) && !incoming.answered) {
+      // A non-INVITE the TU never answers would hold its transaction forever; the client gave up
+      // after Timer F (64*T1) anyway.
+      this.#clock.setTimer(this.#layer.timers(false).F, () => {
+        if (incoming.answered || this.#closed) return;
+        this.#log.warn({ method: request.method, source }, 'request left unanswered: transaction dropped');
+        incoming.drop();
+      });
+    }
     // §17.2.1: a 100 unless the TU answers within 200 ms; a TU that did not answer at once may take
     // longer (a database, a B-leg), so the 100 goes now.
     if (tx instanceof InviteServerTransaction && !incoming.responded && !incoming.dropped) {
