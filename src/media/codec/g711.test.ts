@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { ALAW_DECODE, ALAW_ENCODE, MULAW_DECODE, MULAW_ENCODE, pcma, pcmu } from './g711.ts';
 
@@ -59,4 +60,58 @@ test('factories expose static payload types; each stream conceals loss from its 
   assert.ok(energy(a.conceal!(160)) > 0.5 * energy(a.decode(tone)));
   assert.equal(energy(b.conceal!(160)), 0);
   assert.deepEqual([...pcmu.create().encode(Int16Array.of(0, 1000, -1000))], [0xff, 0xce, 0x4e]);
+});
+
+/** Runs sox on raw little-endian audio; undefined when sox is not installed. */
+function sox(input: Uint8Array, from: string[], to: string[]): Uint8Array | undefined {
+  try {
+    const args = [
+      '-D',
+      '-t',
+      'raw',
+      '-r',
+      '8000',
+      '-c',
+      '1',
+      ...from,
+      '-',
+      '-t',
+      'raw',
+      '-c',
+      '1',
+      ...to,
+      '-',
+    ];
+    return new Uint8Array(execFileSync('sox', args, { input, stdio: ['pipe', 'pipe', 'ignore'] }));
+  } catch {
+    return undefined;
+  }
+}
+
+test('agrees with sox on every code and every 16-bit sample', (t) => {
+  const codes = Uint8Array.from({ length: 256 }, (_, i) => i);
+  const all = new Int16Array(65536).map((_, i) => i - 32768);
+  for (const [law, decode, encode, step] of [
+    ['a-law', ALAW_DECODE, ALAW_ENCODE, 8],
+    ['u-law', MULAW_DECODE, MULAW_ENCODE, 4],
+  ] as const) {
+    const decoded = sox(codes, ['-e', law, '-b', '8'], ['-e', 'signed', '-b', '16', '-L']);
+    if (!decoded) {
+      t.skip('sox not installed');
+      return;
+    }
+    assert.deepEqual(new Int16Array(decoded.buffer, decoded.byteOffset, 256), decode, `${law} decode`);
+    const encoded = sox(
+      new Uint8Array(all.buffer),
+      ['-e', 'signed', '-b', '16', '-L'],
+      ['-e', law, '-b', '8'],
+    )!;
+    // sox rounds to the law's 13/14-bit resolution before encoding where G.711 (G.191) truncates; with the
+    // same rounding applied first, every sample must encode alike.
+    for (let i = 0; i < 65536; i++) {
+      const rounded = Math.max(-32768, Math.min(32767, Math.round(all[i]! / step) * step));
+      if (encode[rounded & 0xffff] !== encoded[i])
+        assert.fail(`${law}: ${all[i]} → ${encode[rounded & 0xffff]}, sox ${encoded[i]}`);
+    }
+  }
 });
