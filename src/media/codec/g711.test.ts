@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { ALAW_DECODE, ALAW_ENCODE, MULAW_DECODE, MULAW_ENCODE, pcma, pcmu } from './g711.ts';
+import { ALAW_DECODE, ALAW_ENCODE, g711MeanSquare, MULAW_DECODE, MULAW_ENCODE, pcma, pcmu } from './g711.ts';
 
 test('µ-law matches G.711 reference points', () => {
   assert.equal(MULAW_ENCODE[0], 0xff);
@@ -114,4 +114,15 @@ test('agrees with sox on every code and every 16-bit sample', (t) => {
         assert.fail(`${law}: ${all[i]} → ${encode[rounded & 0xffff]}, sox ${encoded[i]}`);
     }
   }
+});
+
+test('g711MeanSquare equals the energy of the decoded frame', () => {
+  const pcm = Int16Array.from({ length: 160 }, (_, i) => Math.round(9000 * Math.sin(i / 3)));
+  for (const f of [pcmu, pcma]) {
+    const payload = f.create().encode(pcm);
+    const decoded = f.create().decode(payload);
+    const e = decoded.reduce((s, v) => s + v * v, 0) / decoded.length;
+    assert.ok(Math.abs(g711MeanSquare(f.name as 'PCMU' | 'PCMA', payload) - e) < 1e-6 * e);
+  }
+  assert.equal(g711MeanSquare('PCMU', new Uint8Array(0)), 0);
 });

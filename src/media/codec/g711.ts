@@ -92,6 +92,22 @@ export function g711DecodeInto(table: Int16Array, payload: Uint8Array, out: Int1
   return out;
 }
 
+/** Squares of the decoded values, so a frame's energy needs no decode (talker detection of every member). */
+const MULAW_SQUARE = Float64Array.from(MULAW.decode, (v) => v * v);
+const ALAW_SQUARE = Float64Array.from(ALAW.decode, (v) => v * v);
+
+/**
+ * Mean-square energy (16-bit units) of a G.711 payload without decoding it, for `Vad.processEnergy`:
+ * one table lookup per byte. `law` is the codec name, 'PCMU' or 'PCMA'.
+ */
+export function g711MeanSquare(law: 'PCMU' | 'PCMA', payload: Uint8Array): number {
+  if (payload.length === 0) return 0;
+  const sq = law === 'PCMU' ? MULAW_SQUARE : ALAW_SQUARE;
+  let e = 0;
+  for (let i = 0; i < payload.length; i++) e += sq[payload[i]!]!;
+  return e / payload.length;
+}
+
 /** The byte that encodes digital silence (0), for filling comfort frames without a table lookup. */
 export const MULAW_SILENCE = MULAW_ENCODE[0]!;
 /** A-law's silence byte. */
