@@ -51,6 +51,8 @@ export interface ApiOptions {
   login?: Partial<LoginPolicy>;
   /** Reported by /api/health; default the package version. */
   version?: string;
+  /** The SIP domain, returned by `GET /api/me` for the console's phone settings. */
+  domain?: string;
 }
 
 const DEFAULT_LOGIN: LoginPolicy = {
@@ -96,6 +98,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     login: { ...DEFAULT_LOGIN, ...options.login },
     secureCookies: options.secureCookies ?? false,
     version: options.version ?? packageVersion(),
+    domain: options.domain,
   };
   app.decorate('services', services);
 

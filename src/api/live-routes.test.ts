@@ -27,6 +27,13 @@ class FakePbx implements PbxPort {
   unmute(id: string, pid: string) {
     return this.set(id, pid, false);
   }
+  readonly locked = new Set<string>();
+  lock(id: string, locked: boolean) {
+    if (!this.rooms.has(id)) return false;
+    if (locked) this.locked.add(id);
+    else this.locked.delete(id);
+    return true;
+  }
   kick(id: string, pid: string) {
     const list = this.rooms.get(id) ?? [];
     const i = list.findIndex((x) => x.id === pid);
@@ -131,6 +138,31 @@ describe('live room control', () => {
     assert.equal(gone.statusCode, 404);
     const audit = await fx.store.listAudit();
     assert.ok(audit.items.some((e) => e.action === 'participant.kick' && e.target === `${room.id}/p2`));
+  });
+
+  it('locks and unlocks a room when the PBX can; the routes exist only then', async () => {
+    const lock = await fx.app.inject({ method: 'POST', url: `/api/conferences/${room.id}/lock`, headers: h });
+    assert.equal(lock.statusCode, 204);
+    assert.ok(pbx.locked.has(room.id));
+    assert.equal(
+      (await fx.app.inject({ method: 'POST', url: `/api/conferences/${room.id}/unlock`, headers: h }))
+        .statusCode,
+      204,
+    );
+    assert.equal(pbx.locked.has(room.id), false);
+    const doc = (await fx.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    assert.ok(doc.paths['/api/conferences/{id}/lock']);
+    const noLock: PbxPort = {
+      participants: (id) => pbx.participants(id),
+      invite: (id, d) => pbx.invite(id, d),
+      mute: (id, p) => pbx.mute(id, p),
+      unmute: (id, p) => pbx.unmute(id, p),
+      kick: (id, p) => pbx.kick(id, p),
+    };
+    const without = await apiFixture({ store: fx.store, pbx: noLock });
+    const doc2 = (await without.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    assert.equal(doc2.paths['/api/conferences/{id}/lock'], undefined);
+    await without.close();
   });
 
   it('answers 404 for a room that is not live and 503 without a PBX', async () => {

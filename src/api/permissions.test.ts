@@ -16,6 +16,7 @@ const fakePbx: PbxPort = {
   mute: () => true,
   unmute: () => true,
   kick: () => true,
+  lock: () => true,
 };
 
 type Row = [method: string, url: string, access: Access, body?: unknown];
@@ -100,6 +101,8 @@ describe('permission matrix', () => {
       ['POST', `/api/conferences/${conf.id}/participants/p1/mute`, 'participants'],
       ['POST', `/api/conferences/${conf.id}/participants/p1/unmute`, 'participants'],
       ['DELETE', `/api/conferences/${conf.id}/participants/p1`, 'participants'],
+      ['POST', `/api/conferences/${conf.id}/lock`, 'participants'],
+      ['POST', `/api/conferences/${conf.id}/unlock`, 'participants'],
     ];
   });
   after(() => fx.close());

@@ -25,7 +25,10 @@ function cookieHeader(res: Awaited<ReturnType<typeof login>>): string {
 describe('console sessions and their protections', () => {
   let fx: ApiFixture;
   before(async () => {
-    fx = await apiFixture({ login: { maxFailures: 3, lockMs: 60_000, attemptsPerMinute: 100 } });
+    fx = await apiFixture({
+      domain: 'pbx.example',
+      login: { maxFailures: 3, lockMs: 60_000, attemptsPerMinute: 100 },
+    });
     await fx.store.createAccount({ username: 'root', password: PASSWORD, permissions: ['admin'] }, SYSTEM);
     await fx.store.createAccount(
       { username: 'victim', password: PASSWORD, permissions: ['conferences'] },
@@ -47,6 +50,7 @@ describe('console sessions and their protections', () => {
     assert.equal(csrf.value, r.json().csrfToken);
     const me = await fx.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: cookieHeader(r) } });
     assert.equal(me.json().name, 'root');
+    assert.equal(me.json().domain, 'pbx.example');
   });
 
   it('marks cookies Secure when asked (TLS: see the interop HTTPS test)', async () => {

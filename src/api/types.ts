@@ -42,6 +42,8 @@ export interface ApiServices {
   /** Force the Secure flag on cookies (otherwise set when the request came over TLS). */
   secureCookies: boolean;
   version: string;
+  /** The SIP domain, told to the console (its phone settings). */
+  domain?: string;
 }
 
 declare module 'fastify' {

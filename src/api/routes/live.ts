@@ -148,4 +148,29 @@ export const liveRoutes: FastifyPluginAsync = async (app) => {
   control('mute', 'POST', '/api/conferences/:id/participants/:pid/mute', 'Mute a participant');
   control('unmute', 'POST', '/api/conferences/:id/participants/:pid/unmute', 'Unmute a participant');
   control('kick', 'DELETE', '/api/conferences/:id/participants/:pid', 'Hang up a participant');
+
+  // Only offered when the PBX can lock rooms, so the OpenAPI document tells clients whether it can.
+  if (pbx?.lock) {
+    const lock = pbx.lock.bind(pbx);
+    for (const locked of [true, false])
+      app.post(
+        `/api/conferences/:id/${locked ? 'lock' : 'unlock'}`,
+        {
+          config: access,
+          schema: {
+            tags,
+            summary: locked ? 'Let nobody new join the room' : 'Let people join the room again',
+            params: roomParams,
+            response: { 204: { type: 'null' }, ...errorResponses },
+          },
+        },
+        async (request, reply) => {
+          const { id } = port(request);
+          if (!(await viaPbx(() => lock(id, locked))))
+            throw new ApiError(404, 'NOT_FOUND', 'The room is not running.');
+          await record(request, locked ? 'conference.lock' : 'conference.unlock', id);
+          reply.code(204).send();
+        },
+      );
+  }
 };

@@ -17,6 +17,7 @@ const meSchema = {
     name: { type: 'string' },
     permissions: { type: 'array', items: { type: 'string' } },
     csrfToken: { type: 'string' },
+    domain: { type: 'string' },
   },
   required: ['kind', 'name', 'permissions'],
 } as const;
@@ -48,7 +49,7 @@ function setSessionCookies(
 }
 
 export const sessionRoutes: FastifyPluginAsync = async (app) => {
-  const { store, login, secureCookies, metrics } = app.services;
+  const { store, login, secureCookies, metrics, domain } = app.services;
   const guard = new LoginGuard(login.attemptsPerMinute);
   const failures = metrics.counter('parley_login_failures_total', 'Console logins refused');
 
@@ -153,6 +154,7 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
         name: account.username,
         permissions: account.permissions,
         csrfToken: session.csrfToken,
+        domain,
       };
     },
   );
@@ -200,6 +202,7 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
         name: p.actor.name,
         permissions: p.actor.permissions,
         csrfToken: p.csrfToken,
+        domain,
       };
     },
   );
