@@ -361,4 +361,52 @@ test('the console, following the seed', {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
   });
+  await t.test('console access: a login limited to conferences sees only what it may do', async () => {
+    await page.getByRole('link', { name: 'Users', exact: true }).click();
+    await page
+      .getByRole('row', { name: /Claire Peeters/ })
+      .getByRole('button', { name: /Edit/ })
+      .click();
+    const form = page.getByRole('dialog', { name: 'Edit user 103' });
+    await form.getByLabel('Console access').check();
+    await form.getByLabel('Console username').fill('claire');
+    await form.getByLabel('Console password').fill('claire-console-pass');
+    const perms = form.getByRole('group', { name: 'Permissions' });
+    for (const box of await perms.getByRole('checkbox').all()) await box.uncheck();
+    await perms.getByLabel('Add, edit and delete conferences').check();
+    const [saved] = await Promise.all([
+      page.waitForResponse((r) => /\/api\/users\/[^/]+$/.test(r.url()) && r.request().method() === 'PATCH'),
+      form.getByRole('button', { name: 'Save' }).click(),
+    ]);
+    assert.equal(saved.status(), 200, `${saved.request().postData()} → ${await saved.text()}`);
+    await form.waitFor({ state: 'detached' });
+    await page
+      .getByRole('row', { name: /Claire Peeters/ })
+      .getByText('claire', { exact: true })
+      .waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Username').fill('claire');
+    await page.getByLabel('Password').fill('claire-console-pass');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('banner').getByText('Signed in as claire').waitFor();
+
+    await page.getByRole('link', { name: 'Conferences', exact: true }).click();
+    await page.getByRole('button', { name: 'Add a conference' }).waitFor();
+    assert.equal(
+      await page.getByRole('button', { name: /^Invite/ }).count(),
+      0,
+      'no Invite without "participants"',
+    );
+    await page.getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByRole('row', { name: /Claire Peeters/ }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Add a user' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: /^Edit/ }).count(), 0);
+    await page.getByRole('button', { name: /Apply changes/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Apply changes' });
+    await dialog.getByText('Applying needs the “Apply changes” permission').waitFor();
+    assert.equal(await dialog.getByRole('button', { name: /^Apply \d+ changes?$/ }).isDisabled(), true);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
 });

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { ApiError, api, type Change, type FieldError } from '../api.ts';
 import { useDraft } from '../draft.tsx';
 import { byFormOrder, fieldLabel, formatValue, kindLabel } from '../labels.ts';
+import { useCan } from '../session.ts';
 import { Dialog } from './dialog.tsx';
 
 type Phase =
@@ -41,6 +42,7 @@ export function ApplyChangesButton() {
 
 function ApplyDialog({ onClose }: { onClose: () => void }) {
   const { changes, problems, refresh } = useDraft();
+  const canApply = useCan('apply');
   const [phase, setPhase] = useState<Phase>({ step: 'review' });
   const apply = async () => {
     setPhase({ step: 'applying' });
@@ -82,6 +84,11 @@ function ApplyDialog({ onClose }: { onClose: () => void }) {
               <ChangeList changes={changes} />
             </>
           )}
+          {!canApply && changes.length > 0 && (
+            <p className="alert alert-info">
+              Applying needs the “Apply changes” permission: ask an administrator.
+            </p>
+          )}
           {problems.length > 0 && (
             <div className="alert alert-warning">
               <p>Apply will refuse the draft until these are fixed:</p>
@@ -99,7 +106,7 @@ function ApplyDialog({ onClose }: { onClose: () => void }) {
             <button
               type="button"
               className="button button-primary"
-              disabled={changes.length === 0}
+              disabled={changes.length === 0 || !canApply}
               onClick={() => void apply()}
             >
               Apply {changes.length === 1 ? '1 change' : `${changes.length} changes`}
@@ -107,7 +114,7 @@ function ApplyDialog({ onClose }: { onClose: () => void }) {
             <button type="button" className="button" onClick={onClose}>
               Cancel
             </button>
-            {changes.length > 0 && (
+            {changes.length > 0 && canApply && (
               <button type="button" className="button button-link-danger" onClick={() => void discard()}>
                 Discard all changes
               </button>

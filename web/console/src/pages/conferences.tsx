@@ -9,6 +9,7 @@ import { InviteDialog } from '../components/invite-dialog.tsx';
 import { ListState, PageHeader, PendingTag, ViewSwitch } from '../components/page-header.tsx';
 import { useDraft } from '../draft.tsx';
 import { navigate, useLocation } from '../router.ts';
+import { useCan } from '../session.ts';
 import { useLoad } from '../use-load.ts';
 import { ConferenceForm } from './conference-form.tsx';
 
@@ -25,6 +26,8 @@ export function ConferencesPage() {
   const draft = useDraft();
   const conferences = useLoad(() => api.conferences.list(live ? 'live' : undefined), live ? 'live' : 'draft');
   const users = useLoad(() => api.users.list());
+  const canEdit = useCan('conferences');
+  const canInvite = useCan('participants');
   const [open, setOpen] = useState<Open>({ kind: 'none' });
   const [deleting, setDeleting] = useState<{ busy: boolean; error?: string }>({ busy: false });
   const [notice, setNotice] = useState<string>();
@@ -54,9 +57,11 @@ export function ConferencesPage() {
         title="Conferences"
         intro="Rooms people join by dialling their internal extension, or through an incoming number."
         action={
-          <button type="button" className="button button-primary" onClick={() => setOpen({ kind: 'new' })}>
-            Add a conference
-          </button>
+          canEdit && (
+            <button type="button" className="button button-primary" onClick={() => setOpen({ kind: 'new' })}>
+              Add a conference
+            </button>
+          )
         }
       />
       <ViewSwitch live={live} onChange={(v) => navigate(v ? '/conferences?view=live' : '/conferences')} />
@@ -125,7 +130,7 @@ export function ConferencesPage() {
                 </td>
                 <td data-label="Wait for the administrator">{c.waitForAdmin ? 'Yes' : 'No'}</td>
                 <td className="row-actions">
-                  {!live && (
+                  {!live && canEdit && (
                     <button
                       type="button"
                       className="button button-small"
@@ -134,14 +139,16 @@ export function ConferencesPage() {
                       Edit<span className="sr-only"> {c.name}</span>
                     </button>
                   )}
-                  <button
-                    type="button"
-                    className="button button-small"
-                    onClick={() => setOpen({ kind: 'invite', conference: c })}
-                  >
-                    Invite<span className="sr-only"> to {c.name}</span>
-                  </button>
-                  {!live && (
+                  {canInvite && (
+                    <button
+                      type="button"
+                      className="button button-small"
+                      onClick={() => setOpen({ kind: 'invite', conference: c })}
+                    >
+                      Invite<span className="sr-only"> to {c.name}</span>
+                    </button>
+                  )}
+                  {!live && canEdit && (
                     <button
                       type="button"
                       className="button button-small button-danger-outline"

@@ -5,11 +5,13 @@ import { ChangeList } from '../components/apply-changes.tsx';
 import { Confirm } from '../components/dialog.tsx';
 import { ListState, PageHeader } from '../components/page-header.tsx';
 import { useDraft } from '../draft.tsx';
+import { useCan } from '../session.ts';
 import { useLoad } from '../use-load.ts';
 
 export function HistoryPage() {
   const draft = useDraft();
   const versions = useLoad(() => api.versions());
+  const canRestore = useCan('apply');
   const [details, setDetails] = useState<Record<number, Change[] | string>>({});
   const [restoring, setRestoring] = useState<{ v: VersionEntry; busy?: boolean; error?: string }>();
   const [notice, setNotice] = useState<string>();
@@ -88,9 +90,15 @@ export function HistoryPage() {
                       {d !== undefined ? 'Hide changes' : 'What changed'}
                       <span className="sr-only"> in version {v.version}</span>
                     </button>
-                    <button type="button" className="button button-small" onClick={() => setRestoring({ v })}>
-                      Restore<span className="sr-only"> version {v.version}</span>
-                    </button>
+                    {canRestore && (
+                      <button
+                        type="button"
+                        className="button button-small"
+                        onClick={() => setRestoring({ v })}
+                      >
+                        Restore<span className="sr-only"> version {v.version}</span>
+                      </button>
+                    )}
                   </div>
                 </div>
                 {typeof d === 'string' && <p className="field-error">{d}</p>}

@@ -5,6 +5,7 @@ import { Confirm } from '../components/dialog.tsx';
 import { ListState, PageHeader, PendingTag } from '../components/page-header.tsx';
 import { useDraft } from '../draft.tsx';
 import { describeDestination } from '../labels.ts';
+import { useCan } from '../session.ts';
 import { useLoad } from '../use-load.ts';
 import { IncomingNumberForm } from './incoming-number-form.tsx';
 
@@ -21,6 +22,7 @@ export function IncomingNumbersPage() {
     ]);
     return { conferences, users, trunks };
   });
+  const canEdit = useCan('admin');
   const [open, setOpen] = useState<Open>({ kind: 'none' });
   const [notice, setNotice] = useState<string>();
   const [deleteError, setDeleteError] = useState<string>();
@@ -41,9 +43,11 @@ export function IncomingNumbersPage() {
         title="Incoming numbers"
         intro="Phone numbers from your carriers, and where a voice call to each one goes."
         action={
-          <button type="button" className="button button-primary" onClick={() => setOpen({ kind: 'new' })}>
-            Add an incoming number
-          </button>
+          canEdit && (
+            <button type="button" className="button button-primary" onClick={() => setOpen({ kind: 'new' })}>
+              Add an incoming number
+            </button>
+          )
         }
       />
       {notice && (
@@ -78,23 +82,27 @@ export function IncomingNumbersPage() {
                 <td data-label="Trunk">{trunkName(n.trunkId)}</td>
                 <td data-label="Destination">{describeDestination(n.destination, conferenceName)}</td>
                 <td className="row-actions">
-                  <button
-                    type="button"
-                    className="button button-small"
-                    onClick={() => setOpen({ kind: 'edit', incoming: n })}
-                  >
-                    Edit<span className="sr-only"> {n.number}</span>
-                  </button>
-                  <button
-                    type="button"
-                    className="button button-small button-danger-outline"
-                    onClick={() => {
-                      setDeleteError(undefined);
-                      setOpen({ kind: 'delete', incoming: n });
-                    }}
-                  >
-                    Delete<span className="sr-only"> {n.number}</span>
-                  </button>
+                  {canEdit && (
+                    <>
+                      <button
+                        type="button"
+                        className="button button-small"
+                        onClick={() => setOpen({ kind: 'edit', incoming: n })}
+                      >
+                        Edit<span className="sr-only"> {n.number}</span>
+                      </button>
+                      <button
+                        type="button"
+                        className="button button-small button-danger-outline"
+                        onClick={() => {
+                          setDeleteError(undefined);
+                          setOpen({ kind: 'delete', incoming: n });
+                        }}
+                      >
+                        Delete<span className="sr-only"> {n.number}</span>
+                      </button>
+                    </>
+                  )}
                 </td>
               </tr>
             ))}

@@ -8,6 +8,7 @@ import { Confirm } from '../components/dialog.tsx';
 import { InviteDialog } from '../components/invite-dialog.tsx';
 import { ListState, PageHeader } from '../components/page-header.tsx';
 import { useLiveEvents } from '../live-events.tsx';
+import { useCan } from '../session.ts';
 import { useLoad } from '../use-load.ts';
 
 interface Room {
@@ -24,8 +25,9 @@ function roomOf(rooms: Record<string, Room>, id: string): Room {
 
 export function LivePage() {
   const conferences = useLoad(() => api.conferences.list('live') as Promise<LiveConference[]>);
+  const canControl = useCan('participants');
   const routes = useLoad(() => api.routes());
-  const canLock = routes.data?.has('/api/conferences/{id}/lock') ?? false;
+  const canLock = canControl && (routes.data?.has('/api/conferences/{id}/lock') ?? false);
   const [rooms, setRooms] = useState<Record<string, Room>>({});
   const [inviting, setInviting] = useState<Conference>();
   const [kicking, setKicking] = useState<{ room: Conference; p: Participant; error?: string }>();
@@ -147,9 +149,11 @@ export function LivePage() {
                   {room?.locked && <span className="tag tag-removed">Locked</span>}
                 </p>
                 <div className="room-actions">
-                  <button type="button" className="button button-small" onClick={() => setInviting(c)}>
-                    Invite<span className="sr-only"> to {c.name}</span>
-                  </button>
+                  {canControl && (
+                    <button type="button" className="button button-small" onClick={() => setInviting(c)}>
+                      Invite<span className="sr-only"> to {c.name}</span>
+                    </button>
+                  )}
                   {canLock && (
                     <button
                       type="button"
@@ -183,23 +187,25 @@ export function LivePage() {
                       {p.role === 'admin' && <span className="tag tag-admin">Administrator</span>}
                       {p.muted && <span className="tag tag-muted">Muted</span>}
                       {p.talking && <span className="sr-only">Talking</span>}
-                      <span className="member-actions">
-                        <button
-                          type="button"
-                          className="button button-small"
-                          onClick={() => void act(() => api.mute(c.id, p.id, !p.muted), c.id)}
-                        >
-                          {p.muted ? 'Unmute' : 'Mute'}
-                          <span className="sr-only"> {p.callerId}</span>
-                        </button>
-                        <button
-                          type="button"
-                          className="button button-small button-danger-outline"
-                          onClick={() => setKicking({ room: c, p })}
-                        >
-                          Kick<span className="sr-only"> {p.callerId}</span>
-                        </button>
-                      </span>
+                      {canControl && (
+                        <span className="member-actions">
+                          <button
+                            type="button"
+                            className="button button-small"
+                            onClick={() => void act(() => api.mute(c.id, p.id, !p.muted), c.id)}
+                          >
+                            {p.muted ? 'Unmute' : 'Mute'}
+                            <span className="sr-only"> {p.callerId}</span>
+                          </button>
+                          <button
+                            type="button"
+                            className="button button-small button-danger-outline"
+                            onClick={() => setKicking({ room: c, p })}
+                          >
+                            Kick<span className="sr-only"> {p.callerId}</span>
+                          </button>
+                        </span>
+                      )}
                     </li>
                   ))}
                 </ul>

@@ -5,6 +5,7 @@ import { Confirm } from '../components/dialog.tsx';
 import { ListState, PageHeader, PendingTag } from '../components/page-header.tsx';
 import { useDraft } from '../draft.tsx';
 import { useLiveEvents } from '../live-events.tsx';
+import { useCan } from '../session.ts';
 import { useLoad } from '../use-load.ts';
 import { TrunkForm } from './trunk-form.tsx';
 
@@ -27,6 +28,7 @@ export function TrunksPage() {
   const draft = useDraft();
   const trunks = useLoad(() => api.trunks.list());
   const [states, setStates] = useState<Record<string, string>>({});
+  const canEdit = useCan('admin');
   const [open, setOpen] = useState<Open>({ kind: 'none' });
   const [notice, setNotice] = useState<string>();
   const [deleteError, setDeleteError] = useState<string>();
@@ -48,9 +50,11 @@ export function TrunksPage() {
         title="Trunks"
         intro="Your carriers' SIP connections, for calls to and from the outside world."
         action={
-          <button type="button" className="button button-primary" onClick={() => setOpen({ kind: 'new' })}>
-            Add a trunk
-          </button>
+          canEdit && (
+            <button type="button" className="button button-primary" onClick={() => setOpen({ kind: 'new' })}>
+              Add a trunk
+            </button>
+          )
         }
       />
       {notice && (
@@ -99,23 +103,27 @@ export function TrunksPage() {
                     <span className={`status status-${reg.tone}`}>{reg.text}</span>
                   </td>
                   <td className="row-actions">
-                    <button
-                      type="button"
-                      className="button button-small"
-                      onClick={() => setOpen({ kind: 'edit', trunk: t })}
-                    >
-                      Edit<span className="sr-only"> {t.name}</span>
-                    </button>
-                    <button
-                      type="button"
-                      className="button button-small button-danger-outline"
-                      onClick={() => {
-                        setDeleteError(undefined);
-                        setOpen({ kind: 'delete', trunk: t });
-                      }}
-                    >
-                      Delete<span className="sr-only"> {t.name}</span>
-                    </button>
+                    {canEdit && (
+                      <>
+                        <button
+                          type="button"
+                          className="button button-small"
+                          onClick={() => setOpen({ kind: 'edit', trunk: t })}
+                        >
+                          Edit<span className="sr-only"> {t.name}</span>
+                        </button>
+                        <button
+                          type="button"
+                          className="button button-small button-danger-outline"
+                          onClick={() => {
+                            setDeleteError(undefined);
+                            setOpen({ kind: 'delete', trunk: t });
+                          }}
+                        >
+                          Delete<span className="sr-only"> {t.name}</span>
+                        </button>
+                      </>
+                    )}
                   </td>
                 </tr>
               );

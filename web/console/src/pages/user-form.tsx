@@ -55,8 +55,13 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
     const fields: UserInput = { extension: extension.trim(), name: name.trim() };
     fields.email = optional(email, user?.email);
     if (sipPassword) fields.sipPassword = sipPassword;
-    if (consoleAccess || (user?.permissions?.length ?? 0) > 0)
-      fields.permissions = consoleAccess ? permissions : [];
+    if (consoleAccess) {
+      fields.username = username.trim();
+      if (password) fields.password = password;
+      fields.permissions = permissions;
+    } else if (user?.username) {
+      fields.username = null; // removes the login, at once (logins are not staged)
+    }
     try {
       onSaved(user ? await api.users.update(user, fields) : await api.users.create(fields));
     } catch (err) {

@@ -4,6 +4,7 @@ import { api, type UserRow } from '../api.ts';
 import { Confirm } from '../components/dialog.tsx';
 import { ListState, PageHeader, PendingTag } from '../components/page-header.tsx';
 import { useDraft } from '../draft.tsx';
+import { useCan } from '../session.ts';
 import { useLoad } from '../use-load.ts';
 import { UserForm } from './user-form.tsx';
 
@@ -12,6 +13,7 @@ type Open = { kind: 'none' } | { kind: 'new' } | { kind: 'edit' | 'delete'; user
 export function UsersPage() {
   const draft = useDraft();
   const users = useLoad(() => api.users.list());
+  const canEdit = useCan('admin');
   const [open, setOpen] = useState<Open>({ kind: 'none' });
   const [notice, setNotice] = useState<string>();
   const [deleteError, setDeleteError] = useState<string>();
@@ -27,9 +29,11 @@ export function UsersPage() {
         title="Users"
         intro="Everyone with an extension: their phone's SIP account and, if they manage Parley, their console access."
         action={
-          <button type="button" className="button button-primary" onClick={() => setOpen({ kind: 'new' })}>
-            Add a user
-          </button>
+          canEdit && (
+            <button type="button" className="button button-primary" onClick={() => setOpen({ kind: 'new' })}>
+              Add a user
+            </button>
+          )
         }
       />
       {notice && (
@@ -71,30 +75,35 @@ export function UsersPage() {
                 <td data-label="Console access">
                   {u.username ? (
                     <>
-                      {u.username} <span className="muted">· {u.permissions?.join(', ') || 'read only'}</span>
+                      <span>{u.username}</span>{' '}
+                      <span className="muted">· {u.permissions?.join(', ') || 'read only'}</span>
                     </>
                   ) : (
                     <span className="muted">No</span>
                   )}
                 </td>
                 <td className="row-actions">
-                  <button
-                    type="button"
-                    className="button button-small"
-                    onClick={() => setOpen({ kind: 'edit', user: u })}
-                  >
-                    Edit<span className="sr-only"> {u.name}</span>
-                  </button>
-                  <button
-                    type="button"
-                    className="button button-small button-danger-outline"
-                    onClick={() => {
-                      setDeleteError(undefined);
-                      setOpen({ kind: 'delete', user: u });
-                    }}
-                  >
-                    Delete<span className="sr-only"> {u.name}</span>
-                  </button>
+                  {canEdit && (
+                    <>
+                      <button
+                        type="button"
+                        className="button button-small"
+                        onClick={() => setOpen({ kind: 'edit', user: u })}
+                      >
+                        Edit<span className="sr-only"> {u.name}</span>
+                      </button>
+                      <button
+                        type="button"
+                        className="button button-small button-danger-outline"
+                        onClick={() => {
+                          setDeleteError(undefined);
+                          setOpen({ kind: 'delete', user: u });
+                        }}
+                      >
+                        Delete<span className="sr-only"> {u.name}</span>
+                      </button>
+                    </>
+                  )}
                 </td>
               </tr>
             ))}
