@@ -18,6 +18,11 @@ export interface ParleyEventMap {
   'participant.talking': { conferenceId: string; participantId: string; talking: boolean };
   'participant.muted': { conferenceId: string; participantId: string; muted: boolean };
   'config.applied': { version: number };
+  'trunk.registration': {
+    trunkId: string;
+    state: 'registering' | 'registered' | 'failed' | 'unregistered';
+    detail?: string;
+  };
   'call.started': CallEventData;
   'call.answered': CallEventData;
   'call.ended': CallEventData & { reason?: string };

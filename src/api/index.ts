@@ -9,6 +9,6 @@ export {
   type ParleyEventType,
 } from './event-bus.ts';
 export { Counter, Gauge, type Labels, MetricsRegistry } from './metrics.ts';
-export type { Participant, PbxErrorCode, PbxPort } from './pbx-port.ts';
+export type { Participant, PbxErrorCode, PbxPort, TrunkRegistration } from './pbx-port.ts';
 export { PbxPortError } from './pbx-port.ts';
 export type { Access, LoginPolicy, Principal } from './types.ts';

@@ -27,6 +27,11 @@ class FakePbx implements PbxPort {
   unmute(id: string, pid: string) {
     return this.set(id, pid, false);
   }
+  trunkStatus(trunkId: string) {
+    return trunkId === 't_known'
+      ? undefined
+      : { state: 'registered' as const, since: '2026-01-01T00:00:00.000Z' };
+  }
   readonly locked = new Set<string>();
   lock(id: string, locked: boolean) {
     if (!this.rooms.has(id)) return false;
@@ -163,6 +168,30 @@ describe('live room control', () => {
     const doc2 = (await without.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
     assert.equal(doc2.paths['/api/conferences/{id}/lock'], undefined);
     await without.close();
+  });
+
+  it('shows trunk registration when the PBX reports it', async () => {
+    const admin = await fx.bearer(['admin']);
+    await fx.store.create(
+      'trunks',
+      {
+        name: 'P',
+        host: 'example.net',
+        port: 5060,
+        transport: 'udp',
+        register: true,
+        username: 'u',
+        password: 'p',
+        inboundAddresses: [],
+      },
+      SYSTEM,
+    );
+    const list = await fx.app.inject({ method: 'GET', url: '/api/trunks', headers: admin });
+    assert.deepEqual(list.json().items[0].registration, {
+      state: 'registered',
+      since: '2026-01-01T00:00:00.000Z',
+    });
+    assert.equal('password' in list.json().items[0], false);
   });
 
   it('answers 404 for a room that is not live and 503 without a PBX', async () => {

@@ -15,6 +15,15 @@ export interface Participant {
   joinedAt: string;
 }
 
+/** A trunk's registration with its provider (RFC 3261 §10), as the PBX sees it. */
+export interface TrunkRegistration {
+  state: 'registering' | 'registered' | 'failed' | 'unregistered';
+  /** e.g. the provider's last failure status: "403 Forbidden". */
+  detail?: string;
+  /** ISO 8601: when it entered this state. */
+  since?: string;
+}
+
 /** The reasons a live operation can fail; the API maps each to a status. */
 export type PbxErrorCode = 'NOT_FOUND' | 'UNREACHABLE' | 'BUSY' | 'INVALID_DESTINATION' | 'FAILED';
 
@@ -41,6 +50,8 @@ export interface PbxPort {
   unmute(conferenceId: string, participantId: string): boolean | Promise<boolean>;
   /** Hangs up that participant's call. False when there is no such participant. */
   kick(conferenceId: string, participantId: string): boolean | Promise<boolean>;
+  /** Optional: a trunk's registration right now (shown with `GET /api/trunks`). */
+  trunkStatus?(trunkId: string): TrunkRegistration | undefined;
   /** Optional: stop anyone new from joining (true) or allow again (false). */
   lock?(conferenceId: string, locked: boolean): boolean | Promise<boolean>;
 }

@@ -22,4 +22,19 @@ export const trunkRoutes = configResource({
   writable: { ...common, password: { type: 'string', maxLength: 200, description: 'write-only' } },
   readable: common,
   defaults: { port: 5060, transport: 'udp', register: false, inboundAddresses: [] },
+  extraReadable: {
+    registration: {
+      type: 'object',
+      description: 'live, from the PBX, when it reports it',
+      properties: { state: { type: 'string' }, detail: { type: 'string' }, since: { type: 'string' } },
+    },
+  },
+  decorate: async (items, request) => {
+    const pbx = request.server.services.pbx;
+    if (!pbx?.trunkStatus) return items as unknown as Record<string, unknown>[];
+    return items.map((t) => {
+      const registration = pbx.trunkStatus?.(t.id);
+      return registration ? { ...t, registration } : { ...t };
+    });
+  },
 });
