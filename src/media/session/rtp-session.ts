@@ -102,6 +102,8 @@ export class RtpSession {
   frame: Int16Array | null = null;
   #events: RtpSessionEvents;
   #jitter: JitterBuffer;
+  /** Packet duration of the incoming stream, learnt from its first packets (ptime need not be 20 ms). */
+  #packetMs: number;
   #dtmfIn: Rfc4733Receiver | undefined;
   #dtmfOut: Rfc4733Sender | undefined;
   #inband: InbandDtmfDetector | undefined;
@@ -157,6 +159,7 @@ export class RtpSession {
     this.#tsPerFrame = (this.codec.clockRate * frameMs) / 1000;
     this.codecKey = `${factory.name}/${factory.sampleRate}/${factory.clockRate}`;
     this.#events = events;
+    this.#packetMs = frameMs;
     this.#jitter = new JitterBuffer({ clockRate: this.codec.clockRate, frameMs });
     const te = config.telephoneEvent;
     if (te) {
@@ -207,12 +210,30 @@ export class RtpSession {
     this.#lastRtpMs = arrivalMs;
     this.#timedOut = false;
     if (p.payloadType === this.config.codec.payloadType) {
+      this.#learnPacketDuration(p.payload);
       this.#jitter.push(p, arrivalMs);
     } else if (this.#dtmfIn && p.payloadType === this.config.telephoneEvent?.payloadType) {
       for (const d of this.#dtmfIn.process(p, arrivalMs)) this.#emitDigit(d);
     } else {
       this.#stats.unknownPayloadType++;
     }
+  }
+
+  /**
+   * The jitter buffer plays one packet per pop and measures delay in packets: it must know the packet
+   * duration. For sample-based codecs it is the payload's length; others (Opus) are taken as 20 ms.
+   */
+  #learnPacketDuration(payload: Uint8Array): void {
+    const name = this.factory.name;
+    let samples = 0;
+    if (name === 'PCMU' || name === 'PCMA') samples = payload.length;
+    else if (name === 'L16') samples = payload.length >> 1;
+    else if (name === 'G722') samples = payload.length * 2;
+    if (samples === 0) return;
+    const ms = (samples * 1000) / this.codec.sampleRate;
+    if (ms === this.#packetMs || ms < 5 || ms > 120 || ms % 5 !== 0) return;
+    this.#packetMs = ms;
+    this.#jitter = new JitterBuffer({ clockRate: this.codec.clockRate, frameMs: ms });
   }
 
   #emitDigit(d: DtmfDigit): void {
