@@ -257,3 +257,10 @@ test('failures of the media and of event listeners are reported, never thrown', 
   a.close();
   assert.equal(room.size, 0);
 });
+
+test('wait for the admin without an admin extension would wait forever: the room starts at once', () => {
+  const { media, room } = setup({ waitForAdmin: true });
+  assert.equal(room.started, true);
+  seated(room.join(call('A')));
+  assert.deepEqual(media.take(), ['join A open', 'play A only-participant']);
+});

@@ -29,6 +29,11 @@ const WAITING_CYCLE: readonly SoundName[] = ['wait-for-admin', 'music-on-hold'];
 /** A playback cycle that ends sooner than this failed (a missing file, a closed session): pause before the next. */
 const MIN_CYCLE_MS = 1000;
 
+/** Waiting needs an admin who can end it: without an admin extension the room starts at once. */
+function waitsForAdmin(conference: RoutingConference): boolean {
+  return conference.waitForAdmin && (conference.adminExtension ?? '') !== '';
+}
+
 export interface ConferenceRoomOptions {
   conference: RoutingConference;
   media: RoomMedia;
@@ -69,7 +74,7 @@ export class ConferenceRoom {
     this.#media = options.media;
     this.#events = options.events;
     this.#locked = options.locked ?? false;
-    this.#started = !options.conference.waitForAdmin;
+    this.#started = !waitsForAdmin(options.conference);
   }
 
   get conferenceId(): string {
@@ -207,7 +212,7 @@ export class ConferenceRoom {
     this.#conference = conference;
     if (this.#started || this.#closed) return;
     const admin = [...this.#members.values()].find((m) => this.isAdmin(m.call));
-    if (!conference.waitForAdmin || admin) this.#start(admin);
+    if (!waitsForAdmin(conference) || admin) this.#start(admin);
   }
 
   /**
@@ -304,7 +309,7 @@ export class ConferenceRoom {
     if (this.#members.size === 0) {
       this.#emit('conference.ended', { conferenceId: this.conferenceId });
       this.#announcedStart = false;
-      this.#started = !this.#conference.waitForAdmin;
+      this.#started = !waitsForAdmin(this.#conference);
       try {
         this.#options.onEmpty?.(this);
       } catch (err) {
