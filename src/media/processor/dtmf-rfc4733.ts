@@ -196,6 +196,8 @@ export interface ScheduledPacket {
  */
 export class Rfc4733Sender {
   #options: Required<Rfc4733SenderOptions>;
+  #digits = 0;
+  #packets = 0;
 
   constructor(options: Rfc4733SenderOptions) {
     this.#options = { volume: 10, intervalMs: 20, endRepeats: 3, ...options };
@@ -241,6 +243,12 @@ export class Rfc4733Sender {
       make(Math.min(total, Math.round((t + intervalMs) * unitsPerMs)), false, t === 0, t);
     }
     for (let i = 0; i < endRepeats; i++) make(total, true, out.length === 0, totalMs + i * intervalMs);
+    this.#digits++;
+    this.#packets += out.length;
     return out;
+  }
+
+  stats(): { digits: number; packets: number } {
+    return { digits: this.#digits, packets: this.#packets };
   }
 }

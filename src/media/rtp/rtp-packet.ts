@@ -137,24 +137,34 @@ export function serializeRtp(p: RtpPacket): Uint8Array {
     padLen = 4 - ((headerLen + p.payload.length) % 4);
   }
   const out = new Uint8Array(headerLen + p.payload.length + padLen);
-  const view = new DataView(out.buffer);
+  // Byte writes rather than a DataView: this runs for every packet sent.
   out[0] = (2 << 6) | (padLen > 0 ? 0x20 : 0) | (p.extension ? 0x10 : 0) | cc;
   out[1] = (p.marker ? 0x80 : 0) | (p.payloadType & 0x7f);
-  view.setUint16(2, p.sequenceNumber & 0xffff);
-  view.setUint32(4, p.timestamp >>> 0);
-  view.setUint32(8, p.ssrc >>> 0);
+  out[2] = (p.sequenceNumber >> 8) & 0xff;
+  out[3] = p.sequenceNumber & 0xff;
+  writeU32(out, 4, p.timestamp);
+  writeU32(out, 8, p.ssrc);
   let offset = RTP_HEADER_SIZE;
   for (let i = 0; i < cc; i++) {
-    view.setUint32(offset, p.csrc[i]! >>> 0);
+    writeU32(out, offset, p.csrc[i]!);
     offset += 4;
   }
   if (p.extension) {
-    view.setUint16(offset, p.extension.profile & 0xffff);
-    view.setUint16(offset + 2, extWords);
+    out[offset] = (p.extension.profile >> 8) & 0xff;
+    out[offset + 1] = p.extension.profile & 0xff;
+    out[offset + 2] = extWords >> 8;
+    out[offset + 3] = extWords & 0xff;
     out.set(p.extension.data, offset + 4);
     offset += 4 + 4 * extWords;
   }
   out.set(p.payload, offset);
   if (padLen > 0) out[out.length - 1] = padLen;
   return out;
+}
+
+function writeU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = (v >>> 24) & 0xff;
+  out[at + 1] = (v >>> 16) & 0xff;
+  out[at + 2] = (v >>> 8) & 0xff;
+  out[at + 3] = v & 0xff;
 }
