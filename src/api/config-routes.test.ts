@@ -92,7 +92,7 @@ describe('staged configuration over the API', () => {
       ['102', '103'],
     );
     assert.equal(p.body.total, 5);
-    assert.equal((await call('GET', '/api/users?limit=5000')).status, 400);
+    assert.equal((await call('GET', '/api/users?limit=20000')).status, 400);
   });
 
   it('refuses a stale write with 409 (If-Match or revision)', async () => {

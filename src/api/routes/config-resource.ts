@@ -1,5 +1,6 @@
 /**
- * One staged configuration resource as a Fastify plugin: list (paged, `?view=live`), create, read
+ * One staged configuration resource as a Fastify plugin: list (paged: `offset`, `limit` up to 10,000,
+ * default 1,000 so small sites get everything in one page; `?view=live`; `?q=` filter), create, read
  * (with an ETag), update and delete (with `If-Match` or a `revision` field: a stale one is a 409).
  * Writes go to the draft; nothing reaches calls before Apply.
  */
@@ -48,7 +49,7 @@ const listQuery = {
   type: 'object',
   properties: {
     offset: { type: 'integer', minimum: 0, default: 0 },
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
     view: { type: 'string', enum: ['draft', 'live'], default: 'draft' },
     q: {
       type: 'string',
