@@ -2,7 +2,7 @@
  * The draft: what waits to be applied. Pages call `refresh()` after each write so the count on
  * **Apply changes** is always right; the list also marks rows that are not applied yet.
  */
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { api, type Change, type FieldError, normalizeChanges } from './api.ts';
 import { useLiveEvents } from './live-events.tsx';
 
@@ -11,6 +11,11 @@ interface DraftValue {
   /** What Apply would refuse right now, with the path of each field at fault. */
   problems: FieldError[];
   loaded: boolean;
+  /**
+   * Bumped whenever the draft turns out different from the last look (a write here, a discard, a
+   * restore, an Apply, or another administrator's edit): lists use it to load again.
+   */
+  generation: number;
   refresh: () => Promise<void>;
 }
 
@@ -18,6 +23,7 @@ const DraftContext = createContext<DraftValue>({
   changes: [],
   problems: [],
   loaded: false,
+  generation: 0,
   refresh: async () => {},
 });
 
@@ -25,9 +31,14 @@ export function DraftProvider({ children }: { children: ReactNode }) {
   const [changes, setChanges] = useState<Change[]>([]);
   const [problems, setProblems] = useState<FieldError[]>([]);
   const [loaded, setLoaded] = useState(false);
+  const [generation, setGeneration] = useState(0);
+  const last = useRef('');
   const refresh = useCallback(async () => {
     try {
       const data = await api.changes();
+      const seen = JSON.stringify(data);
+      if (last.current && seen !== last.current) setGeneration((g) => g + 1);
+      last.current = seen;
       setChanges(normalizeChanges(data));
       const p = (data as { problems?: unknown } | undefined)?.problems;
       setProblems(Array.isArray(p) ? (p as FieldError[]) : []);
@@ -38,20 +49,21 @@ export function DraftProvider({ children }: { children: ReactNode }) {
   }, []);
   useEffect(() => {
     void refresh();
+    // Another administrator may have changed the draft meanwhile: look again when the tab comes back.
+    const onFocus = () => void refresh();
+    window.addEventListener('focus', onFocus);
+    return () => window.removeEventListener('focus', onFocus);
   }, [refresh]);
   useLiveEvents((e) => {
     if (e.type.startsWith('config.')) void refresh();
   });
   return (
-    <DraftContext.Provider value={{ changes, problems, loaded, refresh }}>{children}</DraftContext.Provider>
+    <DraftContext.Provider value={{ changes, problems, loaded, generation, refresh }}>
+      {children}
+    </DraftContext.Provider>
   );
 }
 
 export function useDraft(): DraftValue {
   return useContext(DraftContext);
-}
-
-/** The pending change of one object, if any (for the "not applied yet" mark). */
-export function usePending(id: string): Change | undefined {
-  return useDraft().changes.find((c) => c.id === id);
 }

@@ -24,7 +24,10 @@ export function ConferencesPage() {
   const loc = useLocation();
   const live = loc.search.get('view') === 'live';
   const draft = useDraft();
-  const conferences = useLoad(() => api.conferences.list(live ? 'live' : undefined), live ? 'live' : 'draft');
+  const conferences = useLoad(
+    () => api.conferences.list(live ? 'live' : undefined),
+    `${live ? 'live' : 'draft'}:${draft.generation}`,
+  );
   const users = useLoad(() => api.users.list());
   const canEdit = useCan('conferences');
   const canInvite = useCan('participants');

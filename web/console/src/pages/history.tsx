@@ -10,7 +10,7 @@ import { useLoad } from '../use-load.ts';
 
 export function HistoryPage() {
   const draft = useDraft();
-  const versions = useLoad(() => api.versions());
+  const versions = useLoad(() => api.versions(), String(draft.generation));
   const canRestore = useCan('apply');
   const [details, setDetails] = useState<Record<number, Change[] | string>>({});
   const [restoring, setRestoring] = useState<{ v: VersionEntry; busy?: boolean; error?: string }>();

@@ -13,7 +13,7 @@ type Open = { kind: 'none' } | { kind: 'new' } | { kind: 'edit' | 'delete'; inco
 
 export function IncomingNumbersPage() {
   const draft = useDraft();
-  const numbers = useLoad(() => api.incomingNumbers.list());
+  const numbers = useLoad(() => api.incomingNumbers.list(), String(draft.generation));
   const refs = useLoad(async () => {
     const [conferences, users, trunks] = await Promise.all([
       api.conferences.list(),

@@ -26,7 +26,7 @@ function registrationText(t: TrunkRow, fromEvents?: string): { text: string; ton
 
 export function TrunksPage() {
   const draft = useDraft();
-  const trunks = useLoad(() => api.trunks.list());
+  const trunks = useLoad(() => api.trunks.list(), String(draft.generation));
   const [states, setStates] = useState<Record<string, string>>({});
   const canEdit = useCan('admin');
   const [open, setOpen] = useState<Open>({ kind: 'none' });

@@ -12,7 +12,7 @@ type Open = { kind: 'none' } | { kind: 'new' } | { kind: 'edit' | 'delete'; user
 
 export function UsersPage() {
   const draft = useDraft();
-  const users = useLoad(() => api.users.list());
+  const users = useLoad(() => api.users.list(), String(draft.generation));
   const canEdit = useCan('admin');
   const [open, setOpen] = useState<Open>({ kind: 'none' });
   const [notice, setNotice] = useState<string>();
