@@ -181,3 +181,26 @@ test('measures the packet duration (10 ms packets) and sizes its delay in packet
   assert.ok(s.late <= 10, `late ${s.late}`);
   assert.equal(frames + s.late, 1000);
 });
+
+test('clock drift: a sender 1 % fast or slow keeps the delay bounded', () => {
+  for (const rate of [1.01, 0.99]) {
+    const jb = new JitterBuffer({ clockRate: 8000 });
+    // Sender packets every 20/rate ms of our time, for 60 s.
+    const out = simulate(jb, 3000, (k) => k * (20 / rate - 20) + 5);
+    const s = jb.stats();
+    let maxDepth = 0;
+    const jb2 = new JitterBuffer({ clockRate: 8000 });
+    const arrivals = Array.from({ length: 3000 }, (_, k) => k * (20 / rate) + 5);
+    let i = 0;
+    for (let t = 7; t < 61_000; t += 20) {
+      while (i < arrivals.length && arrivals[i]! <= t) jb2.push(packet(i), arrivals[i++]!);
+      jb2.pop();
+      maxDepth = Math.max(maxDepth, jb2.depth);
+    }
+    assert.ok(maxDepth <= 5, `rate ${rate}: depth reached ${maxDepth}`);
+    const played = out.filter((o) => o.kind === 'frame').length;
+    assert.equal(played + s.discarded + s.late, 3000, `rate ${rate}`);
+    if (rate > 1) assert.ok(s.discarded >= 20 && s.discarded <= 40, `discarded ${s.discarded}`);
+    else assert.ok(s.concealed >= 20 && s.lost === 0, `concealed ${s.concealed}, lost ${s.lost}`);
+  }
+});
