@@ -215,3 +215,32 @@ describe('SipStack end to end on loopback', () => {
     assert.equal(info.local, true);
   });
 });
+
+test('a stream message that cannot be framed still gets a best-effort 400 before the connection closes', async () => {
+  const transport = await TcpTransport.listen({ host: HOST, port: 0 });
+  const stack = new SipStack([transport], { viaHost: HOST });
+  stack.onRequest((inc) => inc.reply(200));
+  const { connect } = await import('node:net');
+  const socket = connect({ host: HOST, port: transport.localPort });
+  let received = '';
+  socket.on('data', (d) => {
+    received += d.toString('latin1');
+  });
+  const closed = new Promise((r) => socket.on('close', r));
+  try {
+    await new Promise((r) => socket.once('connect', r));
+    // No Content-Length: on a stream the message cannot be framed (§18.3), but its headers are readable.
+    socket.write(
+      `OPTIONS sip:x@${HOST} SIP/2.0\r\nVia: SIP/2.0/TCP ${HOST}:5999;branch=z9hG4bKnolen\r\nMax-Forwards: 70\r\n` +
+        `From: <sip:a@${HOST}>;tag=1\r\nTo: <sip:x@${HOST}>\r\nCall-ID: nolen\r\nCSeq: 1 OPTIONS\r\n\r\n`,
+    );
+    await closed;
+    assert.match(received, /^SIP\/2\.0 400 /);
+    assert.equal(transport.stats().droppedMalformed, 1);
+    assert.equal(stack.stats().answeredMalformed, 1);
+  } finally {
+    socket.destroy();
+    await stack.close();
+    await transport.close();
+  }
+});

@@ -123,8 +123,9 @@ export class StreamTransport extends TransportBase implements Transport {
         }
       } else if (isParseError(item)) {
         this.reject(item, conn.source);
-        // No trustworthy message boundary is left: finish what was written (a best-effort 400) and close.
-        conn.socket.end();
+        // No trustworthy message boundary is left: close, after letting a listener's best-effort 400
+        // (sent asynchronously) go out on this connection.
+        setImmediate(() => conn.socket.end());
         setTimeout(() => conn.socket.destroy(), 1000).unref();
       } else if (this.admit(conn.source.address)) {
         this.deliver(item, conn.source);
