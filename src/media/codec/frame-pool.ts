@@ -2,7 +2,8 @@
  * Cheap frame allocation for the media hot path: a new 160-sample typed array costs ~1.5–2 µs on V8 (a fresh
  * ArrayBuffer each time), a view into a shared slab ~0.2 µs. Codecs hand out such views; a slab is
  * garbage-collected once no view into it is left. Callers that keep frames for long (seconds) should copy
- * them, or they pin the slab (16 KiB) they live in.
+ * them, or they pin the slab (16 KiB) they live in. Use `byteOffset`/`byteLength` with `.buffer`, and
+ * `slice()` a frame before `postMessage`: structured clone copies a view's whole underlying buffer.
  */
 
 const SLAB_BYTES = 16384;
