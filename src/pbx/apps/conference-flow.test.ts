@@ -212,3 +212,21 @@ test('access codes compare in constant time, whatever their lengths', async () =
   assert.equal(await accessCode(new FakeCallContext(), undefined), 'granted');
   assert.equal(await accessCode(new FakeCallContext(), ''), 'granted');
 });
+
+test('a failing hang-up asked for by the room is reported, not thrown', async () => {
+  const { manager } = rooms();
+  const ctx = new FakeCallContext({ mediaId: 'K' });
+  ctx.hangup = () => {
+    throw new Error('transport down');
+  };
+  const errors: unknown[] = [];
+  const flow = conferenceFlow(ctx, open, manager, { onError: (e) => errors.push(e) });
+  await flush(6);
+  const [p] = manager.participants('c2');
+  assert.equal(manager.kick('c2', p!.id), true);
+  await flush(2);
+  assert.equal(errors.length, 1);
+  assert.equal(manager.size, 0, 'the member left the room all the same');
+  ctx.farHangup();
+  assert.equal(await flow, 'left');
+});

@@ -6,7 +6,7 @@ import type { RoutingConference } from '../routing/routing-config.ts';
 import { type AccessCodeOptions, accessCode } from './access-code.ts';
 import { answer } from './answer.ts';
 import type { CallContext } from './call-context.ts';
-import { type ConferenceResult, type ConferenceRooms, conference } from './conference.ts';
+import { type ConferenceResult, type ConferenceRooms, conference, type ErrorReporter } from './conference.ts';
 
 export interface ConferenceFlowOptions {
   /** Invited by Parley (`POST /api/conferences/{id}/invite`): the answerer joins without the code. */
@@ -14,6 +14,8 @@ export interface ConferenceFlowOptions {
   /** The call is already answered (an invite's outbound leg). */
   answered?: boolean;
   accessCode?: AccessCodeOptions;
+  /** Failures that cannot reach the flow's caller (a hang-up asked for by the room). */
+  onError?: ErrorReporter;
 }
 
 /** How the flow ended: `denied` after three wrong codes, `hangup` when the caller left before the room. */
@@ -30,5 +32,5 @@ export async function conferenceFlow(
     const code = await accessCode(ctx, target.accessCode, options.accessCode);
     if (code !== 'granted') return code;
   }
-  return conference(ctx, target, rooms);
+  return conference(ctx, target, rooms, options.onError);
 }

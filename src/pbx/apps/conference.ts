@@ -24,16 +24,27 @@ const REFUSAL_PROMPT = {
   closed: 'not-available',
 } as const;
 
+/** Where failures of a hang-up asked for by the room go (default: a process warning). */
+export type ErrorReporter = (err: unknown) => void;
+
+const warn: ErrorReporter = (err) => process.emitWarning(err instanceof Error ? err : new Error(String(err)));
+
 export async function conference(
   ctx: CallContext,
   target: RoutingConference,
   rooms: ConferenceRooms,
+  onError: ErrorReporter = warn,
 ): Promise<ConferenceResult> {
   if ((await playback(ctx, ['entering'])) === 'stopped') return 'hangup';
   const call: MemberCall = {
     mediaId: ctx.mediaId,
     callerId: ctx.callerId,
-    hangup: (reason) => void ctx.hangup(reason),
+    // The room kicks or closes: end the call, reporting a failure (the room never waits for it).
+    hangup: (reason) => {
+      Promise.resolve()
+        .then(() => ctx.hangup(reason))
+        .catch(onError);
+    },
   };
   if (ctx.authenticatedExtension !== undefined) call.extension = ctx.authenticatedExtension;
   const seat = rooms.join(target, call);
