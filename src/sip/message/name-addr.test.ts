@@ -23,6 +23,11 @@ describe('parseNameAddr', () => {
       params: {},
     });
     assert.deepEqual(parseNameAddr('caller<sip:c@b>'), { displayName: 'caller', uri: 'sip:c@b', params: {} });
+    assert.deepEqual(parseNameAddr('Zoë Ångström <sip:z@b>'), {
+      displayName: 'Zoë Ångström',
+      uri: 'sip:z@b',
+      params: {},
+    });
     assert.deepEqual(parseNameAddr('<sip:c@b>'), { uri: 'sip:c@b', params: {} });
     assert.deepEqual(parseNameAddr('"" <sip:c@b>'), { displayName: '', uri: 'sip:c@b', params: {} });
   });

@@ -62,11 +62,14 @@ export function parseNameAddr(input: string): NameAddr | SipParseError {
   } else {
     const lt = s.indexOf('<');
     if (lt >= 0) {
-      // display-name = *(token LWS): tokens only, LWS between them (RFC 4475 §3.1.2.15 baddn).
+      // display-name = *(token LWS): tokens only, LWS between them (RFC 4475 §3.1.2.15 baddn). Non-ASCII
+      // letters are let through: phones send unquoted UTF-8 names, and they cannot be mistaken for
+      // separators.
       const name = trimLws(s.slice(0, lt));
       for (let k = 0; k < name.length; k++) {
         const c = name.charCodeAt(k);
-        if (!isTokenChar(c) && !isWsp(c)) return parseError('display name must be a token list or quoted');
+        if (!isTokenChar(c) && !isWsp(c) && c < 0x80)
+          return parseError('display name must be a token list or quoted');
       }
       if (name.length > 0) displayName = name;
       i = lt;
