@@ -63,6 +63,7 @@ export interface SipStackLog extends TransportLog {
   info(obj: object, msg?: string): void;
 }
 
+/** What a SipStack is built with besides its transports. */
 export interface SipStackOptions {
   /** Host written in the Via sent-by of our requests (§18.1.1). */
   viaHost: string;

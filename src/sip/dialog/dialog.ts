@@ -17,6 +17,7 @@ import {
 import type { SipHeader, SipRequest, SipResponse } from '../message/types.ts';
 import type { MessageSource } from '../transport/transport.ts';
 
+/** Early (from a 1xx with a To tag), confirmed (from a 2xx), or terminated (§12). */
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 
 /** §12: a dialog is identified by Call-ID, local tag and remote tag. */
@@ -74,6 +75,7 @@ export function dialogKeyOfResponse(res: SipResponse): string | undefined {
   return dialogKey({ callId, localTag: local, remoteTag: remote });
 }
 
+/** One dialog, UAC or UAS side; build with `Dialog.asUac` / `Dialog.asUas`. */
 export class Dialog {
   readonly id: DialogId;
   readonly role: 'uac' | 'uas';

@@ -8,6 +8,7 @@ export interface Timer {
   cancel(): void;
 }
 
+/** A time source: the real one (`systemClock`) or a test one (`FakeClock`). */
 export interface Clock {
   /** Milliseconds on a monotonic scale (only differences are meaningful). */
   now(): number;

@@ -37,8 +37,10 @@ import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Timer } from './clock.ts';
 import type { ClientTransactionUser, Transaction, TransactionContext } from './transaction-types.ts';
 
+/** The states of the INVITE client transaction (RFC 3261 §17.1.1.2, RFC 6026 §8.4). */
 export type InviteClientState = 'calling' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
 
+/** One INVITE client transaction: sends the INVITE, retransmits it on UDP, ACKs non-2xx answers. */
 export class InviteClientTransaction implements Transaction {
   readonly id: string;
   readonly request: SipRequest;

@@ -49,8 +49,10 @@ import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Timer } from './clock.ts';
 import type { ServerTransactionUser, Transaction, TransactionContext } from './transaction-types.ts';
 
+/** The states of the INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1). */
 export type InviteServerState = 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
 
+/** One INVITE server transaction: answers retransmitted INVITEs, retransmits non-2xx finals on UDP until ACK. */
 export class InviteServerTransaction implements Transaction {
   readonly id: string;
   readonly request: SipRequest;

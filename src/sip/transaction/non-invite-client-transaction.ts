@@ -46,8 +46,10 @@ import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Timer } from './clock.ts';
 import type { ClientTransactionUser, Transaction, TransactionContext } from './transaction-types.ts';
 
+/** The states of the non-INVITE client transaction (RFC 3261 §17.1.2.2). */
 export type NonInviteClientState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
+/** One non-INVITE client transaction: sends the request and retransmits it on UDP until a final response. */
 export class NonInviteClientTransaction implements Transaction {
   readonly id: string;
   readonly request: SipRequest;

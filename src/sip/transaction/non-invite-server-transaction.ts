@@ -46,8 +46,10 @@ import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Timer } from './clock.ts';
 import type { ServerTransactionUser, Transaction, TransactionContext } from './transaction-types.ts';
 
+/** The states of the non-INVITE server transaction (RFC 3261 §17.2.2). */
 export type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
+/** One non-INVITE server transaction: answers retransmissions of its request with the last response. */
 export class NonInviteServerTransaction implements Transaction {
   readonly id: string;
   readonly request: SipRequest;

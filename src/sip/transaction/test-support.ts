@@ -34,6 +34,7 @@ export class RecordingSender implements TransactionSender {
   }
 }
 
+/** A hand-built request with a Route header, for driving the machines. */
 export function request(method: string, branch = 'z9hG4bKtest1', cseq = 1): SipRequest {
   return {
     kind: 'request',
@@ -53,6 +54,7 @@ export function request(method: string, branch = 'z9hG4bKtest1', cseq = 1): SipR
   };
 }
 
+/** A hand-built response to `req` with a To tag. */
 export function response(req: SipRequest, status: number, toTag = 'b1'): SipResponse {
   return {
     kind: 'response',

@@ -23,7 +23,9 @@ import { NonInviteServerTransaction } from './non-invite-server-transaction.ts';
 import { T1, T2, T4, type TimerBase, type TransactionTimers, timersFor } from './timers.ts';
 import type { ServerTransactionUser, TransactionSender } from './transaction-types.ts';
 
+/** Either client state machine. */
 export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
+/** Either server state machine. */
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
 
 /** What the TU learns about a response: `local` when the layer made it (408 timeout, 503 transport). */
@@ -48,6 +50,7 @@ export type IncomingRequestResult =
   /** No usable top Via branch or CSeq: cannot be matched or answered reliably. */
   | { kind: 'invalid'; reason: string };
 
+/** Options of the transaction layer. */
 export interface TransactionLayerOptions {
   clock?: Clock;
   /** T1/T2/T4 (defaults 500 ms / 4 s / 5 s). */
@@ -103,6 +106,7 @@ export function serverKey(req: SipRequest, asMethod?: string): string | undefine
   return `2543|${callId}|${tagOf(req, 'from')}|${cseq.seq}|${sentBy}|${branch ?? ''}|${method}`;
 }
 
+/** Creates, matches and forgets transactions; see the file comment. */
 export class TransactionLayer {
   readonly clock: Clock;
   readonly #base: TimerBase;

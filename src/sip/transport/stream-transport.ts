@@ -24,6 +24,7 @@ export interface StreamFactory {
   connect(address: string, port: number, ready: () => void): Socket;
 }
 
+/** Where a TCP/TLS transport listens, and its limits. */
 export interface StreamTransportOptions extends TransportLimits {
   host: string;
   port: number;

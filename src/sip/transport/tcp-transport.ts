@@ -1,6 +1,7 @@
 import { connect, createServer } from 'node:net';
 import { StreamTransport, type StreamTransportOptions } from './stream-transport.ts';
 
+/** Where the TCP transport listens, and its limits. */
 export type TcpTransportOptions = StreamTransportOptions;
 
 /** SIP over TCP (RFC 3261 §18.3): see `StreamTransport` for framing, reuse, keep-alives and limits. */

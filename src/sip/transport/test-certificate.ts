@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** PEM certificate and key. */
 export interface TestCertificate {
   cert: string;
   key: string;
@@ -14,6 +15,7 @@ export interface TestCertificate {
 
 let cached: TestCertificate | null | undefined;
 
+/** The certificate (made once per process), or null without openssl. */
 export function testCertificate(): TestCertificate | null {
   if (cached !== undefined) return cached;
   const dir = mkdtempSync(join(tmpdir(), 'sip-cert-'));

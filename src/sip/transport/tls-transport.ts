@@ -1,6 +1,7 @@
 import { connect, createServer, type SecureContextOptions } from 'node:tls';
 import { StreamTransport, type StreamTransportOptions } from './stream-transport.ts';
 
+/** Where the TLS transport listens, its certificate, and how it verifies peers. */
 export interface TlsTransportOptions extends StreamTransportOptions {
   /** PEM certificate chain and private key of this server. */
   cert: string | Buffer;

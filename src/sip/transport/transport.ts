@@ -6,6 +6,7 @@
  */
 import type { SipMessage, SipParseError } from '../message/types.ts';
 
+/** The transports of RFC 3261 §18 and RFC 7118. */
 export type TransportProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 /** Where a message came from. `connectionId` names the TCP/TLS/WS connection it arrived on. */
@@ -86,6 +87,7 @@ export interface TransportLog {
   debug(obj: object, msg?: string): void;
 }
 
+/** What every transport offers the layers above. */
 export interface Transport {
   readonly protocol: TransportProtocol;
   /** TCP, TLS, WS, WSS: true. Decides the transaction timers (see `timersFor`). */

@@ -6,6 +6,7 @@ import type { Destination, MessageSource, Transport, TransportLimits, TransportS
 import { TransportError } from './transport.ts';
 import { TransportBase } from './transport-base.ts';
 
+/** Where the UDP transport listens, and its limits. */
 export interface UdpTransportOptions extends TransportLimits {
   host: string;
   /** 0 picks a free port (see `localPort`). */

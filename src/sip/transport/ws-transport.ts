@@ -8,6 +8,7 @@ import type { Destination, MessageSource, Transport, TransportLimits, TransportS
 import { TransportError } from './transport.ts';
 import { newConnectionId, TransportBase } from './transport-base.ts';
 
+/** The HTTP(S) server to attach to, the path, the Origin check, and the limits. */
 export interface WsTransportOptions extends TransportLimits {
   /** The HTTP or HTTPS server of the API layer; an HTTPS server makes this transport `wss`. */
   server: HttpServer;
