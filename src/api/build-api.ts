@@ -18,14 +18,18 @@ import { ApiError, handleError } from './errors.ts';
 import { EventBus } from './event-bus.ts';
 import { MetricsRegistry } from './metrics.ts';
 import type { PbxPort } from './pbx-port.ts';
-import { adminRoutes } from './routes/admin.ts';
+import { accountRoutes } from './routes/accounts.ts';
 import { changeRoutes } from './routes/changes.ts';
 import { conferenceRoutes } from './routes/conferences.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
+import { healthRoutes } from './routes/health.ts';
 import { incomingNumberRoutes } from './routes/incoming-numbers.ts';
 import { liveRoutes } from './routes/live.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { recordRoutes } from './routes/records.ts';
 import { sessionRoutes } from './routes/session.ts';
-import { systemRoutes } from './routes/system.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { trunkRoutes } from './routes/trunks.ts';
 import { userRoutes } from './routes/users.ts';
 import { versionRoutes } from './routes/versions.ts';
@@ -170,7 +174,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 
   for (const plugin of [
-    systemRoutes,
+    healthRoutes,
+    metricsRoutes,
+    docsRoutes,
     sessionRoutes,
     userRoutes,
     conferenceRoutes,
@@ -178,7 +184,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     trunkRoutes,
     changeRoutes,
     versionRoutes,
-    adminRoutes,
+    tokenRoutes,
+    accountRoutes,
+    recordRoutes,
     liveRoutes,
     eventRoutes,
   ])

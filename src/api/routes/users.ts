@@ -4,12 +4,11 @@
  * login at once (a login that nobody can see in the console must not linger).
  */
 import type { FastifyRequest } from 'fastify';
-import { hasPermission, PERMISSIONS, type Permission, type User } from '../../store/model.ts';
+import { hasPermission, type Permission, type User } from '../../store/model.ts';
 import { contextOf } from '../auth.ts';
 import { ApiError } from '../errors.ts';
+import { permissionsSchema as permissions } from '../schemas.ts';
 import { configResource } from './config-resource.ts';
-
-const permissions = { type: 'array', items: { type: 'string', enum: [...PERMISSIONS] }, uniqueItems: true };
 
 function mustAdminister(request: FastifyRequest): void {
   if (!hasPermission(request.principal?.actor.permissions ?? [], 'admin'))

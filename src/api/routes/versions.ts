@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { redact } from '../../store/model.ts';
 import { contextOf } from '../auth.ts';
 import { ApiError, errorResponses } from '../errors.ts';
+import { pageOf, pageQuery } from '../schemas.ts';
 import { changeSchema } from './changes.ts';
 
 const versionInfo = {
@@ -30,24 +31,9 @@ export const versionRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags: ['versions'],
         summary: 'Applied versions, newest first',
-        querystring: {
-          type: 'object',
-          properties: {
-            offset: { type: 'integer', minimum: 0, default: 0 },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-          },
-          additionalProperties: false,
-        },
+        querystring: pageQuery,
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              items: { type: 'array', items: versionInfo },
-              total: { type: 'integer' },
-              offset: { type: 'integer' },
-              limit: { type: 'integer' },
-            },
-          },
+          200: pageOf(versionInfo),
           ...errorResponses,
         },
       },
