@@ -57,6 +57,22 @@ describe('sipp registers with digest auth', { skip: sipp ? false : 'sipp is not 
     });
   }
 
+  test('too short an interval: 423 with Min-Expires, nothing registered', async () => {
+    changes.length = 0;
+    const r = await runSipp({
+      scenario: join(SCENARIOS, 'sip-register-too-brief.xml'),
+      remote: `${HOST}:${pbx.sipPort}`,
+      service: '101',
+      authUser: '101',
+      authPassword: 'alice-secret',
+      calls: 1,
+      timeoutSeconds: 20,
+    });
+    assert.equal(r.exitCode, 0, describeSipp(r));
+    assert.equal(r.successfulCalls, 1, describeSipp(r));
+    assert.deepEqual(changes, []);
+  });
+
   test('a wrong password is refused and registers nothing', async () => {
     changes.length = 0;
     const r = await runSipp({

@@ -135,3 +135,65 @@ describe('SIP.js registers over WebSocket', {
     await ua.stop();
   });
 });
+
+describe('an expired nonce is answered stale=true and SIP.js carries on', () => {
+  let pbx: PbxUnderTest;
+  let ua: UserAgent | undefined;
+
+  before(async () => {
+    pbx = await startPbx({
+      users: [{ extension: '104', name: 'Dave', sipPassword: 'dave-secret' }],
+      server: { nonceLifetimeMs: 300 },
+    });
+  });
+  after(async () => {
+    await ua?.stop().catch(() => {});
+    await pbx?.close();
+  });
+
+  test('a refresh on a stale nonce gets 401 stale=true, then 200 without a failure counted', async () => {
+    const statuses: string[] = [];
+    ua = newAgent(pbx, 'dave-secret');
+    await ua.start();
+    const registerer = new Registerer(ua, { expires: 300 });
+    const watch = {
+      requestDelegate: {
+        onAccept: () => statuses.push('200'),
+        onReject: (r: { message: { statusCode?: number } }) => statuses.push(String(r.message.statusCode)),
+      },
+    };
+    await registerer.register(watch);
+    await stateWhen(registerer, RegistererState.Registered);
+    // Let the nonce age past its lifetime, then refresh: SIP.js reuses its nonce with the next nc.
+    await new Promise((r) => setTimeout(r, 600));
+    const before = pbx.server.stats();
+    // Watch what the challenges say.
+    const staleFlags: boolean[] = [];
+    const challenge = pbx.server.digest.challenge.bind(pbx.server.digest);
+    pbx.server.digest.challenge = (stale, algorithms) => {
+      staleFlags.push(stale ?? false);
+      return challenge(stale, algorithms);
+    };
+    const refreshed = new Promise<void>((resolve) => {
+      registerer.register({
+        requestDelegate: {
+          onAccept: () => {
+            statuses.push('200');
+            resolve();
+          },
+        },
+      });
+    });
+    await refreshed;
+    const after = pbx.server.stats();
+    // The refresh was challenged once more (stale), then accepted; nobody was counted as failing.
+    assert.equal(after.challenged - before.challenged, 1);
+    assert.deepEqual(staleFlags, [true]);
+    assert.equal(after.authFailures, 0);
+    assert.deepEqual(statuses, ['200', '200']);
+    assert.ok(
+      pbx.logs.every((l) => l.event !== 'security.auth-failure'),
+      'no security event for a stale nonce',
+    );
+  });
+});
