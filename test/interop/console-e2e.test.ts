@@ -282,6 +282,18 @@ test('the console, following the seed', {
     await page.getByRole('link', { name: 'Conferences', exact: true }).click();
   });
 
+  await t.test('discard all changes: the list on screen shows production again', async () => {
+    // The restored draft has no conference; production still has it.
+    await page.getByRole('heading', { name: 'Conferences', level: 1 }).waitFor();
+    assert.equal(await page.getByRole('row', { name: /Sales weekly/ }).count(), 0);
+    await page.getByRole('button', { name: /Apply changes/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Apply changes' });
+    await dialog.getByRole('button', { name: 'Discard all changes' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await waitPending(page, 0);
+    await page.getByRole('row', { name: /Sales weekly/ }).waitFor();
+  });
+
   await t.test('users: a new extension with a generated SIP password and its phone settings', async () => {
     await page.getByRole('link', { name: 'Users', exact: true }).click();
     await page.getByRole('button', { name: 'Add a user' }).click();
@@ -303,7 +315,7 @@ test('the console, following the seed', {
     await form.getByRole('button', { name: 'Save' }).click();
     await form.waitFor({ state: 'detached' });
     await page.getByRole('row', { name: /Claire Peeters/ }).waitFor();
-    await waitPending(page, 2);
+    await waitPending(page, 1);
     await page.getByRole('link', { name: 'Conferences', exact: true }).click();
   });
 
