@@ -2,6 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { isParseError, parseMessage, serializeMessage } from '../message/index.ts';
 import type { SipMessage } from '../message/types.ts';
+import { isStun, stunBindingResponse } from './stun-keepalive.ts';
 import type { Destination, MessageSource, Transport, TransportLimits, TransportStats } from './transport.ts';
 import { TransportError } from './transport.ts';
 import { TransportBase } from './transport-base.ts';
@@ -63,6 +64,15 @@ export class UdpTransport extends TransportBase implements Transport {
     }
     if (isBlank(buf)) {
       this.counters.keepalives++;
+      return;
+    }
+    if (isStun(buf)) {
+      // RFC 5626 §4.4.2: STUN keep-alive on the SIP port.
+      const reply = stunBindingResponse(buf, address, port);
+      if (reply) {
+        this.counters.keepalives++;
+        this.#socket.send(reply, port, address);
+      }
       return;
     }
     const parsed = parseMessage(buf, { maxBytes: this.maxMessageBytes });
