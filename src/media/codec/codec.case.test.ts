@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { generateTone, peakFrequency, toneSnr } from '../processor/goertzel.ts';
 import type { CodecFactory } from './codec.ts';
 import { getCodecFactory, supportedCodecs } from './index.ts';
@@ -94,6 +95,18 @@ function contract(factory: CodecFactory): void {
       assert.ok(c.decode(new Uint8Array(0)) instanceof Int16Array);
       if (c.conceal) assert.equal(c.conceal(factory.sampleRate / 50).length, factory.sampleRate / 50);
       c.close?.();
+      c.close?.();
+    });
+
+    test('random payloads decode without throwing (fuzz)', () => {
+      const c = factory.create();
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 400 }), (payload) => {
+          const pcm = c.decode(payload);
+          assert.ok(pcm instanceof Int16Array && pcm.length <= 5760);
+        }),
+        { numRuns: 200 },
+      );
       c.close?.();
     });
 
