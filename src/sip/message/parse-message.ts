@@ -154,7 +154,7 @@ function parseStartLine(line: string, headers: SipHeader[]): SipMessage | SipPar
   if (sp2 < 0 || uri.length === 0 || !isSipVersion(version)) {
     return { ...parseError('bad request line'), partial: req };
   }
-  // A version we do not speak is answered 505 (§8.2.2 is silent; RFC 4475 §3.1.2.16 says 505).
+  // A version we do not speak is answered 505 Version Not Supported (§21.5.6; RFC 4475 §3.1.2.16).
   if (version.toUpperCase() !== 'SIP/2.0') {
     return { ...parseError(`unsupported version ${version}`, 505), partial: req };
   }
