@@ -40,7 +40,8 @@ export class PostgresDriver implements SqlDriver {
   private closed = false;
 
   constructor(url: string, onError: (err: Error) => void = () => {}) {
-    this.pool = new pg.Pool({ connectionString: url, max: 8 });
+    // A server that does not answer must not hang start-up or `parley doctor`.
+    this.pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });
     // An idle connection dropped by the server must not crash the process; the next query reconnects.
     this.pool.on('error', onError);
     this.direct = runner(this.pool);
