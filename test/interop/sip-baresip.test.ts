@@ -87,6 +87,42 @@ function bindingsWhen(pbx: PbxUnderTest, ext: string, ok: (b: Binding[]) => bool
   });
 }
 
+/** baresip with one account (103) pointed at the PBX's UDP port, ctrl_tcp on a free port. */
+async function startBaresip(dir: string, pbxPort: number) {
+  const sipPort = await freePort();
+  const ctrlPort = await freePort();
+  writeFileSync(
+    join(dir, 'config'),
+    [
+      `sip_listen ${HOST}:${sipPort}`,
+      `net_interface ${HOST}`,
+      'module_path /usr/lib/baresip/modules',
+      'module g711.so',
+      'module aubridge.so',
+      'audio_player aubridge,sink',
+      'audio_source aubridge,src',
+      'module_app account.so',
+      'module_app menu.so',
+      'module_app ctrl_tcp.so',
+      `ctrl_tcp_listen ${HOST}:${ctrlPort}`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'accounts'),
+    `<sip:103@pbx.test>;auth_pass=carol-secret;outbound="sip:${HOST}:${pbxPort};transport=udp";regint=120\n`,
+  );
+  const child = spawn(baresip!, ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = { child, sipPort, ctrlPort, output: '' };
+  child.stdout!.on('data', (d) => {
+    run.output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    run.output += d;
+  });
+  return run;
+}
+
 describe('baresip registers and unregisters', { skip: baresip ? false : 'baresip is not installed' }, () => {
   let pbx: PbxUnderTest;
   let dir: string;
@@ -103,41 +139,14 @@ describe('baresip registers and unregisters', { skip: baresip ? false : 'baresip
   });
 
   test('REGISTER with digest gets 200, baresip reports OK; quitting removes the binding', async () => {
-    const sipPort = await freePort();
-    const ctrlPort = await freePort();
-    writeFileSync(
-      join(dir, 'config'),
-      [
-        `sip_listen ${HOST}:${sipPort}`,
-        `net_interface ${HOST}`,
-        'module_path /usr/lib/baresip/modules',
-        'module g711.so',
-        'module aubridge.so',
-        'audio_player aubridge,sink',
-        'audio_source aubridge,src',
-        'module_app account.so',
-        'module_app menu.so',
-        'module_app ctrl_tcp.so',
-        `ctrl_tcp_listen ${HOST}:${ctrlPort}`,
-        '',
-      ].join('\n'),
-    );
-    writeFileSync(
-      join(dir, 'accounts'),
-      `<sip:103@pbx.test>;auth_pass=carol-secret;outbound="sip:${HOST}:${pbx.sipPort};transport=udp";regint=120\n`,
-    );
-    child = spawn(baresip!, ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout!.on('data', (d) => {
-      output += d;
-    });
-    child.stderr!.on('data', (d) => {
-      output += d;
-    });
+    const b = await startBaresip(dir, pbx.sipPort);
+    child = b.child;
+    const { sipPort, ctrlPort } = b;
+    const output = () => b.output;
     const exited = new Promise((resolve) => child!.once('exit', resolve));
 
-    const [binding] = await bindingsWhen(pbx, '103', (b) => b.length === 1).catch((err) => {
-      throw new Error(`${err.message}\n${output}`);
+    const [binding] = await bindingsWhen(pbx, '103', (list) => list.length === 1).catch((err) => {
+      throw new Error(`${err.message}\n${output()}`);
     });
     assert.equal(binding!.flow.transport, 'udp');
     assert.equal(binding!.flow.remotePort, sipPort);
@@ -149,12 +158,52 @@ describe('baresip registers and unregisters', { skip: baresip ? false : 'baresip
     assert.equal(info.ok, true);
     assert.match(String(info.data), /sip:103@pbx\.test.*OK/s, String(info.data));
 
-    const gone = bindingsWhen(pbx, '103', (b) => b.length === 0);
+    const gone = bindingsWhen(pbx, '103', (list) => list.length === 0);
     await ctrl.command('quit');
     await gone;
     await exited;
     ctrl.close();
     child = undefined;
     assert.equal(pbx.server.registrar.lookup('103').length, 0);
+  });
+});
+
+describe('a registration survives a restart of the PBX', {
+  skip: baresip ? false : 'baresip is not installed',
+}, () => {
+  let dir: string;
+  let dataDir: string;
+  let child: ChildProcess | undefined;
+  const pbxs: PbxUnderTest[] = [];
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-baresip-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
+  });
+  after(async () => {
+    child?.kill('SIGKILL');
+    for (const p of pbxs) await p.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('baresip registers, the PBX restarts on the same data directory, the binding is still there', async () => {
+    const users = [{ extension: '103', name: 'Carol', sipPassword: 'carol-secret' }];
+    const first = await startPbx({ users, dataDir });
+    pbxs.push(first);
+    const b = await startBaresip(dir, first.sipPort);
+    child = b.child;
+    const [registered] = await bindingsWhen(first, '103', (list) => list.length === 1);
+    // The phone goes away without unregistering; the PBX stops (saving) and starts again.
+    child.kill('SIGKILL');
+    child = undefined;
+    await first.close();
+    const second = await startPbx({ users, dataDir });
+    pbxs.push(second);
+    const [restored] = second.server.registrar.lookup('103');
+    assert.equal(restored?.contact, registered!.contact);
+    assert.equal(restored?.flow.transport, 'udp');
+    assert.equal(restored?.flow.remotePort, b.sipPort);
+    assert.ok(restored!.expiresAt > Date.now());
   });
 });

@@ -47,6 +47,8 @@ export interface PbxOptions {
   /** Per-source rate limit of every transport (default: the transports' own). */
   rateLimit?: RateLimit | false;
   server?: Partial<SipServerOptions>;
+  /** Reuse this data directory (kept on close) instead of a fresh temporary one. */
+  dataDir?: string;
 }
 
 /** Start the SIP side of the PBX on loopback. */
@@ -74,7 +76,7 @@ export async function startPbx(options: PbxOptions): Promise<PbxUnderTest> {
   const ws = new WsTransport({ server: http, ...limits });
   const transports: Transport[] = [udp, tcp, ws];
   const stack = new SipStack(transports, { viaHost: HOST, userAgent: 'Parley' });
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-sip-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-sip-'));
   const server = new SipServer({
     stack,
     directory: staticDirectory(options.users),
@@ -100,7 +102,7 @@ export async function startPbx(options: PbxOptions): Promise<PbxUnderTest> {
       await stack.close();
       for (const t of transports) await t.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
