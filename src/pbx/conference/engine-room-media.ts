@@ -1,0 +1,53 @@
+/**
+ * `RoomMedia` over Parley's media engine: one engine room per `ConferenceRoom`. The engine's hold music
+ * takes over what a member hears but still mixes what it says, so a held member is also muted here
+ * (`RoomMedia`'s hold means "neither hears nor is heard").
+ */
+import type { SoundName } from '../../../prompts/index.ts';
+import type { MediaEngine } from '../../media/engine.ts';
+import type { MemberMediaState, PlaybackResult, RoomMedia } from './room-media.ts';
+
+/** The engine calls this adapter makes. */
+export type RoomEngine = Pick<
+  MediaEngine,
+  'createRoom' | 'join' | 'setMember' | 'leave' | 'play' | 'stopPlayback' | 'closeRoom'
+>;
+
+export interface EngineRoomMediaOptions {
+  engine: RoomEngine;
+  /** The engine room's id: unique per `ConferenceRoom` (a closing room may still hold its old id). */
+  roomId: string;
+  /** The file of a sound (the caller picks the language). */
+  soundFile: (name: SoundName) => string;
+  /** Played in a loop to held members. Default: `soundFile('music-on-hold')`. */
+  holdFile?: string;
+}
+
+/**
+ * Creates the engine room at once; every call waits for it. Failures reject the returned promises,
+ * which the room reports.
+ */
+export function engineRoomMedia(options: EngineRoomMediaOptions): RoomMedia {
+  const { engine, roomId, soundFile } = options;
+  const holdFile = options.holdFile ?? soundFile('music-on-hold');
+  const ready = engine.createRoom(roomId);
+  // A failed creation is reported through each later call; keep it from being an unhandled rejection.
+  ready.catch(() => {});
+  let closed: Promise<void> | undefined;
+  const settings = (s: MemberMediaState) => ({ muted: s.muted || s.hold, hold: s.hold ? holdFile : null });
+  return {
+    join: (mediaId, state) => ready.then(() => engine.join(roomId, mediaId, settings(state))),
+    setMember: (mediaId, state) => ready.then(() => engine.setMember(roomId, mediaId, settings(state))),
+    leave: (mediaId) => ready.then(() => engine.leave(roomId, mediaId)),
+    play: (mediaId, sounds): Promise<PlaybackResult> =>
+      ready.then(() => engine.play(mediaId, sounds.map(soundFile))),
+    stopPlayback: (mediaId) => engine.stopPlayback(mediaId),
+    close: () => {
+      closed ??= ready.then(
+        () => engine.closeRoom(roomId),
+        () => {},
+      );
+      return closed;
+    },
+  };
+}
