@@ -9,9 +9,8 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Binding } from '../../src/pbx/registrar/binding.ts';
 import { freePort } from './helpers/ports.ts';
-import { HOST, type PbxUnderTest, startPbx } from './sip-harness.ts';
+import { bindingsWhen, HOST, type PbxUnderTest, startPbx } from './sip-harness.ts';
 
 const baresip = spawnSync('sh', ['-c', 'command -v baresip'], { encoding: 'utf8' }).stdout.trim() || null;
 
@@ -67,24 +66,6 @@ class Ctrl {
   close(): void {
     this.#socket.destroy();
   }
-}
-
-/** Resolves with the bindings of `ext` once `ok` holds for them (the registrar reports each change). */
-function bindingsWhen(pbx: PbxUnderTest, ext: string, ok: (b: Binding[]) => boolean, timeoutMs = 15_000) {
-  return new Promise<Binding[]>((resolve, reject) => {
-    const current = pbx.server.registrar.lookup(ext);
-    if (ok(current)) return resolve(current);
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`bindings of ${ext} never reached the expected state`));
-    }, timeoutMs);
-    const off = pbx.server.registrar.onChange((e, list) => {
-      if (e !== ext || !ok(list)) return;
-      clearTimeout(timer);
-      off();
-      resolve(list);
-    });
-  });
 }
 
 /** baresip with one account (103) pointed at the PBX's UDP port, ctrl_tcp on a free port. */

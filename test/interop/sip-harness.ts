@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { Binding } from '../../src/pbx/registrar/binding.ts';
 import { SipServer, type SipServerOptions } from '../../src/pbx/sip-server.ts';
 import {
   generateBranch,
@@ -105,6 +106,29 @@ export async function startPbx(options: PbxOptions): Promise<PbxUnderTest> {
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Resolves with the bindings of `ext` once `ok` holds for them (the registrar reports each change). */
+export function bindingsWhen(
+  pbx: PbxUnderTest,
+  ext: string,
+  ok: (b: Binding[]) => boolean,
+  timeoutMs = 15_000,
+) {
+  return new Promise<Binding[]>((resolve, reject) => {
+    const current = pbx.server.registrar.lookup(ext);
+    if (ok(current)) return resolve(current);
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`bindings of ${ext} never reached the expected state`));
+    }, timeoutMs);
+    const off = pbx.server.registrar.onChange((e, list) => {
+      if (e !== ext || !ok(list)) return;
+      clearTimeout(timer);
+      off();
+      resolve(list);
+    });
+  });
 }
 
 /** A bare UDP SIP client bound to a chosen loopback address: sends requests, collects responses. */

@@ -6,26 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Registerer, RegistererState, UserAgent } from 'sip.js';
-import type { Binding } from '../../src/pbx/registrar/binding.ts';
 import { createRequest, type SipResponse } from '../../src/sip/message/index.ts';
-import { DOMAIN, HOST, type PbxUnderTest, startPbx } from './sip-harness.ts';
-
-function bindingsWhen(pbx: PbxUnderTest, ext: string, ok: (b: Binding[]) => boolean, timeoutMs = 15_000) {
-  return new Promise<Binding[]>((resolve, reject) => {
-    const current = pbx.server.registrar.lookup(ext);
-    if (ok(current)) return resolve(current);
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`bindings of ${ext} never reached the expected state`));
-    }, timeoutMs);
-    const off = pbx.server.registrar.onChange((e, list) => {
-      if (e !== ext || !ok(list)) return;
-      clearTimeout(timer);
-      off();
-      resolve(list);
-    });
-  });
-}
+import { bindingsWhen, DOMAIN, HOST, type PbxUnderTest, startPbx } from './sip-harness.ts';
 
 function stateWhen(registerer: Registerer, wanted: RegistererState): Promise<void> {
   return new Promise((resolve) => {
