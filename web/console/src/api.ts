@@ -3,6 +3,7 @@
  * writes carry the CSRF token the server handed out at sign-in, and failures come back as one error type
  * with the API's plain-word message and its per-field errors.
  */
+
 import type {
   Account,
   Conference,
@@ -16,6 +17,7 @@ import type {
   UserFields,
   VersionInfo,
 } from '../../../src/store/model.ts';
+import { type Change, normalizeChanges } from './changes.ts';
 
 export type {
   Account,
@@ -58,23 +60,6 @@ export interface Me {
   permissions: Permission[];
   /** SIP domain, when the server tells it (used for the phone settings). */
   domain?: string;
-}
-
-/** One field of a pending change: before and after (secrets come without values). */
-export interface FieldChange {
-  field: string;
-  before?: unknown;
-  after?: unknown;
-  secret?: boolean;
-}
-
-/** One object in the draft that differs from what is applied. */
-export interface Change {
-  kind: string;
-  id: string;
-  action: 'added' | 'changed' | 'removed';
-  label: string;
-  fields: FieldChange[];
 }
 
 export interface Participant {
@@ -321,115 +306,3 @@ export const api = {
     );
   },
 };
-
-/** A server-sent event from `GET /api/events`: its type (`participant.joined`, …) and its data. */
-export interface LiveEvent {
-  type: string;
-  data: Record<string, unknown>;
-}
-
-const EVENT_TYPES = [
-  'conference.started',
-  'conference.ended',
-  'conference.locked',
-  'conference.unlocked',
-  'participant.joined',
-  'participant.left',
-  'participant.talking',
-  'participant.muted',
-  'participant.unmuted',
-  'config.applied',
-  'config.changed',
-  'call.started',
-  'call.ringing',
-  'call.progress',
-  'call.answered',
-  'call.ended',
-  'call.failed',
-  'trunk.registration',
-  'trunk.registered',
-  'trunk.unregistered',
-];
-
-/**
- * Listens to the live event stream; returns the function that stops listening. Works whether the server
- * names its events (`event: participant.joined`) or sends them unnamed with a `type` in the data.
- */
-export function subscribe(onEvent: (e: LiveEvent) => void, onState?: (open: boolean) => void): () => void {
-  if (typeof EventSource === 'undefined') return () => {};
-  const source = new EventSource('/api/events', { withCredentials: true });
-  const deliver = (name: string | undefined, raw: string) => {
-    let data: Record<string, unknown> = {};
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      if (parsed && typeof parsed === 'object') data = parsed as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    const inner = (data.data && typeof data.data === 'object' ? data.data : data) as Record<string, unknown>;
-    const type = name && name !== 'message' ? name : String(data.type ?? data.event ?? '');
-    if (type) onEvent({ type, data: { ...data, ...inner } });
-  };
-  source.onmessage = (ev) => deliver(undefined, ev.data);
-  for (const t of EVENT_TYPES) source.addEventListener(t, (ev) => deliver(t, (ev as MessageEvent).data));
-  source.onopen = () => onState?.(true);
-  source.onerror = () => onState?.(false);
-  return () => source.close();
-}
-
-/** Pending changes in one shape, whatever way the server groups them. */
-export function normalizeChanges(data: unknown): Change[] {
-  const d = data as Record<string, unknown> | unknown[] | undefined;
-  const raw: unknown[] = Array.isArray(d)
-    ? d
-    : Array.isArray(d?.changes)
-      ? (d.changes as unknown[])
-      : Array.isArray(d?.items)
-        ? (d.items as unknown[])
-        : [];
-  return raw
-    .filter((c): c is Record<string, unknown> => !!c && typeof c === 'object')
-    .map((c) => {
-      const obj = (c.after ?? c.object ?? c.before ?? {}) as Record<string, unknown>;
-      const action = String(c.action ?? c.op ?? c.type ?? 'changed');
-      return {
-        kind: String(c.kind ?? c.resource ?? c.collection ?? ''),
-        id: String(c.id ?? obj.id ?? ''),
-        action:
-          action.startsWith('add') || action === 'create'
-            ? 'added'
-            : action.startsWith('remov') || action === 'delete'
-              ? 'removed'
-              : 'changed',
-        label: String(c.label ?? c.name ?? obj.name ?? obj.number ?? obj.extension ?? c.id ?? ''),
-        fields: normalizeFields(c.fields ?? c.diff ?? c.changes),
-      } satisfies Change;
-    });
-}
-
-function normalizeFields(v: unknown): FieldChange[] {
-  if (Array.isArray(v)) {
-    return v
-      .filter((f): f is Record<string, unknown> => !!f && typeof f === 'object')
-      .map((f) => ({
-        field: String(f.field ?? f.path ?? f.name ?? ''),
-        before: f.before ?? f.from ?? f.old,
-        after: f.after ?? f.to ?? f.new,
-        secret: f.secret === true || f.changed === true,
-      }));
-  }
-  if (v && typeof v === 'object') {
-    return Object.entries(v as Record<string, unknown>).map(([field, f]) => {
-      const o = (f && typeof f === 'object' ? f : { after: f }) as Record<string, unknown>;
-      return { field, before: o.before ?? o.from, after: o.after ?? o.to, secret: o.secret === true };
-    });
-  }
-  return [];
-}
-
-/** How many changes wait in the draft, from `GET /api/changes`. */
-export function countChanges(data: unknown): number {
-  const d = data as Record<string, unknown> | undefined;
-  if (d && typeof d.count === 'number') return d.count;
-  return normalizeChanges(data).length;
-}

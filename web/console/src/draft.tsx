@@ -3,7 +3,8 @@
  * **Apply changes** is always right; the list also marks rows that are not applied yet.
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useRef, useState } from 'react';
-import { api, type Change, type FieldError, normalizeChanges } from './api.ts';
+import { api, type FieldError } from './api.ts';
+import { type Change, normalizeChanges } from './changes.ts';
 import { useLiveEvents } from './live-events.tsx';
 
 interface DraftValue {

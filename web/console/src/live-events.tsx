@@ -12,7 +12,7 @@ import {
   useRef,
   useState,
 } from 'react';
-import { type LiveEvent, subscribe } from './api.ts';
+import { type LiveEvent, subscribe } from './events.ts';
 
 type Handler = (e: LiveEvent) => void;
 

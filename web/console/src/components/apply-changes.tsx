@@ -3,7 +3,8 @@
  * changes field by field, then applies them all at once and shows the new version or the API's reasons.
  */
 import { useState } from 'react';
-import { ApiError, api, type Change, type FieldError } from '../api.ts';
+import { ApiError, api, type FieldError } from '../api.ts';
+import type { Change } from '../changes.ts';
 import { useDraft } from '../draft.tsx';
 import { byFormOrder, fieldLabel, formatValue, kindLabel } from '../labels.ts';
 import { useCan } from '../session.ts';

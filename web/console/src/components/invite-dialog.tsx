@@ -3,7 +3,8 @@
  * the call's progress as the server reports it (`call.*` and `participant.joined` events).
  */
 import { type FormEvent, useState } from 'react';
-import { api, type LiveEvent } from '../api.ts';
+import { api } from '../api.ts';
+import type { LiveEvent } from '../events.ts';
 import { useLiveEvents } from '../live-events.tsx';
 import { Dialog } from './dialog.tsx';
 import { Field } from './field.tsx';

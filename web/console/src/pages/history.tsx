@@ -1,6 +1,7 @@
 /** History: every applied version, what changed in it, and restoring one into the draft. */
 import { useState } from 'react';
-import { api, type Change, type VersionEntry } from '../api.ts';
+import { api, type VersionEntry } from '../api.ts';
+import type { Change } from '../changes.ts';
 import { ChangeList } from '../components/apply-changes.tsx';
 import { Confirm } from '../components/dialog.tsx';
 import { ListState, PageHeader } from '../components/page-header.tsx';

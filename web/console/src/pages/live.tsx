@@ -3,10 +3,11 @@
  * who is the administrator, who is muted — with mute/unmute, kick, lock and invite.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { api, type Conference, type LiveEvent, type Participant } from '../api.ts';
+import { api, type Conference, type Participant } from '../api.ts';
 import { Confirm } from '../components/dialog.tsx';
 import { InviteDialog } from '../components/invite-dialog.tsx';
 import { ListState, PageHeader } from '../components/page-header.tsx';
+import type { LiveEvent } from '../events.ts';
 import { useLiveEvents } from '../live-events.tsx';
 import { useCan } from '../session.ts';
 import { useLoad } from '../use-load.ts';
