@@ -33,12 +33,18 @@ async function stackOn(protocol: 'udp' | 't1'): Promise<{ stack: SipStack; trans
 
 /** A UAS that rings, answers with SDP, and accepts BYE: what a PBX extension does at its simplest. */
 function minimalUas(stack: SipStack) {
-  const counts = { invites: 0, acks: 0, byes: 0, byeInDialog: 0 };
+  const counts = { invites: 0, acks: 0, byes: 0, byeInDialog: 0, cancels: 0 };
   stack.onRequest((inc) => {
     const contact = [{ name: 'Contact', value: stack.contact(inc.source.transport, 'parley') }];
     switch (inc.request.method) {
       case 'INVITE': {
         counts.invites++;
+        if (inc.request.uri.startsWith('sip:ring@')) {
+          // Rings until cancelled (the stack answers the CANCEL 200 and the INVITE 487).
+          inc.onCancel(() => counts.cancels++);
+          stack.createUasDialog(inc, inc.reply(180, undefined, { headers: contact }));
+          return;
+        }
         inc.onAck(() => counts.acks++);
         inc.onAckTimeout(() => {
           const d = inc.dialog;
@@ -62,7 +68,56 @@ function minimalUas(stack: SipStack) {
   return counts;
 }
 
+const scenario = (name: string) => new URL(`./scenarios/${name}`, import.meta.url).pathname;
+
 describe('sipp interop: transactions and dialogs', { skip }, () => {
+  test('sipp cancels while ringing: 200 for the CANCEL, 487 for the INVITE, ACK absorbed (§9)', async () => {
+    const { stack, transports } = await stackOn('udp');
+    try {
+      const counts = minimalUas(stack);
+      const r = await runSipp({
+        scenario: scenario('uac-cancel-while-ringing.xml'),
+        remote: `${HOST}:${transports[0]!.localPort}`,
+        service: 'ring',
+        calls: CALLS,
+        rate: 10,
+      });
+      assert.equal(r.exitCode, 0, describeSipp(r));
+      assert.equal(r.successfulCalls, CALLS, describeSipp(r));
+      assert.equal(sippCount(r, '487', false), CALLS);
+      assert.equal(counts.cancels, CALLS, 'the TU heard every CANCEL');
+      assert.equal(stack.stats().dialogs, 0, 'the early dialogs ended with the 487');
+    } finally {
+      await stack.close();
+      for (const tr of transports) await tr.close();
+    }
+  });
+
+  test('sipp ACKs late: our 200 is retransmitted until the ACK comes (§13.3.1.4)', async () => {
+    const { stack, transports } = await stackOn('udp');
+    try {
+      const counts = minimalUas(stack);
+      const r = await runSipp({
+        scenario: scenario('uac-late-ack.xml'),
+        remote: `${HOST}:${transports[0]!.localPort}`,
+        calls: 2,
+        rate: 10,
+      });
+      assert.equal(r.exitCode, 0, describeSipp(r));
+      assert.equal(r.successfulCalls, 2, describeSipp(r));
+      const okLine = r.messageCounts.find((c) => c.message === '200' && !c.sent);
+      assert.ok(
+        okLine && okLine.retransmissions >= 2,
+        `200 retransmissions seen by sipp: ${okLine?.retransmissions}`,
+      );
+      assert.equal(counts.acks, 2);
+      assert.equal(counts.byeInDialog, 2);
+    } finally {
+      await stack.close();
+      for (const tr of transports) await tr.close();
+    }
+  });
+
   for (const t of ['udp', 't1'] as const) {
     const name = t === 'udp' ? 'UDP' : 'TCP';
 
