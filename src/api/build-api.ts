@@ -21,6 +21,7 @@ import type { PbxPort } from './pbx-port.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { changeRoutes } from './routes/changes.ts';
 import { conferenceRoutes } from './routes/conferences.ts';
+import { configurationRoutes } from './routes/configuration.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -183,6 +184,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     incomingNumberRoutes,
     trunkRoutes,
     changeRoutes,
+    configurationRoutes,
     versionRoutes,
     tokenRoutes,
     accountRoutes,

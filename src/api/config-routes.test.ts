@@ -247,6 +247,33 @@ describe('staged configuration over the API', () => {
     assert.equal(fx.store.live.findIncoming('+3221234567', t.body.id)?.destination.type, 'conference');
   });
 
+  it('exports and re-imports the whole configuration, secrets kept by id', async () => {
+    const exported = await call('GET', '/api/configuration');
+    assert.equal(exported.status, 200);
+    assert.equal(JSON.stringify(exported.body).includes('alice-pw'), false);
+    const alice = exported.body.users.find((u: { name: string }) => u.name === 'Alice');
+    alice.name = 'Alice B.';
+    exported.body.users.push({ name: 'Zed', extension: '130', sipPassword: 'zed-pw-1' });
+    assert.equal((await call('PUT', '/api/configuration', exported.body)).status, 204);
+    const changes = (await call('GET', '/api/changes')).body.changes.map(
+      (c: { action: string; label: string }) => `${c.action} ${c.label}`,
+    );
+    assert.deepEqual(changes.sort(), ['added Zed', 'changed Alice B.']);
+    assert.equal((await fx.store.get('users', alice.id))?.sipPassword, 'alice-pw', 'the secret stayed');
+    const withSecrets = await call('GET', '/api/configuration?view=live&secrets=true');
+    assert.equal(withSecrets.body.version, fx.store.live.version);
+    assert.equal(
+      withSecrets.body.users.find((u: { id: string }) => u.id === alice.id).sipPassword,
+      'alice-pw',
+    );
+    const bad = await call('PUT', '/api/configuration', {
+      users: [{ name: 'X', extension: 'nope', sipPassword: 'x-pw-1' }],
+    });
+    assert.equal(bad.status, 422);
+    assert.equal(bad.body.errors[0].path, 'users.0.extension');
+    assert.equal((await call('DELETE', '/api/changes')).status, 204);
+  });
+
   it('answers unknown routes and objects with the error body', async () => {
     const r = await call('GET', '/api/users/u_missing');
     assert.equal(r.status, 404);

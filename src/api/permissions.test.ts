@@ -80,6 +80,8 @@ describe('permission matrix', () => {
       ['POST', '/api/trunks', 'admin', { name: 'T2', host: 'example.org' }],
       ['PATCH', `/api/trunks/${trunk.id}`, 'admin', { port: 5080 }],
       ['DELETE', `/api/trunks/${trunk.id}`, 'admin'],
+      ['GET', '/api/configuration', 'admin'],
+      ['PUT', '/api/configuration', 'admin', { users: [] }],
       ['GET', '/api/changes', 'authenticated'],
       ['POST', '/api/apply', 'apply'],
       ['DELETE', '/api/changes', 'apply'],

@@ -34,7 +34,7 @@ import {
   type View,
   type WriteOptions,
 } from './store.ts';
-import { validateConfiguration, validateObject } from './validate.ts';
+import { type ValidationError, validateConfiguration, validateObject } from './validate.ts';
 
 /** The fields each kind keeps; anything else in a write is ignored. */
 const FIELDS: Record<ObjectKind, readonly string[]> = {
@@ -340,7 +340,7 @@ export class SqlStore extends SqlAccounts implements Store {
     await tx.run('DELETE FROM draft');
     const rows: unknown[][] = [];
     for (const kind of OBJECT_KINDS)
-      for (const o of config[kind] as unknown as Record<string, unknown>[]) {
+      for (const o of (config[kind] ?? []) as unknown as Record<string, unknown>[]) {
         const fields = pick(kind, o);
         rows.push([
           kind,
@@ -375,12 +375,29 @@ export class SqlStore extends SqlAccounts implements Store {
   }
 
   async replaceDraft(config: Configuration, ctx: Context): Promise<void> {
-    for (const kind of OBJECT_KINDS)
-      for (const o of config[kind]) this.invalid(kind, pick(kind, o as unknown as Record<string, unknown>));
+    // Each object on its own (paths `kind.index.field`), and ids that are well-formed and unique.
+    const errors: ValidationError[] = [];
+    for (const kind of OBJECT_KINDS) {
+      const seen = new Set<string>();
+      (config[kind] ?? []).forEach((o, i) => {
+        const obj = o as unknown as Record<string, unknown>;
+        for (const e of validateObject(kind, pick(kind, obj) as never))
+          errors.push({ path: `${kind}.${i}.${e.path}`, message: e.message });
+        const id = obj.id;
+        if (id === undefined || id === '') return;
+        if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id))
+          errors.push({ path: `${kind}.${i}.id`, message: 'An id is letters, digits, - and _ only.' });
+        else if (seen.has(id))
+          errors.push({ path: `${kind}.${i}.id`, message: `The id ${id} appears twice.` });
+        else seen.add(id);
+      });
+    }
+    if (errors.length)
+      throw new StoreError('INVALID', `${errors.length} problem(s) in the configuration.`, { errors });
     await this.db.tx(async (tx) => {
       await this.writeDraft(tx, config, false);
       await insertAudit(tx, ctx, 'draft.replace', undefined, {
-        objects: OBJECT_KINDS.reduce((n, k) => n + config[k].length, 0),
+        objects: OBJECT_KINDS.reduce((n, k) => n + (config[k]?.length ?? 0), 0),
       });
     });
   }

@@ -378,6 +378,25 @@ export function storeContract(engine: string, fixture: () => Promise<StoreFixtur
         extension: String(2000 + i),
         sipPassword: `pw-${i}-xyz`,
       }));
+      const bad = await rejects(
+        store.replaceDraft(
+          {
+            users: [users[0]!, { ...users[1]!, extension: 'x' }],
+            conferences: [
+              { id: 'c_same', revision: 0, name: 'A', extension: '900', waitForAdmin: false },
+              { id: 'c_same', revision: 0, name: 'B', extension: '901', waitForAdmin: false },
+            ],
+            incomingNumbers: [],
+            trunks: [],
+          },
+          ctx,
+        ),
+        'INVALID',
+      );
+      assert.deepEqual(
+        bad.errors.map((e) => e.path),
+        ['users.1.extension', 'conferences.1.id'],
+      );
       await store.replaceDraft({ users, conferences: [], incomingNumbers: [], trunks: [] }, ctx);
       assert.equal((await store.list('users')).total, 1000);
       const r = await store.apply(ctx);
