@@ -312,6 +312,8 @@ test('the console, following the seed', {
     const wsUrl = `${s.baseUrl.replace(/^http/, 'ws')}/ws`;
     await settings.getByText(wsUrl, { exact: true }).waitFor();
     await settings.getByText('103', { exact: true }).waitFor();
+    const me = (await (await page.request.get(`${s.baseUrl}/api/me`)).json()) as { domain?: string };
+    await settings.getByText(me.domain ?? '127.0.0.1', { exact: true }).waitFor();
     await form.getByRole('button', { name: 'Save' }).click();
     await form.waitFor({ state: 'detached' });
     await page.getByRole('row', { name: /Claire Peeters/ }).waitFor();

@@ -59,6 +59,10 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
         <button type="submit" className="button button-primary button-block" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        <p className="field-hint sign-in-help">
+          No account yet? On the server, run{' '}
+          <code>npx parley admin create --username NAME --password '…'</code>
+        </p>
       </form>
     </main>
   );
