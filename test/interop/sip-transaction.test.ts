@@ -118,6 +118,39 @@ describe('sipp interop: transactions and dialogs', { skip }, () => {
     }
   });
 
+  test('a busy sipp UAS: our UAC hears 486 and its transaction ACKs it (§17.1.1.3)', async () => {
+    const { stack, transports } = await stackOn('udp');
+    const uas = await startSipp({ scenario: scenario('uas-busy.xml'), calls: 3, timeoutSeconds: 30 });
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // let sipp bind before the first INVITE
+      for (let i = 0; i < 3; i++) {
+        const invite = createRequest({
+          method: 'INVITE',
+          uri: `sip:busy@${HOST}:${uas.port}`,
+          from: { uri: `sip:parley@${HOST}`, params: {} },
+          to: `<sip:busy@${HOST}:${uas.port}>`,
+          contact: stack.contact('udp', 'parley'),
+        });
+        const final = await new Promise<SipResponse>((resolve) => {
+          stack.sendRequest(
+            invite,
+            { transport: 'udp', address: HOST, port: uas.port },
+            { onFinal: resolve },
+          );
+        });
+        assert.equal(final.status, 486);
+      }
+      const r = await uas.result; // sipp ends by itself after 3 calls, each closed by our ACK
+      assert.equal(r.exitCode, 0, describeSipp(r));
+      assert.equal(r.successfulCalls, 3, describeSipp(r));
+      assert.equal(sippCount(r, 'ACK', false), 3);
+    } finally {
+      await uas.stop();
+      await stack.close();
+      for (const tr of transports) await tr.close();
+    }
+  });
+
   for (const t of ['udp', 't1'] as const) {
     const name = t === 'udp' ? 'UDP' : 'TCP';
 
