@@ -5,5 +5,6 @@ export * from './call-context.ts';
 export * from './collect-digits.ts';
 export * from './conference.ts';
 export * from './conference-flow.ts';
+export * from './engine-call-media.ts';
 export * from './hangup.ts';
 export * from './playback.ts';
