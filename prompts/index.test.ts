@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isWavError, parseWav, type WavAudio } from '../src/media/player/wav.ts';
-import { peakFrequency } from '../src/media/processor/goertzel.ts';
+import { goertzelPower, peakFrequency } from '../src/media/processor/goertzel.ts';
 import {
   LANGUAGES,
   musicOnHoldPath,
@@ -61,6 +61,29 @@ test('music on hold is 20 to 60 s of 16 kHz audio without clipping', () => {
   const seconds = moh.samples.length / 16000;
   assert.ok(seconds >= 20 && seconds <= 60, `${seconds} s`);
   assert.ok(peak(moh.samples) < 32000);
+});
+
+test('music on hold plays its chord progression: each 3 s holds its triad, not the semitone above the root', () => {
+  const moh = load(musicOnHoldPath());
+  const note = (semitones: number) => 440 * 2 ** (semitones / 12);
+  // C, Am, F, G, C, Em, F, G (semitones from A440), as make-prompts.sh writes them.
+  const chords = [
+    [-21, -17, -14],
+    [-12, -9, -5],
+    [-16, -12, -9],
+    [-14, -10, -7],
+    [-21, -17, -14],
+    [-17, -14, -10],
+    [-16, -12, -9],
+    [-14, -10, -7],
+  ];
+  chords.forEach((triad, i) => {
+    const window = moh.samples.subarray(i * 48000 + 8000, i * 48000 + 40000);
+    const off = goertzelPower(window, 16000, note(triad[0]! + 1));
+    for (const n of triad) {
+      assert.ok(goertzelPower(window, 16000, note(n)) > 100 * off, `chord ${i}, note ${n}`);
+    }
+  });
 });
 
 test('promptPath falls back to English and reads region tags', () => {
