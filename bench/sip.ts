@@ -20,7 +20,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { pino } from 'pino';
 import { Registrar } from '../src/pbx/registrar/registrar.ts';
 import { type RequestResponder, SipServer } from '../src/pbx/sip-server.ts';
-import { DigestClient } from '../src/sip/auth/index.ts';
+import { DigestClient, DigestServer } from '../src/sip/auth/index.ts';
 import {
   getHeaderValues,
   isParseError,
@@ -172,6 +172,47 @@ function benchInProcess(): number {
   return batch.length / elapsed;
 }
 
+/**
+ * Cost of checking wrong credentials for an existing and for a non-existing user: the two must not
+ * differ measurably (no enumeration through timing). Alternates the two in small blocks so drift in
+ * machine load hits both alike; returns µs per check for each.
+ */
+function benchAuthTiming(): { knownUs: number; unknownUs: number } {
+  const server = new DigestServer({ realm: DOMAIN, algorithms: ['MD5'] });
+  const passwords = new Map([['1000', 'secret']]);
+  const lookup = (u: string) => passwords.get(u);
+  const make = (user: string) =>
+    Array.from(
+      { length: 200 },
+      () =>
+        new DigestClient({ username: user, password: 'wrong' }).authorize(
+          server.challenge(),
+          'REGISTER',
+          `sip:${DOMAIN}`,
+        )!,
+    );
+  const known = make('1000');
+  const unknown = make('1999');
+  // Thread CPU time, and the order swapped every round, so neither load on the machine nor warm caches
+  // favour one side.
+  const spent = { known: 0, unknown: 0 };
+  let checks = 0;
+  const endAt = threadCpuSeconds() + SECONDS / 2;
+  for (let round = 0; threadCpuSeconds() < endAt; round++) {
+    const order = round % 2 === 0 ? (['known', 'unknown'] as const) : (['unknown', 'known'] as const);
+    for (const side of order) {
+      const list = side === 'known' ? known : unknown;
+      const t = threadCpuSeconds();
+      for (const credentials of list) {
+        server.authenticate({ method: 'REGISTER', uri: `sip:${DOMAIN}`, credentials: [credentials] }, lookup);
+      }
+      spent[side] += threadCpuSeconds() - t;
+    }
+    checks += known.length;
+  }
+  return { knownUs: (spent.known * 1e6) / checks, unknownUs: (spent.unknown * 1e6) / checks };
+}
+
 /** Heap growth per binding, 50,000 extensions each with one contact over UDP. */
 function benchMemory(count = 50_000): number {
   setFlagsFromString('--expose-gc');
@@ -231,6 +272,10 @@ export default async function main(): Promise<void> {
   console.log(
     `  → ${Math.round(registerPerSec).toLocaleString('en')} REGISTER/s per core (server thread CPU time)`,
   );
+  const timing = benchAuthTiming();
+  console.log(
+    `wrong credentials, existing user: ${timing.knownUs.toFixed(2)} µs; non-existing user: ${timing.unknownUs.toFixed(2)} µs`,
+  );
   const bytesPerRegistration = benchMemory();
   console.log(`memory: ${Math.round(bytesPerRegistration)} bytes per registration (50,000 bindings)`);
   console.log(
@@ -242,6 +287,8 @@ export default async function main(): Promise<void> {
       registerInProcessPerSec: Math.round(inProcess),
       parseSerializePerSec: Math.round(parseSerializePerSec),
       bytesPerRegistration: Math.round(bytesPerRegistration),
+      authKnownUserMicros: Number(timing.knownUs.toFixed(2)),
+      authUnknownUserMicros: Number(timing.unknownUs.toFixed(2)),
     }),
   );
 }
