@@ -232,3 +232,23 @@ test('IPv6 media address', () => {
   assert.deepEqual(sdp.connection, { netType: 'IN', addrType: 'IP6', address: '::1' });
   assert.equal(sdp.origin.addrType, 'IP6');
 });
+
+test('a BUNDLE offer with audio and video: video rejected (port 0, its mid kept), the group names audio only', () => {
+  const chromium = readFileSync(new URL('./fixtures/chromium-156-offer.sdp', import.meta.url), 'utf8');
+  const withVideo = `${chromium.replace('a=group:BUNDLE 0', 'a=group:BUNDLE 0 1').trimEnd()}\r\n${[
+    'm=video 9 UDP/TLS/RTP/SAVPF 96',
+    'c=IN IP4 0.0.0.0',
+    'a=mid:1',
+    'a=rtpmap:96 VP8/90000',
+    'a=sendrecv',
+    'a=rtcp-mux',
+    '',
+  ].join('\r\n')}`;
+  const { sdp, audio } = answered(sdpOf(withVideo), { protocols: ['UDP/TLS/RTP/SAVPF'] });
+  assert.equal(audio.mediaIndex, 0);
+  assert.equal(attributeValue(sdp.attributes, 'group'), 'BUNDLE 0');
+  assert.deepEqual(
+    sdp.media.map((m) => `${m.type} ${m.port} mid=${attributeValue(m.attributes, 'mid')}`),
+    ['audio 20000 mid=0', 'video 0 mid=1'],
+  );
+});
