@@ -14,11 +14,10 @@ import { EventBus } from '../../src/api/event-bus.ts';
 import { type ApiFixture, apiFixture, SYSTEM } from '../../src/api/testing.ts';
 
 /** Reads server-sent events from a fetch response until `stop` says so. */
-async function readEvents(
-  res: Response,
-  stop: (events: Array<{ event: string; data: Record<string, unknown> }>) => boolean,
-) {
-  const events: Array<{ event: string; data: Record<string, unknown> }> = [];
+type Sse = { id: string; event: string; data: Record<string, unknown> };
+
+async function readEvents(res: Response, stop: (events: Sse[]) => boolean) {
+  const events: Sse[] = [];
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
@@ -32,7 +31,8 @@ async function readEvents(
       buffer = buffer.slice(cut + 2);
       const event = /^event: (.*)$/m.exec(block)?.[1];
       const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (event && data) events.push({ event, data: JSON.parse(data) });
+      const id = /^id: (.*)$/m.exec(block)?.[1] ?? '';
+      if (event && data) events.push({ id, event, data: JSON.parse(data) });
       cut = buffer.indexOf('\n\n');
     }
   }
@@ -78,6 +78,29 @@ describe('API over HTTP on loopback', () => {
     );
     assert.equal(got[0]!.data.version, 1);
     assert.equal(got[1]!.data.participantId, 'p1');
+  });
+
+  it('catches a reconnecting stream up from Last-Event-ID, only within one process', async () => {
+    const first = await api('GET', '/api/events');
+    const seen = readEvents(first, (e) => e.length === 1);
+    events.publish('conference.started', { conferenceId: 'c1' });
+    const [started] = await seen;
+    assert.match(started!.id, /^[0-9a-f]+-\d+$/);
+    events.publish('conference.ended', { conferenceId: 'c1' }); // while nobody listens
+    const resumed = await api('GET', '/api/events', undefined, { ...auth, 'last-event-id': started!.id });
+    const replay = await readEvents(resumed, (e) => e.length === 1);
+    assert.deepEqual(
+      replay.map((e) => e.event),
+      ['conference.ended'],
+    );
+    const foreign = await api('GET', '/api/events', undefined, { ...auth, 'last-event-id': 'ffffffff-0' });
+    const live = readEvents(foreign, (e) => e.length === 1);
+    events.publish('participant.left', { conferenceId: 'c1', participantId: 'p10' });
+    assert.deepEqual(
+      (await live).map((e) => e.event),
+      ['participant.left'],
+      'another process tag: no replay',
+    );
   });
 
   it('refuses the stream without credentials', async () => {

@@ -2,6 +2,7 @@
  * `GET /api/events`: the live event stream as server-sent events (WHATWG HTML §9.2): one `event:` line
  * with the type, `data:` the JSON payload, `id:` for `Last-Event-ID` catch-up after a reconnect.
  */
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ParleyEvent } from '../event-bus.ts';
@@ -9,8 +10,14 @@ import type { ParleyEvent } from '../event-bus.ts';
 /** A comment line this often keeps proxies from closing an idle stream. */
 const HEARTBEAT_MS = 15_000;
 
+/**
+ * Event ids carry this process's boot tag: a client reconnecting after a restart must not be "caught up"
+ * from another process's numbering.
+ */
+const BOOT = randomBytes(4).toString('hex');
+
 function frame(e: ParleyEvent): string {
-  return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ at: e.at, ...e.data })}\n\n`;
+  return `id: ${BOOT}-${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ at: e.at, ...e.data })}\n\n`;
 }
 
 export const eventRoutes: FastifyPluginAsync = async (app) => {
@@ -42,8 +49,8 @@ export const eventRoutes: FastifyPluginAsync = async (app) => {
         'x-accel-buffering': 'no',
       });
       res.write(': parley events\nretry: 3000\n\n');
-      const last = Number(request.headers['last-event-id']);
-      if (Number.isInteger(last) && last > 0) for (const e of events.since(last)) res.write(frame(e));
+      const last = /^([0-9a-f]+)-(\d+)$/.exec(String(request.headers['last-event-id'] ?? ''));
+      if (last && last[1] === BOOT) for (const e of events.since(Number(last[2]))) res.write(frame(e));
       const off = events.subscribe((e) => res.write(frame(e)));
       const beat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
       beat.unref();
