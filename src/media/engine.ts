@@ -102,7 +102,7 @@ export class MediaEngine {
     this.ports = new PortAllocator(range.min, range.max);
     const count = options.workers ?? availableParallelism();
     if (count <= 0) this.#links.push(this.#wire(new InlineWorkerLink(0)));
-    else for (let i = 0; i < count; i++) this.#links.push(this.#wire(new ThreadWorkerLink(i)));
+    else for (let i = 0; i < count; i++) this.#links.push(this.#wire(this.#thread(i)));
   }
 
   /** How many media workers run (1 for the in-thread mode). */
@@ -124,7 +124,11 @@ export class MediaEngine {
       if (s.worker === index) this.#onEvent({ type: 'session-closed', sessionId: id, reason });
     }
     for (const [id, w] of this.#recordings) if (w === index) this.#recordings.delete(id);
-    this.#links[index] = this.#wire(new ThreadWorkerLink(index));
+    this.#links[index] = this.#wire(this.#thread(index));
+  }
+
+  #thread(index: number): ThreadWorkerLink {
+    return new ThreadWorkerLink(index);
   }
 
   #onEvent(e: MediaEvent): void {
@@ -399,9 +403,18 @@ export class MediaEngine {
   }
 
   /** Figures of every worker; load figures cover the time since the previous call. */
-  async stats(options: { perSession?: boolean } = {}): Promise<MediaEngineStats> {
+  async stats(
+    options: { perSession?: boolean; resetClock?: boolean; collectGarbage?: boolean } = {},
+  ): Promise<MediaEngineStats> {
     const workers = await Promise.all(
-      this.#links.map((l) => l.request({ op: 'stats', perSession: options.perSession ?? false })),
+      this.#links.map((l) =>
+        l.request({
+          op: 'stats',
+          perSession: options.perSession ?? false,
+          resetClock: options.resetClock ?? false,
+          collectGarbage: options.collectGarbage ?? false,
+        }),
+      ),
     );
     return { sessions: this.#sessions.size, rooms: this.#rooms.size, portsInUse: this.ports.used, workers };
   }

@@ -78,7 +78,14 @@ export type WorkerRequest =
   | { op: 'close-session'; sessionId: string }
   | { op: 'detach-session'; sessionId: string }
   | { op: 'close-room'; roomId: string }
-  | { op: 'stats'; perSession?: boolean }
+  | {
+      op: 'stats';
+      perSession?: boolean;
+      /** Start the clock's lateness figures afresh after reading them. */
+      resetClock?: boolean;
+      /** Run a full garbage collection first (memory figures for benchmarks). */
+      collectGarbage?: boolean;
+    }
   | { op: 'shutdown' };
 
 /** What to record: one member's audio (what it says) or a room's mix. */
@@ -124,8 +131,11 @@ export interface WorkerStats {
   clock: MediaClockStats;
   /** Time spent in ticks (the media work itself) as a share of wall time since the last stats call. */
   tickLoad: number;
-  /** Event-loop utilisation of the worker thread since the last stats call (0..1). */
+  /** Event-loop utilisation of the worker thread since the last stats call (0..1; counts time the thread
+   * was runnable but not scheduled, so it reads high on a crowded machine). */
   utilization: number;
+  /** CPU time of the worker thread itself (user + system) per wall time since the last stats call. */
+  cpu: number;
   memory: { heapUsed: number; external: number; arrayBuffers: number };
   totals: Omit<SessionFigures, 'sessionId' | 'roomId' | 'codec' | 'localPort' | 'latched'>;
   perSession?: SessionFigures[];

@@ -35,10 +35,11 @@ export class ThreadWorkerLink implements WorkerLink {
   #ready: Promise<void>;
   #dead = false;
 
-  constructor(workerId: number, options: { frameMs?: number } = {}) {
+  constructor(workerId: number, options: { frameMs?: number; execArgv?: string[] } = {}) {
     this.workerId = workerId;
     this.#worker = new Worker(new URL('./media-worker.ts', import.meta.url), {
       workerData: { workerId, frameMs: options.frameMs ?? 20 },
+      ...(options.execArgv ? { execArgv: options.execArgv } : {}),
     });
     let ready: () => void = () => {};
     this.#ready = new Promise((r) => {

@@ -1,0 +1,487 @@
+/**
+ * `npm run bench -- mixer`: how many G.711 conference participants one media worker (one core) holds.
+ *
+ * Participants are simulated by child processes (separate from the server process) over real loopback
+ * UDP: each has its own socket, sends a 20 ms PCMU tone packet every tick (everyone talking, the worst
+ * case: every member is summed and gets its own encoding) and receives its mix. The server is a
+ * MediaEngine with ONE worker thread. Phases:
+ *   1. one room of 500;
+ *   2. rooms of 10, ramping up the participant count until late or concealed frames exceed 0.1 %;
+ *   3. the raw limit: a plain UDP echo (one worker thread, same sockets count, same packet rate).
+ * Per step: worker thread utilisation (event-loop utilisation, i.e. CPU of that thread), clock lateness
+ * p50/p99/p99.9, concealed frames (server jitter buffers), late ticks, packets lost on the way back
+ * (sequence gaps seen by the participants). Capacity per core = participants / utilisation at the largest
+ * step that met the 0.1 % bar. Memory per participant = growth of the worker's heap and buffers (after GC)
+ * and of the process RSS, divided by participants.
+ *
+ * Options: `--max N` (ramp ceiling, default 4000), `--step N` (default 500), `--window S` (seconds
+ * measured per step, default 3).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { pcmu } from '../src/media/codec/g711.ts';
+import { MediaEngine } from '../src/media/engine.ts';
+import { generateTone } from '../src/media/processor/goertzel.ts';
+import { MediaClock } from '../src/media/worker/clock.ts';
+import type { WorkerStats } from '../src/media/worker/messages.ts';
+
+const ROLE = process.env.PARLEY_MIXER_BENCH_ROLE;
+const CHILDREN = 2;
+
+// ---------------------------------------------------------------------------------------------------------
+// Load generator (child process): participants' sockets, sending and receiving.
+
+type LoadCommand =
+  | { cmd: 'add'; targets: number[] }
+  | { cmd: 'start' }
+  | { cmd: 'window' }
+  | { cmd: 'report' }
+  | { cmd: 'drop-all' }
+  | { cmd: 'exit' };
+
+interface LoadReport {
+  sent: number;
+  received: number;
+  lost: number;
+  sendLateP99: number;
+  ticksSkipped: number;
+}
+
+interface Participant {
+  socket: Socket;
+  target: number;
+  seq: number;
+  ts: number;
+  ssrc: number;
+  frame: number;
+  tone: number;
+  lastSeq: number;
+  received: number;
+  lost: number;
+}
+
+function runLoad(): void {
+  // 8 tones × 50 frames (1 s) of PCMU, encoded once; each participant cycles through its tone's frames.
+  const codec = pcmu.create();
+  const tones = [300, 440, 550, 700, 850, 1000, 1200, 1500].map((f) =>
+    Array.from({ length: 50 }, (_, i) =>
+      codec.encode(generateTone(f, 8000, 160, 5000, (2 * Math.PI * f * 160 * i) / 8000)).slice(),
+    ),
+  );
+  const parts: Participant[] = [];
+  let sent = 0;
+  const clock = new MediaClock(() => {
+    for (const p of parts) {
+      const buf = Buffer.allocUnsafe(172);
+      buf[0] = 0x80;
+      buf[1] = 0;
+      buf.writeUInt16BE(p.seq, 2);
+      buf.writeUInt32BE(p.ts >>> 0, 4);
+      buf.writeUInt32BE(p.ssrc, 8);
+      buf.set(tones[p.tone]![p.frame]!, 12);
+      p.seq = (p.seq + 1) & 0xffff;
+      p.ts += 160;
+      p.frame = (p.frame + 1) % 50;
+      p.socket.send(buf, p.target, '127.0.0.1');
+      sent++;
+    }
+  });
+  const send = (m: unknown) => process.send!(m);
+  process.on('message', async (m: LoadCommand) => {
+    switch (m.cmd) {
+      case 'add': {
+        await Promise.all(
+          m.targets.map(
+            (target) =>
+              new Promise<void>((resolve) => {
+                const socket = createSocket('udp4');
+                const p: Participant = {
+                  socket,
+                  target,
+                  seq: Math.floor(Math.random() * 65536),
+                  ts: 0,
+                  ssrc: Math.floor(Math.random() * 0xffffffff) >>> 0,
+                  frame: 0,
+                  tone: parts.length % tones.length,
+                  lastSeq: -1,
+                  received: 0,
+                  lost: 0,
+                };
+                socket.on('message', (msg: Buffer) => {
+                  if (msg.length < 12) return;
+                  const seq = msg.readUInt16BE(2);
+                  if (p.lastSeq >= 0) {
+                    const gap = (seq - p.lastSeq - 1) & 0xffff;
+                    if (gap < 1000) p.lost += gap;
+                  }
+                  p.lastSeq = seq;
+                  p.received++;
+                });
+                socket.bind(0, '127.0.0.1', () => resolve());
+                parts.push(p);
+              }),
+          ),
+        );
+        send({ ok: true });
+        return;
+      }
+      case 'start':
+        clock.start();
+        send({ ok: true });
+        return;
+      case 'window':
+        for (const p of parts) {
+          p.received = 0;
+          p.lost = 0;
+        }
+        sent = 0;
+        clock.resetStats();
+        send({ ok: true });
+        return;
+      case 'report': {
+        const s = clock.stats();
+        const r: LoadReport = {
+          sent,
+          received: parts.reduce((a, p) => a + p.received, 0),
+          lost: parts.reduce((a, p) => a + p.lost, 0),
+          sendLateP99: s.lateness.p99,
+          ticksSkipped: s.skipped + s.caughtUp,
+        };
+        send(r);
+        return;
+      }
+      case 'drop-all':
+        for (const p of parts) p.socket.close();
+        parts.length = 0;
+        send({ ok: true });
+        return;
+      case 'exit':
+        clock.stop();
+        for (const p of parts) p.socket.close();
+        process.exit(0);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The benchmark (parent process).
+
+class Load {
+  readonly child: ChildProcess;
+  #queue: ((m: unknown) => void)[] = [];
+
+  constructor() {
+    this.child = fork(import.meta.filename, [], {
+      env: { ...process.env, PARLEY_MIXER_BENCH_ROLE: 'load' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child.on('message', (m) => this.#queue.shift()?.(m));
+  }
+
+  ask<T>(cmd: LoadCommand): Promise<T> {
+    return new Promise((resolve) => {
+      this.#queue.push(resolve as (m: unknown) => void);
+      this.child.send(cmd);
+    });
+  }
+}
+
+interface StepResult {
+  participants: number;
+  rooms: number;
+  /** CPU time of the media worker thread per wall time (1 = one core busy). */
+  cpu: number;
+  utilization: number;
+  tickLoad: number;
+  lateP50: number;
+  lateP99: number;
+  lateP999: number;
+  concealed: number;
+  lateTicks: number;
+  returnLoss: number;
+  bad: number;
+  loadSendP99: number;
+  loadSkipped: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function arg(name: string, fallback: number, args: string[]): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
+}
+
+async function measure(
+  engine: MediaEngine,
+  loads: Load[],
+  participants: number,
+  rooms: number,
+  windowMs: number,
+): Promise<StepResult> {
+  await sleep(1000); // warm-up: latching, jitter buffers filled, JIT
+  const before = (await engine.stats({ resetClock: true })).workers[0]!;
+  await Promise.all(loads.map((l) => l.ask({ cmd: 'window' })));
+  await sleep(windowMs);
+  const after = (await engine.stats({ resetClock: true })).workers[0]!;
+  const reports = await Promise.all(loads.map((l) => l.ask<LoadReport>({ cmd: 'report' })));
+  return summarise(before, after, reports, participants, rooms);
+}
+
+function summarise(
+  before: WorkerStats,
+  after: WorkerStats,
+  reports: LoadReport[],
+  participants: number,
+  rooms: number,
+): StepResult {
+  const played = after.totals.framesPlayed - before.totals.framesPlayed;
+  const concealedFrames = after.totals.framesConcealed - before.totals.framesConcealed;
+  const ticks = after.clock.lateness.count + after.clock.skipped;
+  const lateTicks = after.clock.caughtUp + after.clock.skipped;
+  const received = reports.reduce((a, r) => a + r.received, 0);
+  const lost = reports.reduce((a, r) => a + r.lost, 0);
+  const concealed = concealedFrames / Math.max(1, played + concealedFrames);
+  const late = lateTicks / Math.max(1, ticks);
+  const returnLoss = lost / Math.max(1, received + lost);
+  return {
+    participants,
+    rooms,
+    cpu: after.cpu,
+    utilization: after.utilization,
+    tickLoad: after.tickLoad,
+    lateP50: after.clock.lateness.p50,
+    lateP99: after.clock.lateness.p99,
+    lateP999: after.clock.lateness.p999,
+    concealed,
+    lateTicks: late,
+    returnLoss,
+    bad: concealed + late + returnLoss,
+    loadSendP99: Math.max(...reports.map((r) => r.sendLateP99)),
+    loadSkipped: reports.reduce((a, r) => a + r.ticksSkipped, 0),
+  };
+}
+
+function line(r: StepResult): string {
+  const pct = (x: number) => `${(x * 100).toFixed(3)}%`;
+  return (
+    `${String(r.participants).padStart(5)} participants in ${String(r.rooms).padStart(3)} rooms: ` +
+    `worker thread CPU ${(r.cpu * 100).toFixed(1)}% (busy ${(r.utilization * 100).toFixed(0)}%, ticks ${(r.tickLoad * 100).toFixed(1)}%), ` +
+    `clock late p50/p99/p99.9 ${r.lateP50.toFixed(2)}/${r.lateP99.toFixed(2)}/${r.lateP999.toFixed(2)} ms, ` +
+    `concealed ${pct(r.concealed)}, late ticks ${pct(r.lateTicks)}, lost back ${pct(r.returnLoss)}` +
+    `  [load generator send p99 ${r.loadSendP99.toFixed(1)} ms, late ticks ${r.loadSkipped}]`
+  );
+}
+
+/** Adds `count` participants in rooms of `roomSize` (new rooms), split over the load processes. */
+async function addParticipants(
+  engine: MediaEngine,
+  loads: Load[],
+  count: number,
+  roomSize: number,
+  roomPrefix: string,
+): Promise<number> {
+  const ports: number[] = [];
+  let rooms = 0;
+  for (let made = 0; made < count; made += roomSize) {
+    const room = `${roomPrefix}-${made}`;
+    await engine.createRoom(room);
+    rooms++;
+    const n = Math.min(roomSize, count - made);
+    const sessions = await Promise.all(
+      Array.from({ length: n }, () =>
+        engine.createSession({
+          localAddress: '127.0.0.1',
+          codec: { name: 'PCMU', payloadType: 0, clockRate: 8000 },
+          rtpTimeoutMs: 0,
+          room,
+        }),
+      ),
+    );
+    for (const s of sessions) {
+      await engine.join(room, s.id);
+      ports.push(s.localPort);
+    }
+  }
+  const per = Math.ceil(ports.length / loads.length);
+  await Promise.all(loads.map((l, i) => l.ask({ cmd: 'add', targets: ports.slice(i * per, (i + 1) * per) })));
+  return rooms;
+}
+
+/** The raw limit: one worker thread echoing every packet back on the socket it came in on. */
+async function udpEcho(loads: Load[], participants: number, windowMs: number) {
+  const worker = new Worker(
+    `
+    const { parentPort } = require('node:worker_threads');
+    const { createSocket } = require('node:dgram');
+    const { performance } = require('node:perf_hooks');
+    const sockets = [];
+    let cpu = process.threadCpuUsage();
+    let at = performance.now();
+    parentPort.on('message', async (m) => {
+      if (m.cmd === 'open') {
+        const ports = await Promise.all(Array.from({ length: m.count }, () => new Promise((resolve) => {
+          const s = createSocket('udp4');
+          s.on('message', (msg, r) => s.send(msg, r.port, r.address));
+          s.bind(0, '127.0.0.1', () => resolve(s.address().port));
+          sockets.push(s);
+        })));
+        parentPort.postMessage(ports);
+      } else if (m.cmd === 'cpu') {
+        const now = process.threadCpuUsage();
+        const t = performance.now();
+        parentPort.postMessage((now.user - cpu.user + now.system - cpu.system) / 1000 / (t - at));
+        cpu = now;
+        at = t;
+      } else if (m.cmd === 'close') {
+        for (const s of sockets) s.close();
+        parentPort.postMessage(0);
+      }
+    });`,
+    { eval: true },
+  );
+  const ask = <T>(m: unknown) =>
+    new Promise<T>((resolve) => {
+      worker.once('message', resolve);
+      worker.postMessage(m);
+    });
+  const ports = await ask<number[]>({ cmd: 'open', count: participants });
+  const per = Math.ceil(ports.length / loads.length);
+  await Promise.all(loads.map((l, i) => l.ask({ cmd: 'add', targets: ports.slice(i * per, (i + 1) * per) })));
+  await sleep(1000);
+  await ask<number>({ cmd: 'cpu' });
+  await Promise.all(loads.map((l) => l.ask({ cmd: 'window' })));
+  await sleep(windowMs);
+  const utilization = await ask<number>({ cmd: 'cpu' });
+  const reports = await Promise.all(loads.map((l) => l.ask<LoadReport>({ cmd: 'report' })));
+  await Promise.all(loads.map((l) => l.ask({ cmd: 'drop-all' })));
+  await ask<number>({ cmd: 'close' });
+  await worker.terminate();
+  const received = reports.reduce((a, r) => a + r.received, 0);
+  const lost = reports.reduce((a, r) => a + r.lost, 0);
+  return { utilization, loss: lost / Math.max(1, received + lost) };
+}
+
+export default async function main(args: string[] = process.argv.slice(2)): Promise<void> {
+  const max = arg('max', 4000, args);
+  const step = arg('step', 500, args);
+  const windowMs = arg('window', 3, args) * 1000;
+  const started = performance.now();
+  console.log(
+    `machine load average before: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (2 vCPU shared)`,
+  );
+  const base = 20000 + 2 * Math.floor(Math.random() * 5000);
+  const engine = new MediaEngine({
+    workers: 1,
+    rtpPorts: `${base}-${base + 2 * max + 1200}`,
+  });
+  const loads = Array.from({ length: CHILDREN }, () => new Load());
+  await Promise.all(loads.map((l) => l.ask({ cmd: 'start' })));
+  const results: StepResult[] = [];
+  try {
+    // Phase 1: one room of 500.
+    const mem0 = (await engine.stats({ collectGarbage: true })).workers[0]!;
+    const rss0 = process.memoryUsage().rss;
+    await addParticipants(engine, loads, 500, 500, 'big');
+    const big = await measure(engine, loads, 500, 1, windowMs);
+    console.log(`one room of 500:\n  ${line(big)}`);
+    const roomsBig = (await engine.stats()).rooms;
+    for (let i = 0; i < roomsBig; i++) await engine.closeRoom(`big-${i * 500}`);
+    // Sessions of the big room go; the ramp starts from empty rooms of 10.
+    const all = await engine.stats({ perSession: true });
+    await Promise.all(
+      all.workers.flatMap((w) => w.perSession ?? []).map((s) => engine.closeSession(s.sessionId)),
+    );
+    await Promise.all(loads.map((l) => l.ask({ cmd: 'drop-all' })));
+
+    // Phase 2: rooms of 10, ramping up.
+    console.log('rooms of 10, everyone talking:');
+    let participants = 0;
+    let rooms = 0;
+    let held: StepResult | undefined;
+    let memAtHeld = { heap: 0, rss: 0 };
+    while (participants < max) {
+      const add = Math.min(step, max - participants);
+      rooms += await addParticipants(engine, loads, add, 10, `r${participants}`);
+      participants += add;
+      const r = await measure(engine, loads, participants, rooms, windowMs);
+      results.push(r);
+      console.log(`  ${line(r)}`);
+      if (r.bad >= 0.001) break;
+      held = r;
+      const m = (await engine.stats({ collectGarbage: true })).workers[0]!;
+      memAtHeld = {
+        heap: m.memory.heapUsed + m.memory.arrayBuffers - (mem0.memory.heapUsed + mem0.memory.arrayBuffers),
+        rss: process.memoryUsage().rss - rss0,
+      };
+      if (r.cpu > 0.9) break;
+      if (performance.now() - started > 90_000) {
+        console.log('  (time budget reached)');
+        break;
+      }
+    }
+    const last = results.at(-1);
+    await engine.close();
+    await Promise.all(loads.map((l) => l.ask({ cmd: 'drop-all' })));
+
+    // Phase 3: the raw limit at the same count and packet rate.
+    const echoAt = Math.max(500, last?.participants ?? 500);
+    const echo = await udpEcho(loads, echoAt, windowMs);
+    const echoPerCore = echoAt / Math.max(0.01, echo.utilization);
+    console.log(
+      `plain UDP echo, ${echoAt} sockets at 50 packets/s each: worker thread CPU ${(echo.utilization * 100).toFixed(1)}%, ` +
+        `lost back ${(echo.loss * 100).toFixed(3)}% → ${Math.round(echoPerCore)} per core`,
+    );
+
+    const perCore = held ? Math.round(held.participants / Math.max(0.01, held.cpu)) : 0;
+    const bytes = held ? Math.round(Math.max(memAtHeld.heap, memAtHeld.rss) / held.participants) : 0;
+    const cpuPer = held ? (held.cpu / held.participants) * 100 : 0;
+    console.log(
+      held
+        ? `held ${held.participants} participants on one worker at ${(held.cpu * 100).toFixed(1)}% of a core ` +
+            `(< 0.1 % late or concealed) → ${perCore} per core (extrapolated from the thread's CPU); ` +
+            `${cpuPer.toFixed(4)}% of a core and ${bytes} bytes (heap+buffers ${Math.round(memAtHeld.heap / held.participants)}, ` +
+            `RSS ${Math.round(memAtHeld.rss / held.participants)}) per participant; ` +
+            `capacity is ${((perCore / echoPerCore) * 100).toFixed(0)}% of the plain UDP echo`
+        : 'no step met the 0.1 % bar',
+    );
+    console.log(
+      `machine load average after: ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}; run took ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'mixer',
+        participantsPerCore: perCore,
+        udpEchoLimitPerCore: Math.round(echoPerCore),
+        tickP99Ms: held ? Number(held.lateP99.toFixed(2)) : null,
+        bytesPerParticipant: bytes,
+        heldParticipants: held?.participants ?? 0,
+        qualityBarMet: held !== undefined,
+        /** Participants per core by the worker thread's CPU time at the largest step, bar met or not. */
+        cpuBoundPerCore: last ? Math.round(last.participants / Math.max(0.01, last.cpu)) : 0,
+        heldCpu: held ? Number(held.cpu.toFixed(3)) : null,
+        tickP50Ms: held ? Number(held.lateP50.toFixed(2)) : null,
+        tickP999Ms: held ? Number(held.lateP999.toFixed(2)) : null,
+        cpuPercentPerParticipant: Number(cpuPer.toFixed(5)),
+        room500: {
+          cpu: Number(big.cpu.toFixed(3)),
+          bad: Number(big.bad.toFixed(5)),
+          tickP99Ms: Number(big.lateP99.toFixed(2)),
+        },
+        loadAverage: loadavg()[0],
+      }),
+    );
+  } finally {
+    await engine.close();
+    for (const l of loads) l.child.send({ cmd: 'exit' });
+  }
+}
+
+// Forked by `Load` as a participant process; otherwise bench/run.ts calls `main`.
+if (ROLE === 'load') runLoad();
