@@ -3,8 +3,9 @@ import { goertzelPowerRange } from './goertzel.ts';
 
 export type { DtmfDigit } from './dtmf-digit.ts';
 
-/** DTMF row (low group) and column (high group) frequencies, Hz (ITU-T Q.23). */
+/** DTMF row (low group) frequencies, Hz (ITU-T Q.23). */
 export const DTMF_ROWS = [697, 770, 852, 941] as const;
+/** DTMF column (high group) frequencies, Hz. */
 export const DTMF_COLS = [1209, 1336, 1477, 1633] as const;
 /** Keypad layout: KEYS[row][col]. */
 const KEYS = ['123A', '456B', '789C', '*0#D'];

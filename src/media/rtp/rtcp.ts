@@ -91,6 +91,7 @@ export interface OtherRtcp {
   body: Uint8Array;
 }
 
+/** One part of a compound RTCP packet. */
 export type RtcpPacket = SenderReport | ReceiverReport | SourceDescription | Goodbye | OtherRtcp;
 
 /** Why a buffer is not a valid compound RTCP packet. */
@@ -99,6 +100,7 @@ export interface RtcpParseError {
   message: string;
 }
 
+/** RTCP packet types (§12.1). */
 export const RTCP_SR = 200;
 export const RTCP_RR = 201;
 export const RTCP_SDES = 202;
