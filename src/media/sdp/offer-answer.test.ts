@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { PCMA, PCMU } from './audio-codecs.ts';
 import { type Answer, answerOffer } from './offer-answer.ts';
 import { parseSdp } from './parse-sdp.ts';
@@ -250,5 +251,73 @@ test('a BUNDLE offer with audio and video: video rejected (port 0, its mid kept)
   assert.deepEqual(
     sdp.media.map((m) => `${m.type} ${m.port} mid=${attributeValue(m.attributes, 'mid')}`),
     ['audio 20000 mid=0', 'video 0 mid=1'],
+  );
+});
+
+test('property: any parsable offer is answered or refused with a value, never a throw; answers fit the offer', () => {
+  const mediaLine = fc.record({
+    type: fc.constantFrom('audio', 'video', 'application'),
+    port: fc.constantFrom(0, 9, 4000, 65535),
+    proto: fc.constantFrom('RTP/AVP', 'RTP/AVPF', 'RTP/SAVP', 'UDP/TLS/RTP/SAVPF', 'udp'),
+    formats: fc.array(fc.constantFrom('0', '8', '9', '13', '18', '96', '101', '111', '127', '200', 'x'), {
+      maxLength: 6,
+    }),
+    attrs: fc.array(
+      fc.constantFrom(
+        'a=rtpmap:96 opus/48000/2',
+        'a=rtpmap:96 PCMU/8000',
+        'a=rtpmap:101 telephone-event/8000',
+        'a=rtpmap:111 telephone-event/48000',
+        'a=rtpmap:111 opus/48000',
+        'a=rtpmap:127 G722/8000',
+        'a=rtpmap:x',
+        'a=fmtp:96 useinbandfec=1',
+        'a=sendonly',
+        'a=recvonly',
+        'a=inactive',
+        'a=rtcp-mux',
+        'a=rtcp:abc',
+        'a=ptime:0',
+        'a=mid:a',
+        'a=ice-ufrag:u',
+        'c=IN IP4 0.0.0.0',
+        'c=IN IP6 ::1',
+      ),
+      { maxLength: 6 },
+    ),
+  });
+  fc.assert(
+    fc.property(fc.array(mediaLine, { maxLength: 4 }), fc.boolean(), (media, sessionC) => {
+      const text = [
+        'v=0',
+        'o=- 1 1 IN IP4 127.0.0.1',
+        's=-',
+        ...(sessionC ? ['c=IN IP4 127.0.0.1'] : []),
+        't=0 0',
+        ...media.flatMap((m) => [
+          `m=${m.type} ${m.port} ${m.proto}${m.formats.map((f) => ` ${f}`).join('')}`,
+          ...m.attrs,
+        ]),
+        '',
+      ].join('\r\n');
+      const offer = parseSdp(text);
+      if (isSdpError(offer)) return;
+      const r = answerOffer(offer, {
+        address: '127.0.0.1',
+        port: 20000,
+        session: session(),
+        protocols: ['RTP/AVP', 'RTP/AVPF', 'UDP/TLS/RTP/SAVPF'],
+      });
+      if ('error' in r) return;
+      assert.equal(r.sdp.media.length, offer.media.length);
+      assert.equal(r.sdp.media.filter((m) => m.port !== 0).length, 1);
+      const back = parseSdp(serializeSdp(r.sdp));
+      assert.ok(!isSdpError(back));
+      assert.equal(
+        rtpFormats(back.media[r.audio.mediaIndex]!)[0]!.payloadType,
+        r.audio.codec.receivePayloadType,
+      );
+    }),
+    { numRuns: 1000 },
   );
 });

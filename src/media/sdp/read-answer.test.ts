@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { G722, PCMA, PCMU } from './audio-codecs.ts';
 import { createOffer } from './create-offer.ts';
 import type { NegotiatedAudio } from './negotiated-audio.ts';
@@ -170,4 +171,35 @@ test('Parley offering to Parley: both ends agree on codec, numbers, events and d
     assert.deepEqual(fromA.remote, { address: '192.0.2.20', port: 40000 });
     assert.deepEqual(b.remote, { address: '192.0.2.10', port: 30000 });
   }
+});
+
+test('property: any parsable answer to our offer gives negotiated audio that was offered, or an error value', () => {
+  const ours = offer();
+  const offeredPts = new Set(ours.media[0]!.formats.map(Number));
+  const line = fc.constantFrom(
+    'm=audio 4000 RTP/AVP 0 101',
+    'm=audio 0 RTP/AVP 0',
+    'm=audio 4000 RTP/AVP 96',
+    'm=audio 4000 RTP/AVP 9 8 0',
+    'm=video 4000 RTP/AVP 0',
+    'a=rtpmap:96 opus/48000/2',
+    'a=rtpmap:96 G722/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=sendonly',
+    'a=inactive',
+    'a=rtcp-mux',
+    'a=ptime:30',
+    'c=IN IP4 10.0.0.1',
+  );
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 8 }), (lines) => {
+      const answer = parseSdp(['v=0', 'o=- 1 1 IN IP4 10.0.0.1', 's=-', 't=0 0', ...lines, ''].join('\r\n'));
+      if (isSdpError(answer)) return;
+      const r = readAnswer(ours, answer);
+      if ('error' in r) return;
+      assert.ok(offeredPts.has(r.codec.receivePayloadType));
+      assert.ok(['sendrecv', 'sendonly', 'recvonly', 'inactive'].includes(r.direction));
+    }),
+    { numRuns: 1000 },
+  );
 });
