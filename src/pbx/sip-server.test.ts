@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { DigestClient } from '../sip/auth/index.ts';
 import {
@@ -281,4 +282,62 @@ test('after a restart (new nonce key) a phone refreshing with its old nonce gets
   assert.match(getHeaderValues(r, 'www-authenticate')[0]!, /stale=true/);
   assert.equal(after.stats().authFailures, 0);
   assert.equal(after.bans.isBanned(src.address), false);
+});
+
+test('arbitrary header values never throw: every request but ACK gets exactly one answer, never a 500', () => {
+  const { server } = makeServer({ bans: { maxFailures: 1_000_000 } });
+  const header = fc.constantFrom(
+    'Authorization',
+    'Proxy-Authorization',
+    'Contact',
+    'Expires',
+    'To',
+    'From',
+    'CSeq',
+    'Call-ID',
+    'User-Agent',
+    'Via',
+  );
+  const value = fc.oneof(
+    fc.string({ maxLength: 80 }),
+    fc.constantFrom(
+      '*',
+      'Digest realm="pbx.test", username="101", nonce="x", uri="sip:pbx.test", response="0", qop=auth, nc=1, cnonce=c',
+      'Digest username="101", realm="pbx.test"',
+      '<sip:101@h>;expires=abc',
+      '<sip:101@h>;q=7',
+      '4294967296',
+      '"unterminated',
+    ),
+  );
+  fc.assert(
+    fc.property(
+      fc.constantFrom('REGISTER', 'INVITE', 'OPTIONS', 'BYE', 'SUBSCRIBE', 'MESSAGE', 'ACK', 'XYZ'),
+      fc.array(fc.tuple(header, value, fc.boolean()), { maxLength: 4 }),
+      (method, edits) => {
+        const req = request(method, '101');
+        for (const [name, v, replace] of edits) {
+          if (replace) req.headers = req.headers.filter((h) => h.name.toLowerCase() !== name.toLowerCase());
+          req.headers.push({ name, value: v });
+        }
+        let answers = 0;
+        let status = 0;
+        server.handle(
+          req,
+          {
+            respond: (r) => {
+              answers++;
+              status = r.status;
+            },
+            drop: () => answers++,
+          },
+          src,
+        );
+        assert.equal(answers, method === 'ACK' ? 0 : 1);
+        // 500 would mean an exception inside the handler.
+        assert.notEqual(status, 500);
+      },
+    ),
+    { numRuns: 500 },
+  );
 });
