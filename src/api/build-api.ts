@@ -143,8 +143,22 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
     if (text === '' || (text as string).trim() === '') return done(null, undefined);
+    let poisoned = false;
+    // Keys that could reach an object's prototype are refused, as Fastify's own parser does.
+    const reviver = (key: string, value: unknown) => {
+      if (key === '__proto__' || key === 'constructor') poisoned = true;
+      return value;
+    };
     try {
-      done(null, JSON.parse(text as string));
+      const value = /__proto__|constructor/.test(text as string)
+        ? JSON.parse(text as string, reviver)
+        : JSON.parse(text as string);
+      if (poisoned)
+        done(
+          new ApiError(400, 'BAD_REQUEST', 'The body holds a forbidden key (__proto__ or constructor).'),
+          undefined,
+        );
+      else done(null, value);
     } catch {
       done(new ApiError(400, 'BAD_REQUEST', 'The body is not valid JSON.'), undefined);
     }

@@ -78,6 +78,23 @@ describe('malformed input', () => {
     );
   });
 
+  it('refuses bodies that try to reach a prototype', async () => {
+    for (const payload of [
+      '{"__proto__":{"sipPassword":"x"}}',
+      '{"name":"A","constructor":{"prototype":{}}}',
+    ]) {
+      const r = await fx.app.inject({
+        method: 'PATCH',
+        url: `/api/users/${ids.users}`,
+        headers: { ...h, 'content-type': 'application/json' },
+        payload,
+      });
+      assert.equal(r.statusCode, 400);
+      assert.match(r.json().error.message, /forbidden key/);
+    }
+    assert.equal(({} as Record<string, unknown>).sipPassword, undefined);
+  });
+
   it('never answers 5xx to random ids, query strings and If-Match values', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 80 }), fc.string({ maxLength: 40 }), async (junk, ifMatch) => {

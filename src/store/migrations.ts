@@ -2,7 +2,7 @@
  * Versioned schema migrations, applied in order, each in its own transaction, recorded in
  * `schema_migrations`. Never edit a released migration: add the next one.
  */
-import { type ObjectKind, searchText } from './model.ts';
+import { type ObjectKind, searchText, sortKey } from './model.ts';
 import type { SqlDriver, SqlRunner } from './sql-driver.ts';
 
 export interface Migration {
@@ -68,6 +68,22 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'runtime state (registrar bindings and the like)',
     sql: () =>
       'CREATE TABLE runtime_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL)',
+  },
+  {
+    version: 4,
+    name: 'extensions sort as numbers',
+    sql: () => '',
+    run: async (db) => {
+      const rows = await db.all<{ kind: string; id: string; data: string }>(
+        'SELECT kind, id, data FROM draft',
+      );
+      for (const r of rows)
+        await db.run('UPDATE draft SET sort_key = ? WHERE kind = ? AND id = ?', [
+          sortKey(r.kind as ObjectKind, JSON.parse(r.data)),
+          r.kind,
+          r.id,
+        ]);
+    },
   },
 ];
 

@@ -101,12 +101,13 @@ export function emptyConfiguration(): Configuration {
 /** Fields never shown back once written (their diffs say "changed" without values). */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set(['sipPassword', 'password']);
 
-/** The key lists sort on: what people look for first in each kind. */
+/** The key lists sort on: what people look for first in each kind (stored: a change needs a migration). */
 export function sortKey(kind: ObjectKind, obj: Record<string, unknown>): string {
   switch (kind) {
     case 'users':
     case 'conferences':
-      return String(obj.extension ?? '');
+      // Zero-padded so extensions sort as numbers: 101, 102, 1000 (not 1000, 101, 102).
+      return String(obj.extension ?? '').padStart(20, '0');
     case 'incomingNumbers':
       return String(obj.number ?? '');
     case 'trunks':

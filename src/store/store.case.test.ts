@@ -73,6 +73,17 @@ export function storeContract(engine: string, fixture: () => Promise<StoreFixtur
         ['Alice'],
       );
       assert.equal((await store.list('users', { q: '10' })).total, 2);
+      const big = await store.create(
+        'users',
+        { name: 'Zoe', extension: '1000', sipPassword: 'zoe-pw-1' },
+        ctx,
+      );
+      assert.deepEqual(
+        (await store.list('users')).items.map((u) => u.extension),
+        ['101', '102', '1000'],
+        'extensions sort as numbers',
+      );
+      await store.remove('users', big.id, ctx);
       assert.equal((await store.list('users', { q: 'secret' })).total, 0, 'passwords are not searchable');
       assert.equal((await store.list('users', { q: '%' })).total, 0, 'wildcards are literal');
       // Nothing is live before Apply.
