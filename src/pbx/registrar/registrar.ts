@@ -69,7 +69,10 @@ export interface RegistrarOptions {
   maxContacts?: number;
   /** Expired bindings are swept this often. Default 5 s. */
   sweepIntervalMs?: number;
-  /** Changes are written to the store at most this often. Default 1 s. */
+  /**
+   * Changes are written to the store at most this often (the whole set is written: with tens of
+   * thousands of bindings that is megabytes of JSON). Default 5 s; `close()` writes what is pending.
+   */
   saveDelayMs?: number;
   logger?: Logger;
   now?: () => number;
@@ -105,7 +108,7 @@ export class Registrar {
     this.maxExpires = options.maxExpires ?? 3600;
     this.defaultExpires = Math.min(options.defaultExpires ?? 3600, this.maxExpires);
     this.maxContacts = options.maxContacts ?? 10;
-    this.#saveDelayMs = options.saveDelayMs ?? 1000;
+    this.#saveDelayMs = options.saveDelayMs ?? 5000;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     const sweepMs = options.sweepIntervalMs ?? 5000;
