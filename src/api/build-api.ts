@@ -213,7 +213,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       ? undefined
       : resolve(options.staticDir ?? resolve(PROJECT_ROOT, 'web', 'dist'));
   const hasConsole = staticDir !== undefined && existsSync(resolve(staticDir, 'index.html'));
-  if (hasConsole) app.register(fastifyStatic, { root: staticDir, wildcard: false, index: ['index.html'] });
+  // A wildcard route (not a list made at start-up), so a console rebuilt while running is served whole.
+  if (hasConsole) app.register(fastifyStatic, { root: staticDir, index: ['index.html'] });
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;

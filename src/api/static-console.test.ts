@@ -31,6 +31,8 @@ describe('static console', () => {
     assert.match(deep.body, /<title>console/);
     assert.match((await get('/phone')).body, /<title>phone/);
     assert.match((await get('/phone/call/102')).body, /<title>phone/);
+    await writeFile(join(web, 'rebuilt.js'), 'console.log(2)');
+    assert.equal((await get('/rebuilt.js')).body, 'console.log(2)', 'a file added while running is served');
   });
 
   it('keeps API paths and /ws out of the fallback', async () => {
