@@ -35,7 +35,8 @@ function soundFile(name: SoundName): string {
 }
 
 const base = 30000 + 2 * Math.floor(Math.random() * 7000);
-const engine = new MediaEngine({ workers: 0, rtpPorts: `${base}-${base + 499}` });
+// Two worker threads: sessions move to their room's thread on join, and what follows must wait for it.
+const engine = new MediaEngine({ workers: 2, rtpPorts: `${base}-${base + 499}` });
 const peers: TonePeer[] = [];
 after(async () => {
   for (const p of peers) p.socket.close();

@@ -35,13 +35,23 @@ export function engineRoomMedia(options: EngineRoomMediaOptions): RoomMedia {
   ready.catch(() => {});
   let closed: Promise<void> | undefined;
   const settings = (s: MemberMediaState) => ({ muted: s.muted || s.hold, hold: s.hold ? holdFile : null });
+  // A join may move the session to the room's worker thread: whatever follows for that member (a
+  // prompt, a change of settings) must wait for it, or it would reach the session's old thread.
+  const lastChange = new Map<string, Promise<unknown>>();
+  const afterChanges = (mediaId: string) => (lastChange.get(mediaId) ?? ready).catch(() => {});
+  const change = (mediaId: string, op: () => Promise<void>): Promise<void> => {
+    const p = afterChanges(mediaId).then(op);
+    lastChange.set(mediaId, p);
+    return p;
+  };
   return {
-    join: (mediaId, state) => ready.then(() => engine.join(roomId, mediaId, settings(state))),
-    setMember: (mediaId, state) => ready.then(() => engine.setMember(roomId, mediaId, settings(state))),
-    leave: (mediaId) => ready.then(() => engine.leave(roomId, mediaId)),
+    join: (mediaId, state) => change(mediaId, () => engine.join(roomId, mediaId, settings(state))),
+    setMember: (mediaId, state) => change(mediaId, () => engine.setMember(roomId, mediaId, settings(state))),
+    leave: (mediaId) =>
+      change(mediaId, () => engine.leave(roomId, mediaId)).finally(() => lastChange.delete(mediaId)),
     play: (mediaId, sounds): Promise<PlaybackResult> =>
-      ready.then(() => engine.play(mediaId, sounds.map(soundFile))),
-    stopPlayback: (mediaId) => engine.stopPlayback(mediaId),
+      afterChanges(mediaId).then(() => engine.play(mediaId, sounds.map(soundFile))),
+    stopPlayback: (mediaId) => afterChanges(mediaId).then(() => engine.stopPlayback(mediaId)),
     close: () => {
       closed ??= ready.then(
         () => engine.closeRoom(roomId),
