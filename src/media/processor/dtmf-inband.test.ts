@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { readPcapUdp } from '../../../test/helpers/pcap.ts';
@@ -10,6 +11,7 @@ import {
   InbandDtmfDetector,
   type InbandDtmfOptions,
 } from './dtmf-inband.ts';
+import { resample } from './resampler.ts';
 
 function detect(pcm: Int16Array, chunk = 160, options?: InbandDtmfOptions) {
   const d = new InbandDtmfDetector(options);
@@ -161,4 +163,57 @@ test("real speech (sipp's g711a.pcap) does not trigger digits", (t) => {
     pcm.push(...codec.decode(rtp.payload));
   }
   assert.equal(detect(Int16Array.from(pcm)).digits.length, 0);
+});
+
+/** Speech from espeak-ng at 8 kHz, or undefined when espeak-ng is not installed. */
+function espeak(voice: string, text: string): Int16Array | undefined {
+  let wav: Buffer;
+  try {
+    wav = execFileSync('espeak-ng', ['-v', voice, '-s', '175', '--stdout', text], {
+      maxBuffer: 64 << 20,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch {
+    return undefined;
+  }
+  // espeak-ng streams a 22.05 kHz mono WAV whose sizes are unset: the samples follow the "data" tag.
+  const at = wav.indexOf('data') + 8;
+  const bytes = wav.subarray(at, wav.length - ((wav.length - at) % 2));
+  return resample(
+    new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)),
+    22050,
+    8000,
+  );
+}
+
+test('espeak-ng speech in several voices and languages does not trigger digits (talk-off)', (t) => {
+  const en =
+    'Please enter the conference access code, followed by the pound key. One two three four five six seven ' +
+    'eight nine zero. Welcome to the conference. You are the first participant. The administrator has not ' +
+    'joined yet, please wait. Hello, can you hear me? Yes, I can hear you very well, thank you.';
+  const voices: [string, string][] = [
+    ['en', en],
+    ['en+f3', en], // a female voice whose 4th and 5th harmonics once read as '*'
+    ['en+f5', en],
+    ['fr+f2', 'Veuillez saisir le code d accès de la conférence, suivi de la touche dièse. Bienvenue.'],
+    [
+      'de',
+      'Bitte geben Sie den Zugangscode ein und drücken Sie die Rautetaste. Willkommen in der Konferenz.',
+    ],
+  ];
+  let seconds = 0;
+  for (const [voice, text] of voices) {
+    const speech = espeak(voice, text);
+    if (!speech) {
+      t.skip('espeak-ng not installed');
+      return;
+    }
+    seconds += speech.length / 8000;
+    assert.deepEqual(
+      detect(speech).digits.map((d) => d.digit),
+      [],
+      voice,
+    );
+  }
+  assert.ok(seconds > 50, `${seconds} s of speech`);
 });

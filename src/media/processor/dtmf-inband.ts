@@ -43,7 +43,7 @@ const FULL_SCALE = 32767 * 32767 * 0.5;
 /** The strongest row/column must beat the others in its group by this ratio (≈ 6 dB). */
 const RELATIVE_PEAK = 4;
 /** The two tones must hold most of the block's energy (speech spreads it). */
-const MIN_ENERGY_SHARE = 0.6;
+const MIN_ENERGY_SHARE = 0.82;
 /** A tone's second harmonic must be this much weaker (15 dB): speech is rich in harmonics, DTMF is not. */
 const MAX_HARMONIC_RATIO = 10 ** (-15 / 10);
 
