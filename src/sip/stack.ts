@@ -14,13 +14,12 @@ import {
   type InDialogRequestOptions,
 } from './dialog/dialog.ts';
 import { resolveTarget } from './dialog/resolve-target.ts';
+import { Uas2xxRetransmitter } from './dialog/uas-2xx-retransmitter.ts';
 import {
   addHeader,
-  type CreateResponseOptions,
   createCancel,
   createResponse,
   generateBranch,
-  generateTag,
   getHeader,
   isParseError,
   parseCSeq,
@@ -30,15 +29,16 @@ import {
 } from './message/index.ts';
 import type { SipRequest, SipResponse } from './message/types.ts';
 import { type Clock, systemClock, type Timer } from './transaction/clock.ts';
+import { type IncomingRequest, IncomingRequestHandle } from './transaction/incoming-request.ts';
 import type { InviteClientTransaction } from './transaction/invite-client-transaction.ts';
 import { InviteServerTransaction } from './transaction/invite-server-transaction.ts';
-import type { TimerBase } from './transaction/timers.ts';
 import {
-  type ClientTransaction,
-  type ResponseInfo,
-  type ServerTransaction,
-  TransactionLayer,
-} from './transaction/transaction-layer.ts';
+  type OutgoingRequest,
+  OutgoingRequestHandle,
+  type RequestCallbacks,
+} from './transaction/outgoing-request.ts';
+import type { TimerBase } from './transaction/timers.ts';
+import { type ResponseInfo, TransactionLayer } from './transaction/transaction-layer.ts';
 import type { TransactionSender } from './transaction/transaction-types.ts';
 import {
   responseDestination,
@@ -54,6 +54,9 @@ import type {
   TransportProtocol,
   TransportStats,
 } from './transport/transport.ts';
+
+export type { IncomingRequest } from './transaction/incoming-request.ts';
+export type { OutgoingRequest, RequestCallbacks } from './transaction/outgoing-request.ts';
 
 /** Where a request goes: a transport kind and an address (and, to reuse it, a connection). */
 export type SipTarget = MessageSource;
@@ -79,59 +82,6 @@ export interface SipStackOptions {
   resolve?: (uri: string) => Promise<SipTarget>;
 }
 
-/** Callbacks of an outgoing request. */
-export interface RequestCallbacks {
-  /** Every 1xx. */
-  onProvisional?(response: SipResponse, request: OutgoingRequest): void;
-  /**
-   * The final response, once: from the far end, or made locally (`info.local`): 408 on timeout,
-   * 503 on a transport failure (§8.1.3.1).
-   */
-  onFinal?(response: SipResponse, info: ResponseInfo, request: OutgoingRequest): void;
-}
-
-/** A request we sent and its client transaction. */
-export interface OutgoingRequest {
-  readonly request: SipRequest;
-  readonly target: SipTarget;
-  /** The final response once it arrived. */
-  readonly finalResponse: SipResponse | undefined;
-  /**
-   * §9.1: cancels a pending INVITE. Sent once a provisional response has arrived (at once if one
-   * already did); nothing happens after a final response.
-   */
-  cancel(): void;
-}
-
-/** A request we received and its server transaction. */
-export interface IncomingRequest {
-  readonly request: SipRequest;
-  readonly source: MessageSource;
-  /** The To tag of every response made with `reply` (stable, so 180 and 200 name one dialog). */
-  readonly toTag: string;
-  /** The dialog it arrived in, if it is an in-dialog request of a dialog this stack knows. */
-  readonly dialog: Dialog | undefined;
-  /** True once the far end cancelled it (§9.2; the stack has then answered 487). */
-  readonly cancelled: boolean;
-  /** True once a final response was sent. */
-  readonly answered: boolean;
-  /** Sends a response (to the transaction, then routed per Via, §18.2.2). */
-  respond(response: SipResponse): void;
-  /** Builds a response with `toTag` (and the stack's Server header) and sends it; returns it. */
-  reply(status: number, reason?: string, options?: CreateResponseOptions): SipResponse;
-  /**
-   * Ends the server transaction without any answer (a request from a banned source, say): nothing is
-   * sent; a retransmission of the request arrives as a new request.
-   */
-  drop(): void;
-  /** INVITE: called when the caller cancels (after the stack answered 487). */
-  onCancel(handler: () => void): void;
-  /** INVITE: called with the ACK for our 2xx (it may carry the SDP answer, §13.2.1). */
-  onAck(handler: (ack: SipRequest) => void): void;
-  /** INVITE: called when no ACK came for our 2xx within 64*T1 (§13.3.1.4: the TU should send BYE). */
-  onAckTimeout(handler: () => void): void;
-}
-
 /** Stack-level counters beside each transport's own. */
 export interface SipStackStats {
   transports: Record<string, TransportStats>;
@@ -147,96 +97,6 @@ export interface SipStackStats {
 }
 
 const silent: SipStackLog = { warn: () => {}, debug: () => {}, info: () => {} };
-
-interface Pending2xx {
-  timer: Timer | undefined;
-  handle: IncomingRequestImpl;
-}
-
-/** The server transaction as the TU sees it. */
-class IncomingRequestImpl implements IncomingRequest {
-  readonly request: SipRequest;
-  readonly source: MessageSource;
-  readonly toTag = generateTag();
-  dialog: Dialog | undefined;
-  cancelled = false;
-  answered = false;
-  dropped = false;
-  /** Whether any response (even 1xx) went out. */
-  responded = false;
-  tx: ServerTransaction | undefined;
-  readonly cancelHandlers: Array<() => void> = [];
-  readonly ackHandlers: Array<(ack: SipRequest) => void> = [];
-  readonly ackTimeoutHandlers: Array<() => void> = [];
-  readonly #stack: SipStack;
-
-  constructor(stack: SipStack, request: SipRequest, source: MessageSource, dialog: Dialog | undefined) {
-    this.#stack = stack;
-    this.request = request;
-    this.source = source;
-    this.dialog = dialog;
-  }
-
-  respond(response: SipResponse): void {
-    if (this.dropped) return;
-    this.responded = true;
-    if (response.status >= 200) this.answered = true;
-    this.#stack.sendResponse(this, response);
-  }
-
-  reply(status: number, reason?: string, options: CreateResponseOptions = {}): SipResponse {
-    const response = createResponse(this.request, status, reason, {
-      ...options,
-      toTag: options.toTag ?? this.toTag,
-    });
-    this.respond(response);
-    return response;
-  }
-
-  drop(): void {
-    this.dropped = true;
-    this.tx?.dispose();
-  }
-
-  onCancel(handler: () => void): void {
-    this.cancelHandlers.push(handler);
-  }
-
-  onAck(handler: (ack: SipRequest) => void): void {
-    this.ackHandlers.push(handler);
-  }
-
-  onAckTimeout(handler: () => void): void {
-    this.ackTimeoutHandlers.push(handler);
-  }
-}
-
-/** A client transaction as the TU sees it. */
-class OutgoingRequestImpl implements OutgoingRequest {
-  readonly request: SipRequest;
-  readonly target: SipTarget;
-  finalResponse: SipResponse | undefined;
-  provisional = false;
-  cancelWanted = false;
-  cancelSent = false;
-  callbacks: RequestCallbacks = {};
-  /** Dialogs the TU created from this request's responses. */
-  readonly dialogs: Dialog[] = [];
-  tx: ClientTransaction | undefined;
-  readonly #stack: SipStack;
-
-  constructor(stack: SipStack, request: SipRequest, target: SipTarget) {
-    this.#stack = stack;
-    this.request = request;
-    this.target = target;
-  }
-
-  cancel(): void {
-    if (this.request.method !== 'INVITE' || this.finalResponse || this.cancelWanted) return;
-    this.cancelWanted = true;
-    if (this.provisional) this.#stack.sendCancel(this);
-  }
-}
 
 function safely(log: SipStackLog, what: string, fn: () => void): void {
   try {
@@ -268,9 +128,9 @@ export class SipStack {
   readonly #unlisten: Array<() => void> = [];
   readonly #dialogs = new Map<string, Dialog>();
   /** The TU handle of each INVITE server transaction, for CANCEL (§9.2). */
-  readonly #handles = new WeakMap<InviteServerTransaction, IncomingRequestImpl>();
-  /** Our 2xx to INVITE awaiting ACK, by dialog key + CSeq number (§13.3.1.4). */
-  readonly #pending2xx = new Map<string, Pending2xx>();
+  readonly #handles = new WeakMap<InviteServerTransaction, IncomingRequestHandle>();
+  /** Our 2xx to INVITE awaiting ACK (§13.3.1.4). */
+  readonly #retransmitter: Uas2xxRetransmitter<IncomingRequestHandle>;
   /** ACKs we sent for 2xx, by dialog key + CSeq number, to answer retransmitted 2xx (§13.2.2.4). */
   readonly #sentAcks = new Map<string, { ack: SipRequest; target: SipTarget; timer: Timer }>();
   #handler: ((request: IncomingRequest) => void) | undefined;
@@ -283,6 +143,7 @@ export class SipStack {
     this.#transports = transports;
     this.#clock = options.clock ?? systemClock;
     this.#layer = new TransactionLayer({ clock: this.#clock, timerBase: options.timerBase });
+    this.#retransmitter = new Uas2xxRetransmitter(this.#clock, this.#layer.timers(false));
     this.#log = options.log ?? silent;
     this.#viaHost = options.viaHost;
     this.#contactHost = options.contactHost ?? options.viaHost;
@@ -340,7 +201,7 @@ export class SipStack {
   sendRequest(request: SipRequest, target: SipTarget, callbacks: RequestCallbacks = {}): OutgoingRequest {
     const transport = this.transport(target.transport);
     if (this.#closed || !transport) return this.#failLocally(request, target, callbacks);
-    const outgoing = new OutgoingRequestImpl(this, request, target);
+    const outgoing = new OutgoingRequestHandle(request, target, (h) => this.#sendCancel(h));
     addHeader(request, 'Via', this.#viaFor(transport), { first: true });
     if (getHeader(request, 'max-forwards') === undefined) addHeader(request, 'Max-Forwards', '70');
     if (this.#userAgent && getHeader(request, 'user-agent') === undefined) {
@@ -367,7 +228,7 @@ export class SipStack {
     if (!dialog) return undefined;
     dialog.localContact = this.contact(outgoing.target.transport);
     this.#dialogs.set(dialog.key, dialog);
-    (outgoing as OutgoingRequestImpl).dialogs?.push(dialog);
+    (outgoing as OutgoingRequestHandle).dialogs?.push(dialog);
     return dialog;
   }
 
@@ -381,12 +242,12 @@ export class SipStack {
     const known = this.#dialogs.get(dialog.key);
     if (known) {
       if (response.status >= 200 && response.status < 300) known.confirm();
-      (incoming as IncomingRequestImpl).dialog = known;
+      (incoming as IncomingRequestHandle).dialog = known;
       return known;
     }
     dialog.localContact = this.contact(incoming.source.transport);
     this.#dialogs.set(dialog.key, dialog);
-    (incoming as IncomingRequestImpl).dialog = dialog;
+    (incoming as IncomingRequestHandle).dialog = dialog;
     return dialog;
   }
 
@@ -480,8 +341,7 @@ export class SipStack {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#unlisten.splice(0)) off();
-    for (const p of this.#pending2xx.values()) p.timer?.cancel();
-    this.#pending2xx.clear();
+    this.#retransmitter.close();
     for (const a of this.#sentAcks.values()) a.timer.cancel();
     this.#sentAcks.clear();
     this.#layer.close();
@@ -491,7 +351,7 @@ export class SipStack {
   // ——— internals used by the handles ———
 
   /** Sends a response through the request's server transaction; a 2xx to INVITE is retransmitted until ACK. */
-  sendResponse(incoming: IncomingRequestImpl, response: SipResponse): void {
+  #sendResponse(incoming: IncomingRequestHandle, response: SipResponse): void {
     const tx = incoming.tx;
     if (!tx) return;
     this.#decorate(response);
@@ -504,7 +364,7 @@ export class SipStack {
   }
 
   /** §9.1: CANCEL with the INVITE's Request-URI, Call-ID, To, From, CSeq number, top Via and Route. */
-  sendCancel(outgoing: OutgoingRequestImpl): void {
+  #sendCancel(outgoing: OutgoingRequestHandle): void {
     if (outgoing.cancelSent || outgoing.finalResponse) return;
     outgoing.cancelSent = true;
     const invite = outgoing.request;
@@ -525,7 +385,7 @@ export class SipStack {
 
   /** No way to send: the TU hears a local 503, as for any transport failure (§8.1.3.1). */
   #failLocally(request: SipRequest, target: SipTarget, callbacks: RequestCallbacks): OutgoingRequest {
-    const outgoing = new OutgoingRequestImpl(this, request, target);
+    const outgoing = new OutgoingRequestHandle(request, target, (h) => this.#sendCancel(h));
     const response = createResponse(request, 503);
     outgoing.finalResponse = response;
     queueMicrotask(() =>
@@ -562,7 +422,7 @@ export class SipStack {
     return this.#resolve(dialog.nextHop());
   }
 
-  #startClient(outgoing: OutgoingRequestImpl, transport: Transport, callbacks: RequestCallbacks): void {
+  #startClient(outgoing: OutgoingRequestHandle, transport: Transport, callbacks: RequestCallbacks): void {
     outgoing.callbacks = callbacks;
     outgoing.tx = this.#layer.sendRequest(
       outgoing.request,
@@ -570,7 +430,7 @@ export class SipStack {
       (r, info) => {
         if (r.status < 200) {
           outgoing.provisional = true;
-          if (outgoing.cancelWanted) this.sendCancel(outgoing);
+          if (outgoing.cancelWanted) this.#sendCancel(outgoing);
           safely(this.#log, 'onProvisional', () => callbacks.onProvisional?.(r, outgoing));
           return;
         }
@@ -593,7 +453,7 @@ export class SipStack {
     return n && !isParseError(n) ? (n.params.tag ?? undefined) : undefined;
   }
 
-  #dropFork(outgoing: OutgoingRequestImpl, r: SipResponse): void {
+  #dropFork(outgoing: OutgoingRequestHandle, r: SipResponse): void {
     if (r.status >= 300 || cseqOf(r)?.method !== 'INVITE') return;
     const dialog = this.createUacDialog(outgoing, r);
     if (!dialog) return;
@@ -602,7 +462,7 @@ export class SipStack {
   }
 
   #finishClient(
-    outgoing: OutgoingRequestImpl,
+    outgoing: OutgoingRequestHandle,
     r: SipResponse,
     info: ResponseInfo,
     callbacks: RequestCallbacks,
@@ -666,7 +526,7 @@ export class SipStack {
     }
     const dialogKey = dialogKeyOfRequest(request);
     const dialog = dialogKey ? this.#dialogs.get(dialogKey) : undefined;
-    const incoming = new IncomingRequestImpl(this, request, source, dialog);
+    const incoming = new IncomingRequestHandle(request, source, dialog, (h, r) => this.#sendResponse(h, r));
     const result = this.#layer.receiveRequest(request, this.#sender(transport, destination), {
       fail: (reason, error) =>
         this.#log.debug({ reason, err: error, source }, 'SIP server transaction failed'),
@@ -745,37 +605,22 @@ export class SipStack {
     }
   }
 
-  #retransmit2xx(incoming: IncomingRequestImpl, tx: InviteServerTransaction, response: SipResponse): void {
-    const key = `${dialogKeyOfRequest({ ...incoming.request, headers: response.headers } as SipRequest)}|${cseqOf(response)?.seq}`;
-    if (this.#pending2xx.has(key)) return;
-    const timers = this.#layer.timers(false);
-    const started = this.#clock.now();
-    let interval = timers.T1;
-    const pending: Pending2xx = { timer: undefined, handle: incoming };
-    // §13.3.1.4: retransmit at T1, doubling up to T2, until the ACK or 64*T1 (then the TU should BYE).
-    const fire = () => {
-      if (this.#clock.now() - started >= timers.H) {
-        this.#pending2xx.delete(key);
+  #retransmit2xx(incoming: IncomingRequestHandle, tx: InviteServerTransaction, response: SipResponse): void {
+    // The ACK carries the dialog (our To tag is in the response) and the INVITE's CSeq number.
+    const dialog = dialogKeyOfRequest({ ...incoming.request, headers: response.headers });
+    this.#retransmitter.start(
+      `${dialog}|${cseqOf(response)?.seq}`,
+      incoming,
+      () => tx.respond(response),
+      () => {
         for (const h of incoming.ackTimeoutHandlers) safely(this.#log, 'onAckTimeout', h);
-        return;
-      }
-      tx.respond(response);
-      interval = Math.min(interval * 2, timers.T2);
-      pending.timer = this.#clock.setTimer(
-        Math.min(interval, timers.H - (this.#clock.now() - started)),
-        fire,
-      );
-    };
-    pending.timer = this.#clock.setTimer(interval, fire);
-    this.#pending2xx.set(key, pending);
+      },
+    );
   }
 
   #onAck(ack: SipRequest): void {
-    const key = `${dialogKeyOfRequest(ack)}|${cseqOf(ack)?.seq}`;
-    const pending = this.#pending2xx.get(key);
-    if (!pending) return; // a retransmitted ACK, or one for a 2xx we no longer track
-    pending.timer?.cancel();
-    this.#pending2xx.delete(key);
-    for (const h of pending.handle.ackHandlers) safely(this.#log, 'onAck', () => h(ack));
+    // Nothing pending: a retransmitted ACK, or one for a 2xx we no longer track.
+    const incoming = this.#retransmitter.ack(`${dialogKeyOfRequest(ack)}|${cseqOf(ack)?.seq}`);
+    for (const h of incoming?.ackHandlers ?? []) safely(this.#log, 'onAck', () => h(ack));
   }
 }
