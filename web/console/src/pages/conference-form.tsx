@@ -4,10 +4,10 @@
  * start the conference (Yes/No). Save writes the draft; the API's reasons appear beside their fields.
  */
 import { type FormEvent, useState } from 'react';
-import { ApiError, api, type Conference, type ConferenceFields, type User } from '../api.ts';
+import { api, type Conference, type ConferenceFields, type User } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { Field } from '../components/field.tsx';
-import { fieldErrors } from '../field-errors.ts';
+import { useFormErrors } from '../use-form-errors.ts';
 
 const FIELD_PATHS = {
   name: ['name'],
@@ -30,13 +30,13 @@ export function ConferenceForm({ conference, users, onSaved, onCancel }: Confere
   const [accessCode, setAccessCode] = useState(conference?.accessCode ?? '');
   const [adminExtension, setAdminExtension] = useState(conference?.adminExtension ?? '');
   const [waitForAdmin, setWaitForAdmin] = useState(conference?.waitForAdmin ?? false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { errors, clear, fail } = useFormErrors(FIELD_PATHS);
   const [busy, setBusy] = useState(false);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    setErrors({});
+    clear();
     const fields: ConferenceFields = { name: name.trim(), extension: extension.trim(), waitForAdmin };
     if (accessCode.trim()) fields.accessCode = accessCode.trim();
     if (adminExtension) fields.adminExtension = adminExtension;
@@ -51,13 +51,7 @@ export function ConferenceForm({ conference, users, onSaved, onCancel }: Confere
         : await api.conferences.create(fields);
       onSaved(saved);
     } catch (err) {
-      if (err instanceof ApiError) {
-        const byField = fieldErrors(err.fieldErrors, FIELD_PATHS);
-        if (err.fieldErrors.length === 0) byField[''] = err.message;
-        setErrors(byField);
-      } else {
-        setErrors({ '': String(err) });
-      }
+      fail(err);
       setBusy(false);
     }
   };

@@ -4,7 +4,6 @@
  */
 import { type FormEvent, useState } from 'react';
 import {
-  ApiError,
   api,
   type Conference,
   type Destination,
@@ -16,7 +15,7 @@ import {
 } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { Field } from '../components/field.tsx';
-import { fieldErrors } from '../field-errors.ts';
+import { useFormErrors } from '../use-form-errors.ts';
 
 const FIELD_PATHS = {
   conferenceId: ['conferenceId'],
@@ -49,7 +48,7 @@ export function IncomingNumberForm({
   const [type, setType] = useState<Destination['type']>(d?.type ?? 'none');
   const [extension, setExtension] = useState(d?.type === 'extension' ? d.extension : '');
   const [conferenceId, setConferenceId] = useState(d?.type === 'conference' ? d.conferenceId : '');
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { errors, clear, fail } = useFormErrors(FIELD_PATHS);
   const [busy, setBusy] = useState(false);
 
   const destination = (): Destination => {
@@ -68,7 +67,7 @@ export function IncomingNumberForm({
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    setErrors({});
+    clear();
     const fields: IncomingNumberFields = { number: number.trim(), destination: destination() };
     if (trunkId) fields.trunkId = trunkId;
     try {
@@ -81,13 +80,7 @@ export function IncomingNumberForm({
           : await api.incomingNumbers.create(fields),
       );
     } catch (err) {
-      if (err instanceof ApiError) {
-        const byField = fieldErrors(err.fieldErrors, FIELD_PATHS);
-        if (err.fieldErrors.length === 0) byField[''] = err.message;
-        setErrors(byField);
-      } else {
-        setErrors({ '': String(err) });
-      }
+      fail(err);
       setBusy(false);
     }
   };

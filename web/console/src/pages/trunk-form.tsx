@@ -1,10 +1,10 @@
 /** A trunk's carrier settings: where the carrier is, how to sign in to it, and which addresses it calls from. */
 import { type FormEvent, useState } from 'react';
-import { ApiError, api, optional, type Trunk, type TrunkFields, type TrunkInput } from '../api.ts';
+import { api, optional, type Trunk, type TrunkFields, type TrunkInput } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { Field } from '../components/field.tsx';
 import { SecretInput } from '../components/secret-input.tsx';
-import { fieldErrors } from '../field-errors.ts';
+import { useFormErrors } from '../use-form-errors.ts';
 
 const FIELD_PATHS = {
   name: ['name'],
@@ -34,13 +34,13 @@ export function TrunkForm({ trunk, onSaved, onCancel }: TrunkFormProps) {
   const [register, setRegister] = useState(trunk?.register ?? false);
   const [callerId, setCallerId] = useState(trunk?.callerId ?? '');
   const [inbound, setInbound] = useState((trunk?.inboundAddresses ?? []).join('\n'));
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { errors, clear, fail } = useFormErrors(FIELD_PATHS);
   const [busy, setBusy] = useState(false);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    setErrors({});
+    clear();
     const fields: TrunkInput = {
       name: name.trim(),
       host: host.trim(),
@@ -58,13 +58,7 @@ export function TrunkForm({ trunk, onSaved, onCancel }: TrunkFormProps) {
     try {
       onSaved(trunk ? await api.trunks.update(trunk, fields) : await api.trunks.create(fields));
     } catch (err) {
-      if (err instanceof ApiError) {
-        const byField = fieldErrors(err.fieldErrors, FIELD_PATHS);
-        if (err.fieldErrors.length === 0) byField[''] = err.message;
-        setErrors(byField);
-      } else {
-        setErrors({ '': String(err) });
-      }
+      fail(err);
       setBusy(false);
     }
   };

@@ -3,12 +3,12 @@
  * permissions, and the settings a phone or Odoo's VoIP widget needs to register as this user.
  */
 import { type FormEvent, useState } from 'react';
-import { ApiError, api, optional, type Permission, type User, type UserInput, type UserRow } from '../api.ts';
+import { api, optional, type Permission, type User, type UserInput, type UserRow } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { Field } from '../components/field.tsx';
 import { generatePassword, SecretInput } from '../components/secret-input.tsx';
-import { fieldErrors } from '../field-errors.ts';
 import { useSession } from '../session.ts';
+import { useFormErrors } from '../use-form-errors.ts';
 
 const FIELD_PATHS = {
   extension: ['extension'],
@@ -45,13 +45,13 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
   const [consoleAccess, setConsoleAccess] = useState(!!user?.username);
   const [username, setUsername] = useState(user?.username ?? '');
   const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { errors, clear, fail } = useFormErrors(FIELD_PATHS);
   const [busy, setBusy] = useState(false);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    setErrors({});
+    clear();
     const fields: UserInput = { extension: extension.trim(), name: name.trim() };
     fields.email = optional(email, user?.email);
     if (sipPassword) fields.sipPassword = sipPassword;
@@ -65,13 +65,7 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
     try {
       onSaved(user ? await api.users.update(user, fields) : await api.users.create(fields));
     } catch (err) {
-      if (err instanceof ApiError) {
-        const byField = fieldErrors(err.fieldErrors, FIELD_PATHS);
-        if (err.fieldErrors.length === 0) byField[''] = err.message;
-        setErrors(byField);
-      } else {
-        setErrors({ '': String(err) });
-      }
+      fail(err);
       setBusy(false);
     }
   };
