@@ -6,7 +6,7 @@ import type { CodecFactory } from './codec.ts';
 import { getCodecFactory, supportedCodecs } from './index.ts';
 
 /** Lowest SNR (dB) a clean −12 dBov tone must keep through encode + decode, per codec. */
-const MIN_SNR: Record<string, number> = { PCMU: 30, PCMA: 30, G722: 25, opus: 15, L16: 80 };
+const MIN_SNR: Record<string, number> = { PCMU: 33, PCMA: 33, G722: 35, opus: 25, L16: 80 };
 const CANDIDATES = [250, 440, 600, 800, 1000, 1250, 1600, 2000, 3000];
 /** Codecs whose `conceal` continues the signal (PLC); L16 conceals with silence. */
 const CONCEALS_TONE: Record<string, boolean> = { PCMU: true, PCMA: true, G722: true, opus: true, L16: false };
