@@ -96,6 +96,20 @@ test('every key is detected once, in order, whatever the chunk size', () => {
   assert.ok(Math.abs(r.digits[1]!.timestamp - 1280) <= 102, `${r.digits[1]!.timestamp}`);
 });
 
+test('pending() shows a held key before it is reported', () => {
+  const d = new InbandDtmfDetector();
+  const tone = generateDtmf('9', { toneMs: 300, gapMs: 100 });
+  assert.deepEqual(d.process(tone.subarray(0, 160)), []);
+  assert.equal(d.pending(), undefined); // 20 ms: not yet the minimum duration
+  assert.deepEqual(d.process(tone.subarray(160, 800)), []);
+  assert.equal(d.pending()?.digit, '9');
+  assert.deepEqual(
+    d.process(tone.subarray(800)).map((x) => x.digit),
+    ['9'],
+  );
+  assert.equal(d.pending(), undefined);
+});
+
 test('works at 16 and 48 kHz too', () => {
   for (const sampleRate of [16000, 48000]) {
     const r = detect(generateDtmf('3#7', { sampleRate }), sampleRate / 50, { sampleRate });

@@ -111,6 +111,12 @@ export class InbandDtmfDetector {
     return out;
   }
 
+  /** The key whose tone is sounding now (seen for the minimum duration, not yet ended), for barge-in. */
+  pending(): { digit: string; timestamp: number } | undefined {
+    if (!this.#digit || this.#hitBlocks < this.#minBlocks) return undefined;
+    return { digit: this.#digit, timestamp: this.#startSample };
+  }
+
   stats(): InbandDtmfStats {
     return { ...this.#stats };
   }

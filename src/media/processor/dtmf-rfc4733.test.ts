@@ -30,8 +30,12 @@ test('a begin, updates and three end packets make exactly one digit (hand-made b
     '80 65 0004 00001000 0000abcd 05 8a 0320',
     '80 65 0005 00001000 0000abcd 05 8a 0320',
   ];
-  const digits = seq.flatMap((s) => r.process(pkt(s)));
+  assert.equal(r.pending(), undefined);
+  assert.deepEqual(r.process(pkt(seq[0]!)), []);
+  assert.deepEqual(r.pending(), { digit: '5', timestamp: 0x1000 });
+  const digits = seq.slice(1).flatMap((s) => r.process(pkt(s)));
   assert.deepEqual(digits, [{ digit: '5', durationMs: 100, timestamp: 0x1000, source: 'rfc4733' }]);
+  assert.equal(r.pending(), undefined);
   assert.equal(r.stats().duplicates, 2);
 });
 

@@ -142,6 +142,15 @@ export class Rfc4733Receiver {
     return out;
   }
 
+  /**
+   * The key being held right now (an event begun but not ended), for barge-in: a prompt can stop at the
+   * press while the digit itself is reported at its end.
+   */
+  pending(): { digit: string; timestamp: number } | undefined {
+    const c = this.#current;
+    return c ? { digit: DTMF_EVENTS[c.event]!, timestamp: c.start } : undefined;
+  }
+
   /** Reports an event that has had no packet for `stallMs` (call on the media clock). */
   poll(nowMs: number): DtmfDigit[] {
     const c = this.#current;
