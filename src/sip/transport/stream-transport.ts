@@ -66,7 +66,7 @@ export class StreamTransport extends TransportBase implements Transport {
     options: StreamTransportOptions,
   ): Promise<StreamTransport> {
     let transport: StreamTransport | undefined;
-    const server = factory.createServer((socket) => transport?.adopt(socket));
+    const server = factory.createServer((socket) => transport?.adopt(socket, true));
     transport = new StreamTransport(factory, server, options);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -84,8 +84,8 @@ export class StreamTransport extends TransportBase implements Transport {
     return typeof addr === 'object' && addr ? addr.port : 0;
   }
 
-  /** Takes charge of a connected socket (accepted or opened by us). */
-  protected adopt(socket: Socket): Connection {
+  /** Takes charge of a connected socket (accepted, or opened by us); inbound ones count toward the per-IP limit. */
+  protected adopt(socket: Socket, inbound: boolean): Connection {
     const id = newConnectionId(this.protocol);
     const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     const port = socket.remotePort ?? 0;
@@ -96,7 +96,7 @@ export class StreamTransport extends TransportBase implements Transport {
       source: { transport: this.protocol, address, port, connectionId: id },
       key: `${address}:${port}`,
     };
-    if (this.#closed) {
+    if (this.#closed || (inbound && !this.admitConnection(address))) {
       socket.destroy();
       return conn;
     }
@@ -107,6 +107,7 @@ export class StreamTransport extends TransportBase implements Transport {
     socket.on('data', (chunk: Buffer) => this.#onData(conn, chunk));
     socket.on('error', (err) => this.log.debug({ err, source: conn.source }, 'SIP connection error'));
     socket.on('close', () => {
+      if (inbound) this.connectionGone(address);
       this.#connections.delete(id);
       if (this.#byPeer.get(conn.key) === conn) this.#byPeer.delete(conn.key);
       this.connectionClosed(id, conn.source);
@@ -180,7 +181,7 @@ export class StreamTransport extends TransportBase implements Transport {
         done = true;
         clearTimeout(timer);
         socket.off('error', onError);
-        const conn = this.adopt(socket);
+        const conn = this.adopt(socket, false);
         // Index by the address we dialled too: that is what later sends name.
         this.#byPeer.set(`${address}:${port}`, conn);
         conn.key = `${address}:${port}`;

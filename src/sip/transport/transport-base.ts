@@ -38,6 +38,8 @@ export abstract class TransportBase {
   protected readonly maxMessageBytes: number;
   protected readonly idleTimeoutMs: number;
   protected readonly log: TransportLog;
+  readonly #maxConnectionsPerIp: number;
+  readonly #connectionsPerIp = new Map<string, number>();
   readonly #limiter: RateLimiter | undefined;
   readonly #listeners = new Set<TransportListener>();
 
@@ -45,6 +47,7 @@ export abstract class TransportBase {
     this.maxMessageBytes = limits.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.idleTimeoutMs = limits.idleTimeoutMs ?? DEFAULT_IDLE_MS;
     this.log = limits.log ?? silent;
+    this.#maxConnectionsPerIp = limits.maxConnectionsPerIp ?? 200;
     const rate = limits.rateLimit === undefined ? DEFAULT_RATE : limits.rateLimit;
     this.#limiter = rate === false ? undefined : new RateLimiter(rate, limits.now);
   }
@@ -59,6 +62,26 @@ export abstract class TransportBase {
     if (!this.#limiter || this.#limiter.allow(address)) return true;
     this.counters.droppedRateLimited++;
     return false;
+  }
+
+  /**
+   * Counts a new connection from `address`; false (and counted as rate-limited) when that source already
+   * holds its maximum. Every true must be paired with `connectionGone(address)`.
+   */
+  protected admitConnection(address: string): boolean {
+    const n = this.#connectionsPerIp.get(address) ?? 0;
+    if (n >= this.#maxConnectionsPerIp) {
+      this.counters.droppedRateLimited++;
+      return false;
+    }
+    this.#connectionsPerIp.set(address, n + 1);
+    return true;
+  }
+
+  protected connectionGone(address: string): void {
+    const n = (this.#connectionsPerIp.get(address) ?? 1) - 1;
+    if (n <= 0) this.#connectionsPerIp.delete(address);
+    else this.#connectionsPerIp.set(address, n);
   }
 
   protected deliver(message: SipMessage, source: MessageSource): void {

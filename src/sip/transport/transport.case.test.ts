@@ -518,3 +518,30 @@ for (const h of harnesses) {
 
 void rawClient;
 void pushTo;
+
+for (const h of harnesses.filter((x) => x.protocol !== 'udp')) {
+  test(`${h.protocol}: one source cannot hold more than maxConnectionsPerIp connections`, {
+    skip: h.skip,
+  }, async () => {
+    const s = await h.start({ maxConnectionsPerIp: 2 });
+    try {
+      const rx = collect(s.transport);
+      const a = await s.client();
+      const b = await s.client();
+      await eventually(() => s.transport.stats().connections === 2);
+      const c = await s.client().catch(() => undefined);
+      await (c ? c.closed : Promise.resolve());
+      assert.equal(s.transport.stats().connections, 2);
+      assert.ok(s.transport.stats().droppedRateLimited >= 1);
+      a.close();
+      await eventually(() => s.transport.stats().connections === 1);
+      const d = await s.client(); // a slot is free again
+      d.send(options('after-limit'));
+      await rx.until(() => rx.got.length === 1);
+      b.close();
+      d.close();
+    } finally {
+      await s.stop();
+    }
+  });
+}

@@ -36,7 +36,7 @@ export interface TransportStats {
   sent: number;
   /** Messages that failed to parse. */
   droppedMalformed: number;
-  /** Messages dropped because their source exceeded its rate. */
+  /** Messages (and connections) dropped because their source exceeded its rate or connection limit. */
   droppedRateLimited: number;
   /** Messages over the size limit (dropped; on a connection, the connection is closed). */
   oversized: number;
@@ -77,6 +77,11 @@ export interface TransportLimits {
   now?: () => number;
   /** Close a stream connection with no traffic for this long (default 10 minutes). */
   idleTimeoutMs?: number;
+  /**
+   * Connections one source IP may hold open at once on a stream or WebSocket transport (default 200);
+   * more are refused and counted in `droppedRateLimited`.
+   */
+  maxConnectionsPerIp?: number;
   /** Something to log through; defaults to silence. */
   log?: TransportLog;
 }

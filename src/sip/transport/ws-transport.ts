@@ -95,6 +95,11 @@ export class WsTransport extends TransportBase implements Transport {
   }
 
   #adopt(ws: WebSocket, address: string, port: number): void {
+    // Counted once the handshake succeeded (a failed handshake never reaches here, so nothing leaks).
+    if (!this.admitConnection(address)) {
+      ws.close(1013, 'too many connections');
+      return;
+    }
     const id = newConnectionId(this.protocol);
     const conn: Connection = {
       id,
@@ -116,6 +121,7 @@ export class WsTransport extends TransportBase implements Transport {
       this.log.debug({ err, source: conn.source }, 'SIP WebSocket error');
     });
     ws.on('close', () => {
+      this.connectionGone(address);
       this.#connections.delete(id);
       if (this.#byPeer.get(conn.key) === conn) this.#byPeer.delete(conn.key);
       this.connectionClosed(id, conn.source);
