@@ -126,3 +126,38 @@ test('serialize then parse is the identity, and random bytes never throw', () =>
   );
   fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (b) => void parseRtcp(b)));
 });
+
+test('reads, and writes byte for byte, a compound made by another stack (werift 0.25: SR + SDES + RR)', () => {
+  const bytes = hex(`
+    81c8000c 11223344 e5e5e5e5 40000000 0001e240 000001f4 00013880
+    5566aabb 190004d2 0002fffe 0000004d 12345678 00018000
+    81ca0006 11223344 0110 776572696674403132372e302e302e31 0000
+    81c90007 00000099 5566aabb 190004d2 0002fffe 0000004d 12345678 00018000
+  `);
+  const parsed = parseRtcp(bytes);
+  assert.ok(!isRtcpParseError(parsed));
+  const block = {
+    ssrc: 0x5566aabb,
+    fractionLost: 25,
+    cumulativeLost: 1234,
+    highestSequence: 0x2fffe,
+    jitter: 77,
+    lastSr: 0x12345678,
+    delaySinceLastSr: 0x18000,
+  };
+  assert.deepEqual(JSON.parse(JSON.stringify(parsed)), [
+    {
+      type: 'sr',
+      ssrc: 0x11223344,
+      ntpSeconds: 0xe5e5e5e5,
+      ntpFraction: 0x40000000,
+      rtpTimestamp: 123456,
+      packetCount: 500,
+      octetCount: 80000,
+      reports: [block],
+    },
+    { type: 'sdes', chunks: [{ ssrc: 0x11223344, items: [{ type: 1, text: 'werift@127.0.0.1' }] }] },
+    { type: 'rr', ssrc: 0x99, reports: [block] },
+  ]);
+  assert.deepEqual(serializeRtcp(parsed), bytes);
+});
