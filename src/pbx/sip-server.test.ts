@@ -14,7 +14,7 @@ import {
 import type { MessageSource } from '../sip/transport/transport.ts';
 import { staticDirectory } from '../store/directory.ts';
 import { memoryBindingStore } from './registrar/binding-store.ts';
-import { type RequestResponder, SipServer, type SipServerOptions } from './sip-server.ts';
+import { banKey, type RequestResponder, SipServer, type SipServerOptions } from './sip-server.ts';
 
 const DOMAIN = 'pbx.test';
 const src: MessageSource = { transport: 'udp', address: '192.0.2.1', port: 5062 };
@@ -340,4 +340,33 @@ test('arbitrary header values never throw: every request but ACK gets exactly on
     ),
     { numRuns: 500 },
   );
+});
+
+test('bans apply to IPv4 addresses and to IPv6 /64 prefixes', () => {
+  assert.equal(banKey('192.0.2.7'), '192.0.2.7');
+  assert.equal(banKey('::ffff:192.0.2.7'), '192.0.2.7');
+  assert.equal(banKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+  assert.equal(banKey('2001:0db8:0001:0002:ffff:ffff:ffff:ffff'), '2001:db8:1:2::/64');
+  assert.equal(banKey('2001:db8::1'), '2001:db8:0:0::/64');
+  assert.equal(banKey('::1'), '0:0:0:0::/64');
+  const { server } = makeServer({ bans: { maxFailures: 2 } });
+  const v6 = (address: string): MessageSource => ({ transport: 'udp', address, port: 5062 });
+  registerWith(server, '101', 'wrong', 1);
+  for (const a of ['2001:db8:1:2::10', '2001:db8:1:2::11']) {
+    const challenge = final(send(server, request('REGISTER', '101'), v6(a)));
+    const auth = new DigestClient({ username: '101', password: 'wrong' }).authorize(
+      getHeaderValues(challenge, 'www-authenticate'),
+      'REGISTER',
+      `sip:${DOMAIN}`,
+    )!;
+    send(
+      server,
+      request('REGISTER', '101', { cseq: 2, headers: [{ name: 'Authorization', value: auth }] }),
+      v6(a),
+    );
+  }
+  // Two failures from two addresses of one /64: the whole /64 is banned, other addresses are not.
+  assert.equal(send(server, request('OPTIONS', '101'), v6('2001:db8:1:2::99')), 'dropped');
+  assert.notEqual(send(server, request('OPTIONS', '101'), v6('2001:db8:1:3::1')), 'dropped');
+  assert.notEqual(send(server, request('OPTIONS', '101')), 'dropped');
 });

@@ -7,6 +7,7 @@
  * the same 401 challenge, INVITE and other requests the same 407, OPTIONS the same 200, and credentials
  * for unknown users are checked against a dummy password (see sip/auth/digest-server.ts).
  */
+import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import { BanList, type BanListOptions, type DigestAlgorithm, DigestServer } from '../sip/auth/index.ts';
 import {
@@ -218,7 +219,7 @@ export class SipServer {
    */
   handle(req: SipRequest, responder: RequestResponder, source: MessageSource, validated = false): void {
     this.#stats.requests++;
-    if (this.#closed || this.bans.isBanned(source.address)) {
+    if (this.#closed || this.bans.isBanned(banKey(source.address))) {
       // Silence: a banned guesser learns nothing, not even that we are here.
       this.#stats.dropped++;
       responder.drop();
@@ -253,7 +254,7 @@ export class SipServer {
    */
   #attach(stack: SipStack): void {
     stack.onRequest((incoming) => {
-      if (incoming.dialog && !this.#closed && !this.bans.isBanned(incoming.source.address)) {
+      if (incoming.dialog && !this.#closed && !this.bans.isBanned(banKey(incoming.source.address))) {
         if (this.onDialogRequest?.(incoming)) return;
       }
       const responder: RequestResponder = {
@@ -338,7 +339,7 @@ export class SipServer {
     if (result.ok && user) return { extension: user.extension, user, source };
     if (!result.ok && result.failure) {
       this.#stats.authFailures++;
-      this.bans.recordFailure(source.address, {
+      this.bans.recordFailure(banKey(source.address), {
         method: req.method,
         username: result.username?.slice(0, 64),
         reason: result.reason,
@@ -407,6 +408,25 @@ export class SipServer {
   #response(req: SipRequest, status: number, reason?: string, headers: SipHeader[] = []): SipResponse {
     return createResponse(req, status, reason, { headers: [...headers, this.#serverHeader] });
   }
+}
+
+/**
+ * What a ban applies to: an IPv4 address, or the /64 of an IPv6 address (one subscriber gets a whole
+ * /64, so banning single IPv6 addresses would be trivially sidestepped).
+ */
+export function banKey(address: string): string {
+  const plain = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  if (!isIPv6(plain)) return plain;
+  const [head = '', tail = ''] = plain.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = plain.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /** The To tag, if the request has one (it is then inside a dialog, RFC 3261 §12.2). */
