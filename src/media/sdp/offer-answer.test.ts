@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { PCMA, PCMU } from './audio-codecs.ts';
 import { type Answer, answerOffer } from './offer-answer.ts';
 import { parseSdp } from './parse-sdp.ts';
-import { attributeValue, mediaDirection, rtpFormats } from './rtp-formats.ts';
+import { attributeValue, attributeValues, mediaDirection, rtpFormats } from './rtp-formats.ts';
 import { isSdpError, type Sdp } from './sdp.ts';
 import { serializeSdp } from './serialize-sdp.ts';
 import { SdpSessionVersion } from './session-version.ts';
@@ -100,6 +100,19 @@ test('Chromium (WebRTC): opus and telephone-event/48000, mid and BUNDLE echoed, 
   assert.equal(attributeValue(m.attributes, 'rtcp-mux'), '');
   assert.equal(attributeValue(m.attributes, 'setup'), 'passive');
   assert.equal(attributeValue(m.attributes, 'fmtp'), '111 minptime=10;useinbandfec=1');
+});
+
+test('SIP.js 0.21 in Chromium (the Odoo widget’s shape): gathered candidates, c= set, answered with opus', () => {
+  // What SIP.js sent in an INVITE over WebSocket (ICE gathering complete, so candidates and c= are real).
+  const offer = fixture('sipjs-0.21-chromium-156-offer.sdp');
+  assert.equal(attributeValues(offer.media[0]!.attributes, 'candidate').length, 8);
+  const { sdp, audio } = answered(offer, { protocols: ['UDP/TLS/RTP/SAVPF'] });
+  assert.deepEqual(audio.remote, { address: '127.0.0.1', port: 44630 });
+  assert.equal(audio.codec.encoding, 'opus');
+  assert.equal(audio.telephoneEvent?.sendPayloadType, 110);
+  assert.equal(audio.direction, 'sendrecv');
+  assert.equal(audio.rtcpMux, true);
+  assert.equal(attributeValue(sdp.attributes, 'group'), 'BUNDLE 0');
 });
 
 test('a G.711-only preference picks PCMU from Chromium and telephone-event/8000 (126)', () => {

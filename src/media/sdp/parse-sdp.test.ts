@@ -85,7 +85,12 @@ test('static payload types without rtpmap take RFC 3551 meanings; unmapped dynam
   );
 });
 
-for (const name of ['chromium-156-offer.sdp', 'baresip-1.0-offer.sdp', 'sipp-3.6-uac-offer.sdp']) {
+for (const name of [
+  'chromium-156-offer.sdp',
+  'sipjs-0.21-chromium-156-offer.sdp',
+  'baresip-1.0-offer.sdp',
+  'sipp-3.6-uac-offer.sdp',
+]) {
   test(`${name}: serialize then parse gives the same description, with CRLF lines`, () => {
     const sdp = parsed(fixture(name));
     const text = serializeSdp(sdp);
