@@ -384,8 +384,6 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
   const results: StepResult[] = [];
   try {
     // Phase 1: one room of 500.
-    const mem0 = (await engine.stats({ collectGarbage: true })).workers[0]!;
-    const rss0 = process.memoryUsage().rss;
     await addParticipants(engine, loads, 500, 500, 'big');
     const big = await measure(engine, loads, 500, 1, windowMs);
     console.log(`one room of 500:\n  ${line(big)}`);
@@ -397,6 +395,10 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
       all.workers.flatMap((w) => w.perSession ?? []).map((s) => engine.closeSession(s.sessionId)),
     );
     await Promise.all(loads.map((l) => l.ask({ cmd: 'drop-all' })));
+    // Memory baseline once everything is loaded and warm (code, caches, the first room's one-off growth).
+    await sleep(200);
+    const mem0 = (await engine.stats({ collectGarbage: true })).workers[0]!;
+    const rss0 = process.memoryUsage().rss;
 
     // Phase 2: rooms of 10, ramping up.
     console.log('rooms of 10, everyone talking:');

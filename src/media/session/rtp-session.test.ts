@@ -6,7 +6,8 @@ import type { DtmfDigit } from '../processor/dtmf-digit.ts';
 import { generateDtmf } from '../processor/dtmf-inband.ts';
 import { Rfc4733Sender } from '../processor/dtmf-rfc4733.ts';
 import { generateTone, goertzelPower } from '../processor/goertzel.ts';
-import { isRtpParseError, parseRtp, type RtpPacket, serializeRtp } from '../rtp/rtp-packet.ts';
+import { isRtcpParseError, parseRtcp, serializeRtcp } from '../rtp/rtcp.ts';
+import { isRtcp, isRtpParseError, parseRtp, type RtpPacket, serializeRtp } from '../rtp/rtp-packet.ts';
 import type { PacketSink, PacketTransport, TransportStats } from './packet-transport.ts';
 import { RtpSession } from './rtp-session.ts';
 import { UdpTransport } from './udp-transport.ts';
@@ -271,3 +272,72 @@ test('in-band DTMF tones in the audio are reported when asked for (trunks)', asy
     ],
   );
 });
+
+test('RTCP: receiver reports on the incoming stream go to the peer; its reports about our stream are read', async () => {
+  const t = await UdpTransport.open({ localAddress: '127.0.0.1', port: 0, rtcpMux: true });
+  assert.ok(t instanceof UdpTransport);
+  const session = new RtpSession(
+    { id: 'rtcp-test', codec: { name: 'PCMA', payloadType: 8, clockRate: 8000 }, rtcpIntervalMs: 500 },
+    pcma,
+    t,
+  );
+  sessions.push(session);
+  const a = await peer();
+  const got: Uint8Array[] = [];
+  a.on('message', (m) => got.push(m));
+  await send(
+    a,
+    t.port,
+    Array.from({ length: 30 }, (_, i) => tonePacket(1000, 200 + i, 4242)),
+  );
+  await settle();
+  for (let i = 0; i < 100; i++) {
+    session.pull(i * 20);
+    session.sendPcm(new Int16Array(160));
+  }
+  await settle();
+  const compounds = got.filter((m) => isRtcp(m)).map((m) => parseRtcp(m));
+  assert.ok(compounds.length >= 2, `${compounds.length} RTCP compounds`);
+  const first = compounds[0]!;
+  assert.ok(!isRtcpParseError(first));
+  const report = first.find((p) => p.type === 'rr' || p.type === 'sr');
+  assert.ok(report && (report.type === 'rr' || report.type === 'sr'));
+  const block = report.reports.find((b) => b.ssrc === 4242);
+  assert.ok(block, 'a report block on the stream we receive');
+  assert.equal(block.cumulativeLost, 0);
+  assert.ok(first.some((p) => p.type === 'sdes'));
+  // Our audio went out, so later reports are sender reports.
+  assert.ok(compounds.slice(1).some((c) => !isRtcpParseError(c) && c.some((p) => p.type === 'sr')));
+  // The peer reports 25 % loss on our stream.
+  const ourSsrc = ssrcOf(got);
+  const rr = serializeRtcp([
+    {
+      type: 'rr',
+      ssrc: 4242,
+      reports: [
+        {
+          ssrc: ourSsrc,
+          fractionLost: 64,
+          cumulativeLost: 5,
+          highestSequence: 100,
+          jitter: 80,
+          lastSr: 0,
+          delaySinceLastSr: 0,
+        },
+      ],
+    },
+  ]);
+  await send(a, t.port, [rr, new Uint8Array([0x81, 201, 0, 9])]);
+  await settle();
+  const st = session.stats();
+  assert.equal(st.rtcp.remote?.fractionLost, 0.25);
+  assert.equal(st.rtcp.remote?.jitterMs, 10);
+  assert.equal(st.rtcpMalformed, 1);
+});
+
+/** Our SSRC, read from an audio packet we sent. */
+function ssrcOf(packets: Uint8Array[]): number {
+  const audio = packets.map((m) => parseRtp(m)).find((p): p is RtpPacket => !isRtpParseError(p));
+  assert.ok(audio);
+  return audio.ssrc;
+}

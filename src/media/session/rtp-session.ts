@@ -16,7 +16,8 @@ import { Rfc4733Receiver, Rfc4733Sender, type ScheduledPacket } from '../process
 import { JitterBuffer } from '../processor/jitter-buffer.ts';
 import { PlcG711 } from '../processor/plc-g711.ts';
 import { Resampler } from '../processor/resampler.ts';
-import { isRtpParseError, parseRtp, serializeRtp } from '../rtp/rtp-packet.ts';
+import { RtcpReporter, type RtcpReporterStats } from '../rtp/rtcp-reporter.ts';
+import { isRtpParseError, parseRtp, type RtpPacket, serializeRtp } from '../rtp/rtp-packet.ts';
 import type { PacketTransport, TransportStats } from './packet-transport.ts';
 
 /** The negotiated audio format, as signalled (SDP rtpmap). */
@@ -43,6 +44,8 @@ export interface RtpSessionConfig {
   rtpTimeoutMs?: number;
   /** Frame (tick) length; default 20 ms. */
   frameMs?: number;
+  /** Mean RTCP report interval (RFC 3550 §6.2); default 5 s. */
+  rtcpIntervalMs?: number;
 }
 
 /** Callbacks a session reports through. Listener errors are the listener's business. */
@@ -63,6 +66,8 @@ export interface RtpSessionStats {
   /** RTP with a payload type that was not negotiated (comfort noise included), dropped. */
   unknownPayloadType: number;
   rtcpReceived: number;
+  /** RTCP compounds that did not parse, dropped. */
+  rtcpMalformed: number;
   framesPlayed: number;
   /** Ticks that had to be concealed because the packet was late or lost. */
   framesConcealed: number;
@@ -71,12 +76,18 @@ export interface RtpSessionStats {
   digits: number;
   transport: TransportStats;
   jitter: ReturnType<JitterBuffer['stats']>;
+  /** RTCP: reception figures of the incoming stream, and what the far end reports about ours. */
+  rtcp: RtcpReporterStats;
 }
 
 /** Why a session could not be created. */
 export interface SessionConfigError {
   error: 'unsupported-codec';
   message: string;
+}
+
+function isRtcpError(r: object): boolean {
+  return 'error' in r;
 }
 
 /** The codec factory for a signalled codec, or an error value. */
@@ -125,8 +136,22 @@ export class RtpSession {
   #digitPackets: ScheduledPacket[] = [];
   #digitStartTick = 0;
   #digitGapUntil = 0;
+  #rtcp!: RtcpReporter;
+  /** Reused for the RTCP sender accounting of every packet sent (only timestamp and payload are read). */
+  #sentPacket: RtpPacket = {
+    version: 2,
+    padding: false,
+    marker: false,
+    payloadType: 0,
+    sequenceNumber: 0,
+    timestamp: 0,
+    ssrc: 0,
+    csrc: [],
+    payload: new Uint8Array(0),
+  };
   #lastRtpMs: number;
   #timeoutMs: number;
+  #lastPullMs = 0;
   #timedOut = false;
   #closed = false;
   #stats = {
@@ -135,6 +160,7 @@ export class RtpSession {
     malformed: 0,
     unknownPayloadType: 0,
     rtcpReceived: 0,
+    rtcpMalformed: 0,
     framesPlayed: 0,
     framesConcealed: 0,
     framesIdle: 0,
@@ -171,14 +197,25 @@ export class RtpSession {
       if (this.sampleRate !== 8000) this.#inbandResampler = new Resampler(this.sampleRate, 8000);
     }
     if (factory.name === 'PCMU' || factory.name === 'PCMA') this.#plc = new PlcG711({ delay: false });
+    this.#newReporter();
     this.#timeoutMs = config.rtpTimeoutMs ?? 30_000;
     this.#lastRtpMs = options.nowMs ?? 0;
     transport.start({
       rtp: (buf, at) => this.#onRtp(buf, at),
-      rtcp: () => {
+      rtcp: (buf, at) => {
         this.#stats.rtcpReceived++;
+        if (isRtcpError(this.#rtcp.receiveRtcp(buf, at, Date.now()))) this.#stats.rtcpMalformed++;
       },
       failed: (reason) => this.close(reason),
+    });
+  }
+
+  #newReporter(): void {
+    this.#rtcp = new RtcpReporter({
+      ssrc: this.#ssrc,
+      cname: `parley-${this.id.slice(0, 8)}`,
+      clockRate: this.codec.clockRate,
+      ...(this.config.rtcpIntervalMs ? { intervalMs: this.config.rtcpIntervalMs } : {}),
     });
   }
 
@@ -197,6 +234,7 @@ export class RtpSession {
     this.#seq = s.seq & 0xffff;
     this.#tsBase = s.tsBase >>> 0;
     this.#tick = s.tick;
+    this.#newReporter();
   }
 
   #onRtp(buf: Uint8Array, arrivalMs: number): void {
@@ -210,6 +248,7 @@ export class RtpSession {
     this.#lastRtpMs = arrivalMs;
     this.#timedOut = false;
     if (p.payloadType === this.config.codec.payloadType) {
+      this.#rtcp.received(p, arrivalMs);
       this.#learnPacketDuration(p.payload);
       this.#jitter.push(p, arrivalMs);
     } else if (this.#dtmfIn && p.payloadType === this.config.telephoneEvent?.payloadType) {
@@ -258,6 +297,7 @@ export class RtpSession {
     this.#sentLastTick = this.#sentThisTick;
     this.#sentThisTick = false;
     this.#tick++;
+    this.#lastPullMs = nowMs;
     this.frame = this.#nextFrame();
     if (this.#dtmfIn) for (const d of this.#dtmfIn.poll(nowMs)) this.#emitDigit(d);
     if (this.#inband && this.frame) {
@@ -273,6 +313,8 @@ export class RtpSession {
       }
     }
     this.#sendDueDigits();
+    const report = this.#rtcp.poll(nowMs, Date.now());
+    if (report) this.transport.sendRtcp(report);
     return this.frame;
   }
 
@@ -327,11 +369,15 @@ export class RtpSession {
     // Marker on the first packet of a talk spurt (RFC 3551 §4.1): after any tick with nothing sent.
     buf[1] = (this.#sentLastTick ? 0 : 0x80) | (this.config.codec.payloadType & 0x7f);
     buf.writeUInt16BE(this.#seq, 2);
-    buf.writeUInt32BE((this.#tsBase + this.#tick * this.#tsPerFrame) >>> 0, 4);
+    const ts = (this.#tsBase + this.#tick * this.#tsPerFrame) >>> 0;
+    buf.writeUInt32BE(ts, 4);
     buf.writeUInt32BE(this.#ssrc, 8);
     buf.set(payload, 12);
     this.#seq = (this.#seq + 1) & 0xffff;
     this.#stats.packetsSent++;
+    this.#sentPacket.timestamp = ts;
+    this.#sentPacket.payload = payload;
+    this.#rtcp.sent(this.#sentPacket, this.#lastPullMs);
     this.transport.sendRtp(buf);
   }
 
@@ -382,6 +428,7 @@ export class RtpSession {
       ...this.#stats,
       transport: this.transport.stats(),
       jitter: this.#jitter.stats(),
+      rtcp: this.#rtcp.stats(),
     };
   }
 
@@ -390,6 +437,10 @@ export class RtpSession {
     if (this.#closed) return;
     this.#closed = true;
     this.frame = null;
+    // RFC 3550 §6.6: a BYE tells the far end the stream ends (not when the transport itself failed).
+    if (reason !== 'moved' && !reason.startsWith('socket error')) {
+      this.transport.sendRtcp(this.#rtcp.bye(this.#lastPullMs, Date.now()));
+    }
     this.transport.close();
     this.codec.close?.();
     try {

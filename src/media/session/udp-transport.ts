@@ -5,7 +5,9 @@
  * from foreign sources are dropped and counted here; a socket error ends the transport (the session then
  * closes itself, its room goes on).
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isRtcp } from '../rtp/rtp-packet.ts';
 import type { PacketSink, PacketTransport, TransportStats } from './packet-transport.ts';
@@ -38,6 +40,19 @@ export interface TransportOpenError {
   code: string;
   message: string;
 }
+
+/**
+ * Address lookup for sends: RTP destinations are IP literals (from SDP or a latched source), and dgram's
+ * default lookup defers every send by a tick even for those. Names (rare in SDP) still go to DNS.
+ */
+const literalLookup: SocketOptions['lookup'] = (address, options, callback) => {
+  const family = isIP(address);
+  if (family === 0) {
+    dnsLookup(address, options, callback);
+    return;
+  }
+  callback(null, address, family);
+};
 
 function bind(socket: Socket, port: number, address: string): Promise<NodeJS.ErrnoException | null> {
   return new Promise((resolve) => {
@@ -88,7 +103,7 @@ export class UdpTransport implements PacketTransport {
   /** Binds the socket(s); an error value (never a throw) when a port is taken or the address is wrong. */
   static async open(options: UdpTransportOptions): Promise<UdpTransport | TransportOpenError> {
     const type = options.localAddress.includes(':') ? 'udp6' : 'udp4';
-    const rtp = createSocket({ type, reuseAddr: false });
+    const rtp = createSocket({ type, reuseAddr: false, lookup: literalLookup });
     const err = await bind(rtp, options.port, options.localAddress);
     if (err) {
       rtp.close();
@@ -100,7 +115,7 @@ export class UdpTransport implements PacketTransport {
         rtp.close();
         return { error: 'bind-failed', code: 'EINVAL', message: 'port 0 needs rtcp-mux (no port pair)' };
       }
-      rtcp = createSocket({ type, reuseAddr: false });
+      rtcp = createSocket({ type, reuseAddr: false, lookup: literalLookup });
       const err2 = await bind(rtcp, options.port + 1, options.localAddress);
       if (err2) {
         rtp.close();
