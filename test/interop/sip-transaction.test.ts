@@ -4,14 +4,18 @@
  * TCP. Every call must go INVITE → 180 → 200 → ACK → BYE → 200 on both sides.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import test, { describe } from 'node:test';
+import { Messager, UserAgent } from 'sip.js';
 import type { Dialog } from '../../src/sip/dialog/dialog.ts';
 import { createRequest } from '../../src/sip/message/index.ts';
 import type { SipResponse } from '../../src/sip/message/types.ts';
+import type { IncomingRequest } from '../../src/sip/stack.ts';
 import { SipStack } from '../../src/sip/stack.ts';
 import { TcpTransport } from '../../src/sip/transport/tcp-transport.ts';
 import type { Transport } from '../../src/sip/transport/transport.ts';
 import { UdpTransport } from '../../src/sip/transport/udp-transport.ts';
+import { WsTransport } from '../../src/sip/transport/ws-transport.ts';
 import { freePort } from './helpers/ports.ts';
 import { describeSipp, runSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
 
@@ -241,5 +245,67 @@ describe('sipp interop: transactions and dialogs', { skip }, () => {
         for (const tr of transports) await tr.close();
       }
     });
+  }
+});
+
+test('SIP.js 0.21 over WebSocket: its MESSAGE reaches our stack, ours reaches it on its connection', async () => {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const ws = new WsTransport({ server });
+  const stack = new SipStack([ws], { viaHost: HOST });
+  const received: IncomingRequest[] = [];
+  stack.onRequest((inc) => {
+    received.push(inc);
+    inc.reply(200);
+  });
+  const toUa: string[] = [];
+  const ua = new UserAgent({
+    uri: UserAgent.makeURI(`sip:alice@${HOST}`),
+    transportOptions: { server: `ws://${HOST}:${port}/ws` },
+    logLevel: 'error',
+    delegate: {
+      onMessage: (m) => {
+        toUa.push(m.request.body);
+        m.accept();
+      },
+    },
+  });
+  try {
+    await ua.start();
+    await new Promise<void>((resolve, reject) => {
+      new Messager(ua, UserAgent.makeURI(`sip:conf@${HOST}`)!, 'hello from SIP.js').message({
+        requestDelegate: {
+          onAccept: () => resolve(),
+          onReject: (r) => reject(new Error(`MESSAGE refused: ${r.message.statusCode}`)),
+        },
+      });
+    });
+    assert.equal(received.length, 1);
+    const from = received[0]!;
+    assert.equal(new TextDecoder().decode(from.request.body), 'hello from SIP.js');
+    assert.equal(from.source.transport, 'ws');
+    assert.ok(from.source.connectionId);
+    // Back to the browser-like client: only its own connection reaches it (its Contact host is .invalid).
+    const message = createRequest({
+      method: 'MESSAGE',
+      uri: `sip:alice@${HOST}`,
+      from: { uri: `sip:conf@${HOST}`, params: {} },
+      to: `<sip:alice@${HOST}>`,
+      body: new TextEncoder().encode('hello from Parley'),
+      contentType: 'text/plain',
+    });
+    const answer = await new Promise<SipResponse>((resolve) => {
+      stack.sendRequest(message, from.source, { onFinal: resolve });
+    });
+    assert.equal(answer.status, 200);
+    assert.deepEqual(toUa, ['hello from Parley']);
+  } finally {
+    await ua.stop();
+    await stack.close();
+    await ws.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
   }
 });
