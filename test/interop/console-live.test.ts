@@ -62,6 +62,11 @@ class MapPbx implements PbxPort {
   unmute(conferenceId: string, id: string): boolean {
     return this.setMuted(conferenceId, id, false);
   }
+  lock(conferenceId: string, locked: boolean): boolean {
+    if (!this.rooms.get(conferenceId)?.length) return false;
+    this.calls.push(`${locked ? 'lock' : 'unlock'} ${conferenceId}`);
+    return true;
+  }
   kick(conferenceId: string, id: string): boolean {
     const members = this.participants(conferenceId);
     if (!members.some((x) => x.id === id)) return false;
@@ -183,6 +188,17 @@ test('the Live page and Invite follow the server events', {
     events.publish('call.failed', { callId: 'call-2', status: 486, reason: 'busy here' });
     await dialog.getByText('The call to +3221234599 failed: busy here.').waitFor();
     await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
+  });
+
+  await t.test('lock and unlock the room', async () => {
+    const room = page.getByRole('region', { name: /Sales weekly/ });
+    const lock = room.getByRole('button', { name: /^Lock/ });
+    await lock.click();
+    await room.getByText('Locked', { exact: true }).waitFor();
+    assert.ok(pbx.calls.includes(`lock ${roomId}`));
+    await room.getByRole('button', { name: /^Unlock/ }).click();
+    await room.getByText('Locked', { exact: true }).waitFor({ state: 'detached' });
+    assert.ok(pbx.calls.includes(`unlock ${roomId}`));
   });
 
   await t.test('kick, after confirming', async () => {

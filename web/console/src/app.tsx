@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError, api, type Me, onUnauthorized } from './api.ts';
 import { ApplyChangesButton } from './components/apply-changes.tsx';
+import { ErrorBoundary } from './components/error-boundary.tsx';
 import { DraftProvider } from './draft.tsx';
 import { LiveEventsProvider } from './live-events.tsx';
 import { ConferencesPage } from './pages/conferences.tsx';
@@ -125,7 +126,11 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         </ul>
       </nav>
       <main id="main" className="content" tabIndex={-1}>
-        {page && <page.Page />}
+        {page && (
+          <ErrorBoundary resetKey={page.path}>
+            <page.Page />
+          </ErrorBoundary>
+        )}
       </main>
     </div>
   );

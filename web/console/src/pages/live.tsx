@@ -179,14 +179,17 @@ export function LivePage() {
                   {people.map((p) => (
                     <li key={p.id} className={p.talking ? 'member member-talking' : 'member'}>
                       <span className="talk-dot" aria-hidden="true" />
-                      <span className="member-name">
-                        {p.callerId || p.extension || 'Unknown caller'}
-                        {p.extension && p.callerId && p.callerId !== p.extension && (
-                          <span className="muted"> · {p.extension}</span>
-                        )}
+                      <span className="member-info">
+                        <span className="member-name">
+                          {p.callerId || p.extension || 'Unknown caller'}
+                          {p.extension && p.callerId && p.callerId !== p.extension && (
+                            <span className="muted"> · {p.extension}</span>
+                          )}
+                        </span>
+                        {p.role === 'admin' && <span className="tag tag-admin">Administrator</span>}
+                        {p.muted && <span className="tag tag-muted">Muted</span>}
+                        <span className="member-since muted">since {formatTime(p.joinedAt)}</span>
                       </span>
-                      {p.role === 'admin' && <span className="tag tag-admin">Administrator</span>}
-                      {p.muted && <span className="tag tag-muted">Muted</span>}
                       {p.talking && <span className="sr-only">Talking</span>}
                       {canControl && (
                         <span className="member-actions">
@@ -244,4 +247,12 @@ export function LivePage() {
       )}
     </>
   );
+}
+
+/** The time of day someone joined, in the browser's own format. */
+function formatTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime())
+    ? ''
+    : d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
