@@ -76,6 +76,14 @@ describe('SipStack end to end on loopback', () => {
     uas.stack.onRequest((inc: IncomingRequest) => {
       seen.push(inc.request.method);
       const contact = [{ name: 'Contact', value: uas.stack.contact(inc.source.transport, 'bob') }];
+      if (inc.request.method === 'INVITE' && inc.dialog) {
+        // A re-INVITE (§14.2): answered at once in the existing dialog.
+        inc.onAck((ack) => {
+          lastAck = ack;
+        });
+        inc.reply(200, undefined, { headers: contact, body: SDP, contentType: 'application/sdp' });
+        return;
+      }
       if (inc.request.method === 'INVITE') {
         const ringing = inc.reply(180, undefined, { headers: contact });
         uas.stack.createUasDialog(inc, ringing);
@@ -110,7 +118,7 @@ describe('SipStack end to end on loopback', () => {
   });
 
   for (const protocol of ['udp', 'tcp'] as const) {
-    test(`INVITE → 180 → 200 → ACK → BYE over ${protocol}`, async () => {
+    test(`INVITE → 180 → 200 → ACK → re-INVITE → BYE over ${protocol}`, async () => {
       behaviour = 'answer';
       seen.length = 0;
       lastAck = undefined;
@@ -140,13 +148,34 @@ describe('SipStack end to end on loopback', () => {
       while (!lastAck) await new Promise((r) => setTimeout(r, 5));
       assert.equal(getHeader(lastAck, 'cseq'), '1 ACK');
 
+      // A re-INVITE in the dialog (§14.1): new CSeq, 2xx, ACK with that CSeq.
+      lastAck = undefined;
+      const established = dialog;
+      const reinvite = await once<SipResponse>((done) =>
+        uac.stack.sendInDialog(
+          established,
+          'INVITE',
+          { body: SDP, contentType: 'application/sdp' },
+          {
+            onFinal: (r) => {
+              void uac.stack.sendAck(established, r);
+              done(r);
+            },
+          },
+        ),
+      );
+      assert.equal(reinvite.status, 200);
+      assert.equal(getHeader(reinvite, 'cseq'), '2 INVITE');
+      while (!lastAck) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(getHeader(lastAck, 'cseq'), '2 ACK', 'the re-INVITE ACK reached the UAS TU');
+
       const bye = await once<SipResponse>((done) =>
         uac.stack.sendInDialog(dialog!, 'BYE', {}, { onFinal: (r) => done(r) }),
       );
       assert.equal(bye.status, 200);
       assert.ok(byeDialog, 'the UAS matched the BYE to its dialog');
       assert.equal(byeDialog.state, 'terminated');
-      assert.deepEqual(seen, ['INVITE', 'BYE']);
+      assert.deepEqual(seen, ['INVITE', 'INVITE', 'BYE']);
       assert.equal(uac.stack.stats().dialogs, 0);
       assert.equal(uas.stack.stats().dialogs, 0);
     });
