@@ -204,8 +204,26 @@ describe('staged configuration over the API', () => {
       payload: { username: 'olga', password: 'olga-console-pw' },
     });
     assert.equal(login.statusCode, 200, 'logins work at once, before any Apply');
+    const other = (await call('GET', '/api/users?q=alice')).body.items[0];
+    const taken = await call('PATCH', `/api/users/${other.id}`, {
+      name: 'Alice Renamed',
+      username: 'olga',
+      password: 'another-pw-1',
+    });
+    assert.equal(taken.status, 409);
+    assert.equal(taken.body.error.code, 'DUPLICATE');
+    assert.equal((await call('GET', `/api/users/${other.id}`)).body.name, 'Alice', 'nothing half-done');
     const p = await call('PATCH', `/api/users/${u.body.id}`, { permissions: ['conferences', 'apply'] });
     assert.deepEqual(p.body.permissions, ['conferences', 'apply']);
+    const plain = await call('POST', '/api/users', {
+      name: 'Plain',
+      extension: '122',
+      sipPassword: 'plain-sip',
+      permissions: [],
+    });
+    assert.equal(plain.status, 201, 'permissions without a login are ignored');
+    assert.equal(await fx.store.accountForUser(plain.body.id), undefined);
+    assert.equal((await call('DELETE', `/api/users/${plain.body.id}`)).status, 204);
     const half = await call('POST', '/api/users', {
       name: 'Half',
       extension: '121',

@@ -33,6 +33,8 @@ export interface ResourceSpec<K extends ObjectKind> {
   extraReadable?: Record<string, Json>;
   /** Adds to each object shown (e.g. the user's console login). */
   decorate?: (items: ObjectTypes[K][], request: FastifyRequest) => Promise<Json[]>;
+  /** Checks the route's own fields before anything is written (so a refusal leaves nothing half-done). */
+  beforeWrite?: (extra: Json, request: FastifyRequest, id?: string) => Promise<void>;
   afterCreate?: (obj: ObjectTypes[K], body: Json, request: FastifyRequest) => Promise<void>;
   afterUpdate?: (obj: ObjectTypes[K], body: Json, request: FastifyRequest) => Promise<void>;
   /** Runs after the object is removed from the draft. */
@@ -165,6 +167,7 @@ export function configResource<K extends ObjectKind>(spec: ResourceSpec<K>): Fas
       },
       async (request, reply) => {
         const { fields, extra } = split((request.body ?? {}) as Json);
+        await spec.beforeWrite?.(extra, request);
         const created = await store.create(
           spec.kind,
           { ...(spec.defaults ?? {}), ...fields } as never,
@@ -216,6 +219,7 @@ export function configResource<K extends ObjectKind>(spec: ResourceSpec<K>): Fas
       async (request, reply) => {
         const { id } = request.params as { id: string };
         const { fields, extra } = split((request.body ?? {}) as Json);
+        await spec.beforeWrite?.(extra, request, id);
         const updated = await store.update(spec.kind, id, fields as never, {
           ...contextOf(request),
           ifRevision: expectedRevision(request),

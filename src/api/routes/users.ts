@@ -15,6 +15,11 @@ function mustAdminister(request: FastifyRequest): void {
     throw new ApiError(403, 'FORBIDDEN', 'Console logins and permissions need the "admin" permission.');
 }
 
+function loginIncomplete(path: string): ApiError {
+  const message = 'A console login needs a username and a password.';
+  return new ApiError(422, 'VALIDATION_FAILED', message, { errors: [{ path, message }] });
+}
+
 async function syncLogin(user: User, extra: Record<string, unknown>, request: FastifyRequest): Promise<void> {
   if (!('username' in extra) && !('password' in extra) && !('permissions' in extra)) return;
   mustAdminister(request);
@@ -32,15 +37,8 @@ async function syncLogin(user: User, extra: Record<string, unknown>, request: Fa
     await store.updateAccount(existing.id, { username, password, permissions: perms }, ctx);
     return;
   }
-  if (!username || !password)
-    throw new ApiError(422, 'VALIDATION_FAILED', 'A console login needs a username and a password.', {
-      errors: [
-        {
-          path: username ? 'password' : 'username',
-          message: 'A console login needs a username and a password.',
-        },
-      ],
-    });
+  if (!username && !password) return;
+  if (!username || !password) throw loginIncomplete(username ? 'password' : 'username');
   await store.createAccount({ username, password, permissions: perms ?? [], userId: user.id }, ctx);
 }
 
@@ -89,6 +87,22 @@ export const userRoutes = configResource({
       await request.server.services.store.remove('users', user.id, contextOf(request));
       throw err;
     }
+  },
+  beforeWrite: async (extra, request, id) => {
+    if (!('username' in extra) && !('password' in extra) && !('permissions' in extra)) return;
+    mustAdminister(request);
+    const username = extra.username;
+    if (username === null) return;
+    const { store } = request.server.services;
+    const existing = id === undefined ? undefined : await store.accountForUser(id);
+    // Permissions alone, for a user without a login, are nothing to do (a form may always send them).
+    if (!existing && !username && !extra.password) return;
+    if (!existing && (!username || !extra.password))
+      throw loginIncomplete(username ? 'password' : 'username');
+    if (typeof username !== 'string') return;
+    const holder = await store.findAccountByUsername(username);
+    if (holder && (id === undefined || holder.userId !== id))
+      throw new ApiError(409, 'DUPLICATE', `The username "${username}" is already taken.`);
   },
   afterUpdate: syncLogin,
   afterDelete: async (id, request) => {
