@@ -24,6 +24,53 @@ function besselI0(x: number): number {
   return sum;
 }
 
+/** A designed polyphase filter, shared by every resampler with the same ratio and settings. */
+interface FilterDesign {
+  half: number;
+  tapsPerPhase: number;
+  /** Phase p at [p·T, p·T + T) holds taps h[p + k·L], reversed so inputs run oldest first. */
+  bank: Float64Array;
+}
+
+const designs = new Map<string, FilterDesign>();
+
+/**
+ * Kaiser-windowed sinc low-pass for upsampling by L and downsampling by M, split into L phases. Cached:
+ * a room resamples every member the same way, and the bank is read-only.
+ */
+function designFilter(L: number, M: number, zeroCrossings: number, beta: number): FilterDesign {
+  const key = `${L}/${M}/${zeroCrossings}/${beta}`;
+  const cached = designs.get(key);
+  if (cached) return cached;
+  const factor = Math.max(L, M);
+  // Cut-off relative to the upsampled rate: 0.92 of the lower of the two Nyquist frequencies.
+  const cutoff = (0.92 * 0.5) / factor;
+  const half = Math.ceil(zeroCrossings * factor);
+  const length = 2 * half + 1;
+  const taps = new Float64Array(length);
+  const i0beta = besselI0(beta);
+  for (let n = 0; n < length; n++) {
+    const m = n - half;
+    const x = 2 * cutoff * m;
+    const sinc = m === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+    const r = m / half;
+    const w = besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0beta;
+    // Gain L restores the level lost by zero-stuffing.
+    taps[n] = 2 * cutoff * sinc * w * L;
+  }
+  const T = Math.ceil(length / L);
+  const bank = new Float64Array(L * T);
+  for (let p = 0; p < L; p++) {
+    for (let k = 0; k < T; k++) {
+      const idx = p + k * L;
+      bank[p * T + (T - 1 - k)] = idx < length ? taps[idx]! : 0;
+    }
+  }
+  const design = { half, tapsPerPhase: T, bank };
+  designs.set(key, design);
+  return design;
+}
+
 /** Settings of a `Resampler`. */
 export interface ResamplerOptions {
   /** Filter half-length in input-rate zero crossings; more is sharper and costlier. Default 12. */
@@ -42,8 +89,6 @@ export class Resampler {
   readonly to: number;
   readonly #up: number;
   readonly #down: number;
-  /** Polyphase bank: phase p holds taps h[p + k·L], k = 0..tapsPerPhase−1. */
-  readonly #bank: Float32Array[];
   readonly #tapsPerPhase: number;
   /** Centre of the prototype filter, in upsampled samples. */
   readonly #half: number;
@@ -66,41 +111,12 @@ export class Resampler {
     this.#up = to / g;
     this.#down = from / g;
     if (this.#up > 1000 || this.#down > 1000) throw new RangeError(`ratio ${to}/${from} too complex`);
-    const zc = options.zeroCrossings ?? 12;
-    const beta = options.beta ?? 8;
-    const L = this.#up;
-    const factor = Math.max(L, this.#down);
-    // Cut-off relative to the upsampled rate: 0.92 of the lower of the two Nyquist frequencies.
-    const cutoff = (0.92 * 0.5) / factor;
-    const half = Math.ceil(zc * factor);
-    this.#half = half;
-    const length = 2 * half + 1;
-    const taps = new Float64Array(length);
-    const i0beta = besselI0(beta);
-    for (let n = 0; n < length; n++) {
-      const m = n - half;
-      const x = 2 * cutoff * m;
-      const sinc = m === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
-      const r = m / half;
-      const w = besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0beta;
-      // Gain L restores the level lost by zero-stuffing.
-      taps[n] = 2 * cutoff * sinc * w * L;
-    }
-    this.#tapsPerPhase = Math.ceil(length / L);
-    this.#bank = [];
-    for (let p = 0; p < L; p++) {
-      const phase = new Float32Array(this.#tapsPerPhase);
-      for (let k = 0; k < this.#tapsPerPhase; k++) {
-        const idx = p + k * L;
-        phase[k] = idx < length ? taps[idx]! : 0;
-      }
-      this.#bank.push(phase);
-    }
-    const T = this.#tapsPerPhase;
-    this.#flat = new Float64Array(L * T);
-    for (let p = 0; p < L; p++)
-      for (let k = 0; k < T; k++) this.#flat[p * T + k] = this.#bank[p]![T - 1 - k]!;
-    this.#work = new Float64Array(T - 1 + 960);
+    const design = designFilter(this.#up, this.#down, options.zeroCrossings ?? 12, options.beta ?? 8);
+    this.#half = design.half;
+    this.#tapsPerPhase = design.tapsPerPhase;
+    this.#flat = design.bank;
+    // Room for the history and a 20 ms frame at 8 kHz; grows on the first bigger frame.
+    this.#work = new Float64Array(design.tapsPerPhase - 1 + 160);
   }
 
   /** Group delay of the filter, in output samples. */
