@@ -94,6 +94,7 @@ test('200 lists every contact with expires; 423 carries Min-Expires', () => {
   assert.deepEqual(getHeaderValues(res, 'contact'), [
     '<sip:101@127.0.0.1:5070>;expires=300;+sip.instance="<urn:uuid:1>";reg-id=1',
   ]);
+  assert.equal(getHeader(res, 'expires'), '300');
   assert.equal(getHeader(res, 'call-id'), 'reg-1');
   assert.match(getHeader(res, 'to') ?? '', /;tag=/);
   const short = registerResponse(req, { status: 423, minExpires: 60 });

@@ -122,6 +122,9 @@ export function registerResponse(
     if (c.regId !== undefined) value += `;reg-id=${c.regId}`;
     return { name: 'Contact', value };
   });
+  // Older phones read the interval from an Expires header, not the Contact parameter: without it, one
+  // that asked for more than we grant would refresh too late.
+  if (outcome.granted !== undefined) headers.push({ name: 'Expires', value: String(outcome.granted) });
   headers.push({ name: 'Date', value: httpDate() }, ...extra);
   return createResponse(req, 200, undefined, { headers });
 }

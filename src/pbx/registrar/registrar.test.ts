@@ -35,12 +35,20 @@ function setup(extra: Partial<ConstructorParameters<typeof Registrar>[0]> = {}) 
 test('registers, lists with expires, looks up with flow; default and capped expiry', () => {
   const { registrar } = setup();
   const out = registrar.register(req());
-  assert.deepEqual(out, { status: 200, contacts: [{ uri: 'sip:101@192.0.2.10:5062', expires: 3600 }] });
+  assert.deepEqual(out, {
+    status: 200,
+    contacts: [{ uri: 'sip:101@192.0.2.10:5062', expires: 3600 }],
+    granted: 3600,
+  });
   const [b] = registrar.lookup('101');
   assert.equal(b?.aor, 'sip:101@pbx.test');
   assert.deepEqual(b?.flow, udp);
   const capped = registrar.register(req({ cseq: 2, expires: 100000 }));
   assert.equal(capped.status === 200 && capped.contacts[0]!.expires, 3600);
+  assert.equal(capped.status === 200 && capped.granted, 3600);
+  // A fetch (no Contact) grants nothing.
+  const fetched = registrar.register(req({ cseq: 3, contacts: [] }));
+  assert.equal(fetched.status === 200 && fetched.granted, undefined);
   assert.equal(registrar.lookup('102').length, 0);
 });
 

@@ -51,7 +51,12 @@ export interface ListedContact {
 
 /** The registrar's answer, for the SIP side to turn into a response. */
 export type RegisterOutcome =
-  | { status: 200; contacts: ListedContact[] }
+  | {
+      status: 200;
+      contacts: ListedContact[];
+      /** Seconds granted to this request's contacts (the shortest), when it carried any. */
+      granted?: number;
+    }
   | { status: 423; minExpires: number }
   | { status: 400 | 403 | 500; reason: string };
 
@@ -163,12 +168,14 @@ export class Registrar {
     }
 
     const next = current.slice();
+    let granted: number | undefined;
     for (const c of input.contacts) {
       // Step 7: expiry from the contact parameter, else the header, else our default.
       let expires = c.expires ?? input.expires ?? this.defaultExpires;
       if (!Number.isFinite(expires) || expires < 0) return { status: 400, reason: 'Bad expires value' };
       if (expires > 0 && expires < this.minExpires) return { status: 423, minExpires: this.minExpires };
       expires = Math.min(expires, this.maxExpires);
+      granted = granted === undefined ? expires : Math.min(granted, expires);
       const key =
         c.instanceId !== undefined ? `instance:${c.instanceId};reg-id=${c.regId ?? ''}` : `uri:${c.uriKey}`;
       const i = next.findIndex((b) => b.key === key);
@@ -185,8 +192,9 @@ export class Registrar {
         next.push(this.#binding(input, c, key, expires, now));
       }
     }
-    if (input.contacts.length > 0) this.#set(input.extension, next);
-    return { status: 200, contacts: this.#listed(next, now) };
+    if (input.contacts.length === 0) return { status: 200, contacts: this.#listed(next, now) };
+    this.#set(input.extension, next);
+    return { status: 200, contacts: this.#listed(next, now), granted: granted! };
   }
 
   /**
