@@ -354,3 +354,44 @@ Content-Length: 0
   assert.match(getHeader(bye, 'to')!, /tag=second/);
   assert.equal(stack.stats().dialogs, 1);
 });
+
+test('§14.2 glare: a re-INVITE while ours is pending gets 491; a second one of theirs gets 500 + Retry-After', async () => {
+  const { transport, stack } = setup();
+  let incomingInvite: IncomingRequest | undefined;
+  const pendingReinvites: IncomingRequest[] = [];
+  stack.onRequest((inc) => {
+    if (inc.request.method !== 'INVITE') return void inc.reply(200);
+    if (inc.dialog) {
+      pendingReinvites.push(inc); // left unanswered for now
+      return;
+    }
+    incomingInvite = inc;
+    const ok = inc.reply(200, undefined, {
+      headers: [{ name: 'Contact', value: '<sip:bob@127.0.0.1:5060>' }],
+    });
+    stack.createUasDialog(inc, ok);
+  });
+  transport.inject(invite());
+  const toTag = incomingInvite!.toTag;
+  transport.inject(ack(toTag));
+  const dialog = incomingInvite!.dialog!;
+  const reinvite = (cseq: number, branch: string) =>
+    ack(toTag, branch).replace('ACK sip', 'INVITE sip').replace('CSeq: 10 ACK', `CSeq: ${cseq} INVITE`);
+
+  // Ours is pending (no answer injected) when theirs arrives.
+  await stack.sendInDialog(dialog, 'INVITE');
+  transport.inject(reinvite(11, 'z9hG4bKglare'));
+  assert.equal(transport.responses(491).length, 1);
+  assert.equal(pendingReinvites.length, 0, 'the TU never saw the glaring re-INVITE');
+  dialog.inviteInProgress = undefined; // as if ours had been answered
+
+  transport.inject(reinvite(12, 'z9hG4bKfirst'));
+  assert.equal(pendingReinvites.length, 1);
+  transport.inject(reinvite(13, 'z9hG4bKsecond'));
+  const [busy] = transport.responses(500);
+  assert.ok(busy, 'a second re-INVITE while the first is in progress');
+  assert.match(getHeader(busy, 'retry-after') ?? '', /^\d$/);
+  pendingReinvites[0]!.reply(200);
+  transport.inject(reinvite(14, 'z9hG4bKthird'));
+  assert.equal(pendingReinvites.length, 2, 'once answered, the next re-INVITE is taken');
+});

@@ -312,6 +312,18 @@ export class SipStack {
   ): Promise<OutgoingRequest> {
     const request = dialog.createRequest(method, options);
     if (method === 'BYE') this.forgetDialog(dialog);
+    if (method === 'INVITE') {
+      // §14.1: one re-INVITE at a time per dialog; the slot frees with its final response.
+      dialog.inviteInProgress = 'uac';
+      const onFinal = callbacks.onFinal;
+      callbacks = {
+        ...callbacks,
+        onFinal: (r, info, out) => {
+          if (dialog.inviteInProgress === 'uac') dialog.inviteInProgress = undefined;
+          onFinal?.(r, info, out);
+        },
+      };
+    }
     return this.#targetFor(dialog).then(
       (target) => this.sendRequest(request, target, callbacks),
       (err: Error) => {
@@ -361,6 +373,10 @@ export class SipStack {
     }
     // §12.3: a non-2xx final response ends the early dialog an earlier 1xx created.
     if (response.status >= 300 && incoming.dialog?.state === 'early') this.forgetDialog(incoming.dialog);
+    const d = incoming.dialog;
+    if (response.status >= 200 && d?.inviteInProgress === 'uas' && incoming.request.method === 'INVITE') {
+      d.inviteInProgress = undefined;
+    }
   }
 
   /** §9.1: CANCEL with the INVITE's Request-URI, Call-ID, To, From, CSeq number, top Via and Route. */
@@ -582,6 +598,19 @@ export class SipStack {
         return;
       }
       if (request.method === 'BYE') this.forgetDialog(dialog);
+      if (request.method === 'INVITE') {
+        // §14.2: glare with our own re-INVITE → 491; a second one of theirs → 500 with Retry-After.
+        if (dialog.inviteInProgress === 'uac') {
+          incoming.reply(491);
+          return;
+        }
+        if (dialog.inviteInProgress === 'uas') {
+          const retryAfter = String(Math.floor(Math.random() * 10));
+          incoming.reply(500, undefined, { headers: [{ name: 'Retry-After', value: retryAfter }] });
+          return;
+        }
+        dialog.inviteInProgress = 'uas';
+      }
     }
     if (!this.#handler) {
       incoming.reply(request.method === 'OPTIONS' ? 200 : 501);

@@ -98,6 +98,8 @@ export class Dialog {
   localContact: string | undefined;
   /** The connection the dialog was established over, reused for in-dialog requests (RFC 5923 spirit). */
   flow: MessageSource | undefined;
+  /** A re-INVITE in progress in this dialog: ours (`uac`), the peer's (`uas`), or none (§14.1, §14.2). */
+  inviteInProgress: 'uac' | 'uas' | undefined;
 
   private constructor(init: {
     id: DialogId;
