@@ -1,5 +1,5 @@
 /**
- * Packet-loss concealment for 8 kHz narrowband streams after ITU-T G.711 Appendix I: pitch-based waveform
+ * Packet-loss concealment after ITU-T G.711 Appendix I (8 kHz; other rates scale its constants): pitch-based waveform
  * substitution. On the first lost frame the pitch period is estimated from the last 20 ms by normalised
  * cross-correlation (40–120 samples, i.e. 66–200 Hz); the last period is repeated, the joint smoothed by an
  * overlap-add over a quarter period. After 10 ms the repeated span grows to two, after 20 ms to three
@@ -158,6 +158,7 @@ export class PlcG711 {
 
   #startErasure(): void {
     this.#stats.erasures++;
+    this.#fade = undefined;
     const h = this.#history;
     const end = h.length; // all of it is real signal: the erasure starts now
     this.#pitch = findPitch(h, end, this.#k);
