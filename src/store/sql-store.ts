@@ -115,12 +115,13 @@ export class SqlStore extends SqlAccounts implements Store {
   }
 
   private setLive(live: LiveConfig, notify = false): void {
+    const previous = this.current;
     this.current = live;
     this.sortedLive = new Map();
     if (!notify) return;
     for (const l of this.listeners) {
       try {
-        l(live.version, live);
+        l(live.version, live, previous);
       } catch (err) {
         this.options.onListenerError?.(err);
       }

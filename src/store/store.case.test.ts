@@ -166,11 +166,13 @@ export function storeContract(engine: string, fixture: () => Promise<StoreFixtur
 
     it('applies: a new version goes live and listeners hear it', async () => {
       const heard: number[] = [];
-      const off = store.onApplied((v, live) => heard.push(v, live.usersByExtension.size));
+      const off = store.onApplied((v, live, previous) =>
+        heard.push(v, live.usersByExtension.size, previous.version),
+      );
       const r = await store.apply(ctx);
       off();
       assert.deepEqual(r, { version: 1, unchanged: false });
-      assert.deepEqual(heard, [1, 2]);
+      assert.deepEqual(heard, [1, 2, 0]);
       assert.equal(store.live.version, 1);
       assert.equal(store.live.findUser('101')?.sipPassword, 'alice-secret');
       assert.equal(store.live.findConference('800')?.name, 'Weekly sync');

@@ -114,7 +114,11 @@ export interface StoreStatus {
   liveVersion: number;
 }
 
-export type AppliedListener = (version: number, live: LiveConfig) => void;
+/**
+ * Told of each new live version, with the one it replaces (so the PBX can see, e.g., which rooms went away:
+ * it lets their calls finish and lets nobody new in).
+ */
+export type AppliedListener = (version: number, live: LiveConfig, previous: LiveConfig) => void;
 
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
