@@ -109,6 +109,11 @@ test('SSRC change and a large sequence jump restart the buffer', () => {
   assert.equal(seqOf(jb.pop()), 30000);
   assert.equal(jb.stats().resets, 2);
   assert.equal(jb.stats().lost, 0);
+  jb.push(packet(30001, 2), 60);
+  jb.reset();
+  assert.equal(jb.pop().kind, 'idle');
+  assert.equal(jb.stats().resets, 3);
+  assert.equal(jb.stats().depth, 0);
 });
 
 test('a timestamp jump with contiguous sequence numbers keeps playing', () => {

@@ -42,7 +42,7 @@ export interface JitterBufferStats {
   discarded: number;
   /** Restarts: SSRC change, big sequence or timestamp jump. */
   resets: number;
-  /** Frames held now, and the target, in frames. */
+  /** Packets spanned now (next to play … newest), and the target, in packets. */
   depth: number;
   targetDepth: number;
   /** Delay variation measured over the recent window, ms. */
@@ -218,6 +218,13 @@ export class JitterBuffer {
     this.#jitterMs = max - min;
     // Enough frames to cover the spread, plus one for the tick's own phase.
     this.#target = this.#clamp(Math.ceil(this.#jitterMs / this.#packetMs) + 1);
+  }
+
+  /** Drops everything held and starts over (the far end changed, e.g. after a re-INVITE or transfer). */
+  reset(): void {
+    this.#stats.resets++;
+    this.#reset();
+    this.#ssrc = undefined;
   }
 
   /** Frames held from the next one to play up to the newest. */
