@@ -75,7 +75,12 @@ class OpusCodec implements Codec {
     try {
       const bytes = this.#dec().decode(payload);
       this.#lastToc = payload[0]! & 0xfc; // keep config and stereo bits, code 0 = one frame
-      return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1).slice();
+      // The binding returns a fresh copy; view it in place when aligned rather than copying again.
+      const pcm =
+        bytes.byteOffset % 2 === 0
+          ? new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1)
+          : new Int16Array(bytes.slice().buffer, 0, bytes.byteLength >> 1);
+      return pcm;
     } catch {
       return this.conceal(960);
     }
