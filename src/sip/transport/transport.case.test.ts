@@ -37,7 +37,8 @@ interface RawClient {
 
 interface Started {
   transport: Transport;
-  client(options?: { autoPong?: boolean }): Promise<RawClient>;
+  /** `from`: the client's own address (another loopback address to act as another source). */
+  client(options?: { autoPong?: boolean; from?: string }): Promise<RawClient>;
   /** A second transport of the same kind, listening, for outgoing-connection tests (not for WS). */
   peer?(): Promise<Transport>;
   stop(): Promise<void>;
@@ -128,7 +129,7 @@ function makeClient(): {
   };
 }
 
-function udpClient(port: number): Promise<RawClient> {
+function udpClient(port: number, from = HOST): Promise<RawClient> {
   const { c, push, end } = makeClient();
   const sock = createSocket('udp4');
   sock.on('message', (m) => push(m.toString('latin1')));
@@ -136,7 +137,7 @@ function udpClient(port: number): Promise<RawClient> {
   c.send = (text) => sock.send(Buffer.from(text, 'latin1'), port, HOST);
   c.close = () => sock.close();
   return new Promise((resolve) =>
-    sock.bind(0, HOST, () => {
+    sock.bind(0, from, () => {
       c.localPort = sock.address().port;
       resolve(c);
     }),
@@ -158,9 +159,9 @@ function streamClient(socket: Socket, readyEvent: 'connect' | 'secureConnect'): 
   );
 }
 
-function wsClient(url: string, autoPong = true): Promise<RawClient> {
+function wsClient(url: string, autoPong = true, from = HOST): Promise<RawClient> {
   const { c, push, end } = makeClient();
-  const ws = new WebSocket(url, 'sip', { rejectUnauthorized: false, autoPong });
+  const ws = new WebSocket(url, 'sip', { rejectUnauthorized: false, autoPong, localAddress: from });
   ws.on('message', (d: Buffer) => push(d.toString('utf8')));
   ws.on('ping', () => {
     c.pings++;
@@ -197,7 +198,7 @@ const harnesses: Harness[] = [
       const transport = await UdpTransport.listen({ host: HOST, port: 0, ...limits });
       return {
         transport,
-        client: () => udpClient(transport.localPort),
+        client: (o) => udpClient(transport.localPort, o?.from),
         peer: () => UdpTransport.listen({ host: HOST, port: 0 }),
         stop: () => transport.close(),
       };
@@ -209,7 +210,11 @@ const harnesses: Harness[] = [
       const transport = await TcpTransport.listen({ host: HOST, port: 0, ...limits });
       return {
         transport,
-        client: () => streamClient(netConnect({ host: HOST, port: transport.localPort }), 'connect'),
+        client: (o) =>
+          streamClient(
+            netConnect({ host: HOST, port: transport.localPort, localAddress: o?.from }),
+            'connect',
+          ),
         peer: () => TcpTransport.listen({ host: HOST, port: 0 }),
         stop: () => transport.close(),
       };
@@ -223,9 +228,13 @@ const harnesses: Harness[] = [
       const transport = await TlsTransport.listen({ host: HOST, port: 0, ...tls, ...limits });
       return {
         transport,
-        client: () =>
+        client: (o) =>
           streamClient(
-            tlsConnect({ host: HOST, port: transport.localPort, rejectUnauthorized: false }),
+            tlsConnect({
+              // Over our own TCP socket, so the client's source address can be chosen.
+              socket: netConnect({ host: HOST, port: transport.localPort, localAddress: o?.from }),
+              rejectUnauthorized: false,
+            }),
             'secureConnect',
           ),
         peer: () => TlsTransport.listen({ host: HOST, port: 0, ...tls }),
@@ -241,7 +250,7 @@ const harnesses: Harness[] = [
       const transport = new WsTransport({ server, ...limits });
       return {
         transport,
-        client: (o) => wsClient(`ws://${HOST}:${port}/ws`, o?.autoPong),
+        client: (o) => wsClient(`ws://${HOST}:${port}/ws`, o?.autoPong, o?.from),
         stop: async () => {
           await transport.close();
           server.closeAllConnections();
@@ -259,7 +268,7 @@ const harnesses: Harness[] = [
       const transport = new WsTransport({ server, ...limits });
       return {
         transport,
-        client: (o) => wsClient(`wss://${HOST}:${port}/ws`, o?.autoPong),
+        client: (o) => wsClient(`wss://${HOST}:${port}/ws`, o?.autoPong, o?.from),
         stop: async () => {
           await transport.close();
           server.closeAllConnections();
@@ -396,7 +405,7 @@ for (const h of harnesses) {
       }
     });
 
-    test('a flood from one source is throttled, then the source recovers', async () => {
+    test('a flood from one source is throttled while another goes on, then it recovers', async () => {
       let now = 0;
       const s = await h.start({ rateLimit: { ratePerSecond: 1, burst: 5 }, now: () => now });
       try {
@@ -407,6 +416,13 @@ for (const h of harnesses) {
         await eventually(() => st().received + st().droppedRateLimited >= 20);
         assert.ok(st().received <= 5, `at most the burst passes (got ${st().received})`);
         assert.ok(st().droppedRateLimited >= 15);
+        // Another source (another loopback address) has its own bucket and goes on meanwhile.
+        const other = await s.client({ from: '127.0.0.2' });
+        const fromOther = rx.got.length;
+        other.send(options('other-source'));
+        await rx.until(() => rx.got.length === fromOther + 1);
+        assert.equal(rx.got.at(-1)!.source.address, '127.0.0.2');
+        other.close();
         now += 10_000;
         const before = rx.got.length;
         client.send(options('after-flood'));
