@@ -214,8 +214,8 @@ export class RawSipClient {
     });
   }
 
-  /** Send raw bytes, no waiting (floods). */
-  blast(pbxPort: number, text: string): void {
+  /** Send raw bytes, no waiting (floods, torture messages). */
+  blast(pbxPort: number, text: string | Uint8Array): void {
     this.socket.send(text, pbxPort, HOST);
   }
 
