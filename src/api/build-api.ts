@@ -10,7 +10,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import { installAuth } from './auth.ts';
@@ -84,7 +84,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     // One debug line per request (below) instead of Fastify's two info lines: a PBX log is for calls.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false } },
   };
   if (options.https) serverOptions.https = options.https;
