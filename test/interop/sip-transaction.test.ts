@@ -126,7 +126,7 @@ describe('sipp interop: transactions and dialogs', { skip }, () => {
     const { stack, transports } = await stackOn('udp');
     const uas = await startSipp({ scenario: scenario('uas-busy.xml'), calls: 3, timeoutSeconds: 30 });
     try {
-      await new Promise((r) => setTimeout(r, 300)); // let sipp bind before the first INVITE
+      await uas.ready(); // sipp holds its port: the first INVITE will not be refused
       for (let i = 0; i < 3; i++) {
         const invite = createRequest({
           method: 'INVITE',
@@ -196,7 +196,7 @@ describe('sipp interop: transactions and dialogs', { skip }, () => {
         timeoutSeconds: 30,
       });
       try {
-        await new Promise((r) => setTimeout(r, 300)); // let sipp bind before the first INVITE
+        await uas.ready(); // sipp holds its port: the first INVITE will not be refused
         for (let i = 0; i < CALLS; i++) {
           const invite = createRequest({
             method: 'INVITE',

@@ -9,7 +9,9 @@
  * processed, 255 (-1) fatal error, 254 (-2) could not bind a socket.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, freeUdpPort, freeUdpPortRange } from './ports.ts';
@@ -90,6 +92,11 @@ export interface SippRun {
   result: Promise<SippResult>;
   /** Ask sipp to finish (SIGINT: it prints its final statistics and exits), then wait for it. */
   stop(): Promise<SippResult>;
+  /**
+   * Resolves once sipp holds its SIP port (so a UAS is ready for the first INVITE); rejects if sipp
+   * exits first or nothing binds within 10 s.
+   */
+  ready(): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -244,11 +251,50 @@ export async function startSipp(options: SippOptions): Promise<SippRun> {
     });
   });
 
+  let exited = false;
+  void result.then(() => {
+    exited = true;
+  });
+  const tcp = options.transport?.startsWith('t') || options.transport?.startsWith('l');
+  const ready = async (): Promise<void> => {
+    const started = Date.now();
+    while (Date.now() - started < 10_000) {
+      if (exited) throw new Error(`sipp exited before binding port ${port}`);
+      if (tcp ? await tcpOpen(port) : await udpTaken(port)) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`sipp did not bind port ${port} within 10 s`);
+  };
+
   const stop = async (): Promise<SippResult> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
     return result;
   };
-  return { port, result, stop };
+  return { port, result, stop, ready };
+}
+
+/** True when something holds UDP `port` on 127.0.0.1 (our own bind fails). */
+function udpTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.once('error', () => {
+      s.close();
+      resolve(true);
+    });
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(false)));
+  });
+}
+
+/** True when a TCP connection to 127.0.0.1:`port` is accepted. */
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** Runs sipp to completion (give `calls` or it runs until `timeoutSeconds`). */
