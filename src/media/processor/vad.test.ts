@@ -46,13 +46,13 @@ test('a short click does not count as talking', () => {
 
 test('adaptive: steady background noise is learnt as the floor, speech over it is still detected', () => {
   const fixed = new Vad();
-  for (let i = 0; i < 10; i++) fixed.process(noise(160, 1500, i + 1), 8000);
-  assert.equal(fixed.talking, true, 'without adaptation loud hiss is talking');
+  for (let i = 0; i < 10; i++) fixed.process(noise(160, 600, i + 1), 8000);
+  assert.equal(fixed.talking, true, 'without adaptation hiss at −36 dB is talking');
   const vad = new Vad({ adaptive: true });
-  for (let i = 0; i < 300; i++) vad.process(noise(160, 1500, i + 1), 8000); // 6 s of loud hiss (≈ −32 dB)
+  for (let i = 0; i < 300; i++) vad.process(noise(160, 600, i + 1), 8000); // 6 s of hiss (≈ −36 dB)
   assert.equal(vad.talking, false, `floor ${vad.stats().noiseFloorDb}`);
   for (let i = 0; i < 10; i++) {
-    const frame = noise(160, 1500, 999 + i);
+    const frame = noise(160, 600, 999 + i);
     const tone = generateTone(200, 8000, 160, 12000, i);
     for (let j = 0; j < 160; j++) frame[j]! += tone[j]!;
     vad.process(frame, 8000);
@@ -69,4 +69,11 @@ test('processEnergy matches process', () => {
     for (const v of f) e += v * v;
     assert.deepEqual(a.process(f, 16000), b.processEnergy(e / f.length, 20));
   }
+});
+
+test('adaptive: the floor is capped, so a steady tone above −31 dB keeps talking', () => {
+  const vad = new Vad({ adaptive: true });
+  for (let i = 0; i < 1000; i++) vad.process(generateTone(440, 8000, 160, 2500, i * 0.5), 8000); // −22 dB, 20 s
+  assert.equal(vad.talking, true);
+  assert.equal(vad.stats().noiseFloorDb, -40);
 });

@@ -5,13 +5,17 @@ export interface VadOptions {
   /** Level below which a frame counts as quiet once talking (hysteresis). Default −48. */
   offDb?: number;
   /**
-   * Track a noise floor (fast down, ~1 dB per 100 ms up) and require speech to stand `noiseMarginDb` above
-   * it, so steady background hiss stops counting as talking. Off by default: a steady tone is then also
-   * learnt as "noise" after a few seconds, which a test tone or music on a member's line must not be.
+   * Track a noise floor (fast down, ~1 dB per 100 ms up, never above `maxNoiseFloorDb`) and require speech
+   * to stand `noiseMarginDb` above it, so steady background hiss stops counting as talking. Off by default.
    */
   adaptive?: boolean;
   /** Margin above the tracked floor when `adaptive`. Default 9 dB. */
   noiseMarginDb?: number;
+  /**
+   * Highest level the tracked floor may reach when `adaptive`. Default −40 dB: steady hiss up to about
+   * −32 dB is ignored, while anything louder than −31 dB (a test tone, music) always counts as talking.
+   */
+  maxNoiseFloorDb?: number;
   /** Time above the threshold before "talking" (rejects clicks). Default 40 ms. */
   attackMs?: number;
   /** Time of quiet before "silent" again (keeps words together). Default 600 ms. */
@@ -50,6 +54,7 @@ export class Vad {
   #offDb: number;
   #marginDb: number;
   #adaptive: boolean;
+  #maxFloorDb: number;
   #attackMs: number;
   #hangoverMs: number;
   #talking = false;
@@ -67,6 +72,7 @@ export class Vad {
     this.#offDb = options.offDb ?? -48;
     this.#marginDb = options.noiseMarginDb ?? 9;
     this.#adaptive = options.adaptive ?? false;
+    this.#maxFloorDb = options.maxNoiseFloorDb ?? -40;
     this.#attackMs = options.attackMs ?? 40;
     this.#hangoverMs = options.hangoverMs ?? 600;
   }
@@ -92,7 +98,7 @@ export class Vad {
     this.#frames++;
     // Noise floor: follows drops at once, rises ~1 dB per 100 ms, so speech barely lifts it.
     if (level < this.#floorDb) this.#floorDb = level;
-    else this.#floorDb = Math.min(level, this.#floorDb + frameMs / 100);
+    else this.#floorDb = Math.min(level, this.#floorDb + frameMs / 100, this.#maxFloorDb);
     const floor = this.#adaptive ? this.#floorDb : FLOOR_DB;
     const loud = level >= this.#onDb && level >= floor + this.#marginDb;
     const quiet = level < this.#offDb || level < floor + this.#marginDb / 2;
