@@ -395,3 +395,20 @@ test('§14.2 glare: a re-INVITE while ours is pending gets 491; a second one of 
   transport.inject(reinvite(14, 'z9hG4bKthird'));
   assert.equal(pendingReinvites.length, 2, 'once answered, the next re-INVITE is taken');
 });
+
+test('sending the same request object twice (a retry after 401) gives each send exactly one Via of ours', () => {
+  const { transport, stack } = setup();
+  const request = parseMessage(
+    invite('z9hG4bKx')
+      .replace(/Via: .*\n/, '')
+      .replace(/\n/g, '\r\n'),
+  ) as SipRequest;
+  const target = { transport: 'udp' as const, address: '127.0.0.1', port: 5080 };
+  stack.sendRequest(request, target);
+  stack.sendRequest(request, target);
+  const sent = transport.requests('INVITE');
+  assert.equal(sent.length, 2);
+  for (const r of sent) assert.equal(r.headers.filter((h) => h.name === 'Via').length, 1);
+  assert.notEqual(getHeader(sent[0]!, 'via'), getHeader(sent[1]!, 'via'), 'a new branch each time');
+  assert.equal(request.headers.filter((h) => h.name === 'Via').length, 0, 'the caller’s object is untouched');
+});

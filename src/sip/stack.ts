@@ -195,10 +195,13 @@ export class SipStack {
   }
 
   /**
-   * Sends a request outside any dialog: adds our Via (new branch, rport), Max-Forwards and User-Agent,
-   * starts its client transaction, and reports responses through `callbacks`.
+   * Sends a request: adds our Via (new branch, rport), Max-Forwards and User-Agent to a copy of it
+   * (so the same request object may be sent again, e.g. with credentials after a 401), starts its
+   * client transaction, and reports responses through `callbacks`. `OutgoingRequest.request` is the
+   * copy as sent.
    */
-  sendRequest(request: SipRequest, target: SipTarget, callbacks: RequestCallbacks = {}): OutgoingRequest {
+  sendRequest(original: SipRequest, target: SipTarget, callbacks: RequestCallbacks = {}): OutgoingRequest {
+    const request: SipRequest = { ...original, headers: [...original.headers] };
     const transport = this.transport(target.transport);
     if (this.#closed || !transport) return this.#failLocally(request, target, callbacks);
     const outgoing = new OutgoingRequestHandle(request, target, (h) => this.#sendCancel(h));
