@@ -120,3 +120,19 @@ test('a long event sent in segments (§2.5.1.3) is one digit with the whole dura
     { digit: '1', durationMs: (0xffff + 4800) / 48, timestamp: 1000, source: 'rfc4733' },
   ]);
 });
+
+test('a sender reusing the timestamp for the next key still gets both digits', () => {
+  const r = new Rfc4733Receiver({ clockRate: 8000 });
+  const digits = [
+    '80 e5 0001 00002000 00000001 03 0a 00a0',
+    '80 65 0002 00002000 00000001 03 8a 0320',
+    '80 65 0003 00002000 00000001 03 8a 0320',
+    '80 e5 0004 00002000 00000001 07 0a 00a0',
+    '80 65 0005 00002000 00000001 07 8a 0320',
+    '80 65 0006 00002000 00000001 07 8a 0320',
+  ].flatMap((s) => r.process(pkt(s)));
+  assert.deepEqual(
+    digits.map((d) => d.digit),
+    ['3', '7'],
+  );
+});

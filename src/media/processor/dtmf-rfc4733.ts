@@ -80,7 +80,8 @@ export class Rfc4733Receiver {
   #current:
     | { start: number; timestamp: number; event: number; base: number; duration: number; lastMs: number }
     | undefined;
-  #ended: number[] = [];
+  /** Recently ended events (timestamp and code), to drop their redundant end packets. */
+  #ended: { timestamp: number; event: number }[] = [];
   #stats: Rfc4733ReceiverStats = { packets: 0, digits: 0, duplicates: 0, ignored: 0, endsInferred: 0 };
 
   constructor(options: Rfc4733ReceiverOptions) {
@@ -103,7 +104,9 @@ export class Rfc4733Receiver {
       return out;
     }
     const ts = packet.timestamp >>> 0;
-    if (this.#ended.includes(ts)) {
+    // A repeat of an ended event: same timestamp and code. (Some senders reuse the timestamp for the next
+    // key; a different code is then a new event.)
+    if (this.#ended.some((e) => e.timestamp === ts && e.event === ev.event)) {
       this.#stats.duplicates++;
       return out;
     }
@@ -163,7 +166,7 @@ export class Rfc4733Receiver {
 
   #finish(c: { start: number; timestamp: number; event: number; base: number; duration: number }): DtmfDigit {
     this.#current = undefined;
-    this.#ended.push(c.timestamp);
+    this.#ended.push({ timestamp: c.timestamp, event: c.event });
     if (this.#ended.length > REMEMBERED_ENDS) this.#ended.shift();
     this.#stats.digits++;
     return {
