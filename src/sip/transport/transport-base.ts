@@ -11,7 +11,9 @@ import type {
 } from './transport.ts';
 
 const DEFAULT_RATE = { ratePerSecond: 500, burst: 1000 };
-const DEFAULT_IDLE_MS = 10 * 60 * 1000;
+// Longer than the usual 3600 s re-registration, so a phone that registered over TCP without keep-alives
+// stays reachable on its connection until it refreshes.
+const DEFAULT_IDLE_MS = 70 * 60 * 1000;
 const silent: TransportLog = { warn: () => {}, debug: () => {} };
 
 let nextConnection = 1;

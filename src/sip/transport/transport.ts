@@ -75,7 +75,7 @@ export interface TransportLimits {
   rateLimit?: RateLimit | false;
   /** Time source for the rate limiter (tests). */
   now?: () => number;
-  /** Close a stream connection with no traffic for this long (default 10 minutes). */
+  /** Close a TCP/TLS connection with no traffic for this long (default 70 minutes; WebSocket uses pings). */
   idleTimeoutMs?: number;
   /**
    * Connections one source IP may hold open at once on a stream or WebSocket transport (default 200);
