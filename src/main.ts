@@ -4,9 +4,12 @@
  * fails, so a port in use leaves nothing half-running.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { buildApi, EventBus, MetricsRegistry } from './api/index.ts';
+import { buildApi, EventBus, MetricsRegistry, type PbxPort, PbxPortError } from './api/index.ts';
 import type { ServeOptions } from './cli/options.ts';
 import type { Logger } from './log.ts';
+import { MediaEngine } from './media/index.ts';
+import { InviteError } from './pbx/call/call-manager.ts';
+import { Pbx } from './pbx/pbx.ts';
 import { SipServer } from './pbx/sip-server.ts';
 import { SipStack } from './sip/stack.ts';
 import { TcpTransport } from './sip/transport/tcp-transport.ts';
@@ -42,6 +45,42 @@ async function listenOn<T>(what: string, host: string, port: number, start: () =
   }
 }
 
+/**
+ * The API's view of the PBX: live rooms and invitations. The API is built before the PBX (the SIP
+ * WebSocket transport needs the HTTP server), so this reads the PBX when a request comes.
+ */
+function pbxPort(current: () => Pbx | undefined): PbxPort {
+  const pbx = (): Pbx => {
+    const p = current();
+    if (!p) throw new PbxPortError('FAILED', 'the PBX is still starting');
+    return p;
+  };
+  return {
+    participants: (id) => current()?.participants(id) ?? [],
+    invite: async (id, destination) => {
+      try {
+        return await pbx().calls.invite(id, destination);
+      } catch (err) {
+        if (err instanceof InviteError) throw new PbxPortError(err.code, err.message);
+        throw err;
+      }
+    },
+    mute: (id, pid) => pbx().rooms.mute(id, pid),
+    unmute: (id, pid) => pbx().rooms.unmute(id, pid),
+    kick: (id, pid) => pbx().rooms.kick(id, pid),
+    lock: (id, locked) => pbx().rooms.lock(id, locked),
+    trunkStatus: (id) => {
+      const s = current()?.trunkStatus(id);
+      if (!s) return undefined;
+      const state = s.state === 'stopped' ? 'unregistered' : s.state;
+      return s.lastError ? { state, detail: s.lastError } : { state };
+    },
+  };
+}
+
+/** How long calls may go on after SIGTERM before they are hung up. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export async function startParley(options: ServeOptions, logger: Logger): Promise<Parley> {
   const closers: Array<() => Promise<void> | void> = [];
   let closed = false;
@@ -75,7 +114,16 @@ export async function startParley(options: ServeOptions, logger: Logger): Promis
     // The live configuration is replaced on every Apply: always read the current one.
     const directory: UserDirectory = { findUser: (ext) => store.live.findUser(ext) };
 
-    const api = buildApi({ store, logger, events, metrics, https: tls, secureCookies: Boolean(tls) });
+    let running: Pbx | undefined;
+    const api = buildApi({
+      store,
+      logger,
+      events,
+      metrics,
+      https: tls,
+      secureCookies: Boolean(tls),
+      pbx: pbxPort(() => running),
+    });
     closers.push(() => api.close());
     await api.ready();
 
@@ -122,6 +170,32 @@ export async function startParley(options: ServeOptions, logger: Logger): Promis
     });
     closers.push(() => sipServer.close());
     await sipServer.start();
+
+    const engine = new MediaEngine({ rtpPorts: options.rtpPorts });
+    closers.push(() => engine.close());
+    const mediaAddress = options.publicIp ?? advertised;
+    const pbx = new Pbx({
+      stack,
+      sipServer,
+      engine,
+      config: () => store.live,
+      mediaAddress,
+      domain: options.domain,
+      logger: logger.child({ component: 'pbx' }),
+      events: (type, data) => events.publish(type as never, data as never),
+      record: (summary) => {
+        const { reason: _reason, ...record } = summary;
+        store.addCallRecord(record).catch((err: unknown) => logger.warn({ err }, 'call record not saved'));
+      },
+    });
+    running = pbx;
+    closers.push(() => pbx.shutdown(SHUTDOWN_GRACE_MS));
+    const offApplied = store.onApplied(() => {
+      pbx
+        .applied()
+        .catch((err: unknown) => logger.error({ err }, 'applying the configuration to the PBX failed'));
+    });
+    closers.push(offApplied);
 
     const { host: httpHost, port: httpPort } = options.http;
     await listenOn('HTTP', httpHost, httpPort, () => api.listen({ host: httpHost, port: httpPort }));

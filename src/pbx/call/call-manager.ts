@@ -1,0 +1,459 @@
+/**
+ * The call layer's entry: every new INVITE (authenticated by the SIP server, or from a trunk's own
+ * address), every request inside a call's dialog, and the API's invitations. It routes (pure routing in
+ * `routing/`), then runs the matching flow: the conference flow, a bridge to a user's phones, or a bridge
+ * through a trunk. It owns the running calls; `shutdown` refuses new calls and `close` ends the rest.
+ */
+
+import {
+  getHeader,
+  isParseError,
+  parseNameAddr,
+  parseUri,
+  type SipRequest,
+} from '../../sip/message/index.ts';
+import type { IncomingRequest } from '../../sip/stack.ts';
+import type { MessageSource } from '../../sip/transport/transport.ts';
+import { conferenceFlow } from '../apps/conference-flow.ts';
+import { type Caller, route } from '../routing/route.ts';
+import type { RoutingConference } from '../routing/routing-config.ts';
+import type { AuthenticatedCaller, RequestResponder } from '../sip-server.ts';
+import { TrunkMatcher } from '../trunk/trunk-matcher.ts';
+import { type BridgeTarget, bridge } from './bridge.ts';
+import { Call } from './call.ts';
+import { CallMedia, isMediaFailure, type MediaFailure } from './call-media.ts';
+import { bindingTarget, type CallConfig, type CallServices, type TrunkSettings } from './call-services.ts';
+import { InboundLeg } from './inbound-leg.ts';
+import { OutboundLeg } from './outbound-leg.ts';
+import { SipCallContext } from './sip-call-context.ts';
+import type { SipLeg } from './sip-leg.ts';
+
+/** Why an invitation could not start (the API maps each code to a status). */
+export class InviteError extends Error {
+  readonly code: 'NOT_FOUND' | 'UNREACHABLE' | 'INVALID_DESTINATION' | 'FAILED';
+  constructor(code: InviteError['code'], message: string) {
+    super(message);
+    this.name = 'InviteError';
+    this.code = code;
+  }
+}
+
+/** Seconds a caller is told to wait before retrying while we shut down (RFC 3261 §20.33). */
+const RETRY_AFTER_SECONDS = 30;
+
+/** Makes the media for an offer (the WebRTC adapter plugs in here for browser offers). */
+export type MediaAnswerer = (
+  svc: CallServices,
+  offer: string,
+  options: { inbandDtmf?: boolean },
+) => Promise<CallMedia | MediaFailure>;
+
+const plainAnswerer: MediaAnswerer = (svc, offer, options) =>
+  CallMedia.answer(svc.engine, offer, svc.mediaAddress, options);
+
+export class CallManager {
+  readonly #svc: CallServices;
+  readonly #calls = new Set<Call>();
+  readonly #legs = new Set<SipLeg>();
+  readonly #byDialog = new Map<string, SipLeg>();
+  #matcher: { config: CallConfig; matcher: TrunkMatcher<TrunkSettings> } | undefined;
+  #draining = false;
+  /** Answerers tried in order; the first that accepts the offer's kind wins. */
+  answerers: Array<{ accepts(offer: string): boolean; answer: MediaAnswerer }> = [];
+
+  constructor(services: CallServices) {
+    this.#svc = services;
+  }
+
+  /** Calls in progress. */
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  /** SipServer hook: an authenticated INVITE outside any dialog. */
+  onCall = (req: SipRequest, responder: RequestResponder, caller: AuthenticatedCaller): boolean => {
+    const incoming = responder.incoming;
+    if (!incoming) return false;
+    this.#inbound(incoming, { kind: 'user', extension: caller.extension }, callerName(req, caller.extension));
+    return true;
+  };
+
+  /** SipServer hook before authentication: INVITEs from a trunk's own addresses. */
+  onUnauthenticatedInvite = (
+    req: SipRequest,
+    responder: RequestResponder,
+    source: MessageSource,
+  ): boolean => {
+    const incoming = responder.incoming;
+    if (!incoming) return false;
+    const trunk = this.#trunkMatcher().match(source.address);
+    if (!trunk) return false;
+    this.#inbound(incoming, { kind: 'trunk', trunkId: trunk.id }, callerName(req, undefined));
+    return true;
+  };
+
+  /** SipServer hook: a request inside a dialog the stack knows. */
+  onDialogRequest = (incoming: IncomingRequest): boolean => {
+    const key = incoming.dialog?.key;
+    if (!key) return false;
+    let leg = this.#byDialog.get(key);
+    if (!leg) {
+      for (const l of this.#legs) if (l.dialog) this.#byDialog.set(l.dialog.key, l);
+      leg = this.#byDialog.get(key);
+    }
+    if (!leg) return false;
+    leg.handleInDialog(incoming);
+    return true;
+  };
+
+  /**
+   * Calls `destination` (an extension or a phone number through the first trunk) and puts whoever
+   * answers in the conference without asking for the code. Resolves once the call is placed.
+   */
+  async invite(conferenceId: string, destination: string): Promise<{ callId: string }> {
+    const config = this.#svc.config();
+    const conference = config.conferencesById.get(conferenceId);
+    if (!conference) throw new InviteError('NOT_FOUND', 'no such conference in the applied configuration');
+    if (this.#draining) throw new InviteError('FAILED', 'Parley is shutting down');
+    const display = conference.name ?? `Conference ${conference.extension}`;
+    const from = `"${display.replace(/["\\]/g, '')}" <sip:${conference.extension}@${this.#svc.domain}>`;
+    const targets = this.#targetsFor(destination, from, config, conference.extension);
+    if (typeof targets === 'string') {
+      throw new InviteError(
+        targets === 'unreachable' ? 'UNREACHABLE' : 'INVALID_DESTINATION',
+        inviteMessage(targets),
+      );
+    }
+    const call = this.#track(
+      new Call({ id: '', from: display, to: destination, direction: 'outbound', conferenceId }),
+    );
+    let placed: string | undefined;
+    let pending = targets.length;
+    let winner = false;
+    for (const target of targets) {
+      const media = await CallMedia.offer(this.#svc.engine, this.#svc.mediaAddress);
+      if (isMediaFailure(media)) {
+        pending--;
+        continue;
+      }
+      call.addMedia(media);
+      const leg = OutboundLeg.dial(
+        this.#svc.stack,
+        { ...target, offer: media.localSdp },
+        {
+          answered: (leg, answer) => {
+            if (winner || answer === undefined) {
+              leg.hangup();
+              return;
+            }
+            winner = true;
+            for (const other of call.legs) if (other !== leg) other.hangup('cancelled');
+            leg.onEnded((reason) => call.end(reason));
+            void media.acceptAnswer(answer).then(() => {
+              call.answered();
+              this.#svc.events('call.answered', {
+                callId: leg.callId,
+                to: destination,
+                direction: 'outbound',
+                conferenceId,
+              });
+              const ctx = new SipCallContext({
+                leg,
+                media,
+                callerId: destination,
+                language: this.#svc.language,
+              });
+              void this.#runConference(call, ctx, conference, { skipAccessCode: true, answered: true });
+            });
+          },
+          failed: (_leg, status, reason) => {
+            media.close();
+            if (--pending > 0 || winner) return;
+            this.#svc.events('call.failed', {
+              callId: placed ?? '',
+              to: destination,
+              status,
+              reason,
+              conferenceId,
+            });
+            call.end('rejected', status === 486 || status === 600 ? 'busy' : 'failed');
+          },
+        },
+      );
+      placed ??= leg.callId;
+      call.addLeg(leg, false);
+      this.#legs.add(leg);
+      leg.onEnded(() => this.#forget(leg));
+    }
+    if (!placed) {
+      call.end('failed');
+      throw new InviteError('FAILED', 'no media port could be opened for the call');
+    }
+    Object.assign(call, { id: placed });
+    this.#svc.events('call.started', {
+      callId: placed,
+      to: destination,
+      direction: 'outbound',
+      conferenceId,
+    });
+    return { callId: placed };
+  }
+
+  /** The media engine heard nothing from a session for too long: the call is dead, hang it up. */
+  rtpTimeout(sessionId: string): void {
+    for (const call of this.#calls) {
+      if (call.hasSession(sessionId)) {
+        this.#svc.logger.info({ callId: call.id }, 'no RTP for too long: hanging up');
+        call.end('rtp-timeout');
+        return;
+      }
+    }
+  }
+
+  /** Stop taking calls: new INVITEs get 503 with Retry-After; calls in progress go on. */
+  shutdown(): void {
+    this.#draining = true;
+  }
+
+  /** Ends every call (BYE to answered ones). */
+  close(): void {
+    this.#draining = true;
+    for (const call of [...this.#calls]) call.end('shutdown');
+  }
+
+  #inbound(incoming: IncomingRequest, caller: Caller, callerId: string): void {
+    const req = incoming.request;
+    if (this.#draining) {
+      incoming.reply(503, 'Shutting Down', {
+        headers: [{ name: 'Retry-After', value: String(RETRY_AFTER_SECONDS) }],
+      });
+      return;
+    }
+    const dialled = dialledNumber(req);
+    const config = this.#svc.config();
+    const destination = route(dialled, caller, config);
+    const leg = new InboundLeg(this.#svc.stack, incoming);
+    const from = caller.kind === 'user' ? caller.extension : callerId;
+    const direction =
+      caller.kind === 'trunk' ? 'inbound' : destination.type === 'external' ? 'outbound' : 'internal';
+    const call = this.#track(new Call({ id: leg.callId, from, to: dialled, direction }));
+    call.addLeg(leg);
+    this.#legs.add(leg);
+    leg.onEnded(() => this.#forget(leg));
+    this.#svc.events('call.started', { callId: call.id, from, to: dialled, direction });
+    switch (destination.type) {
+      case 'reject':
+        leg.reject(destination.status);
+        call.end('rejected', 'failed');
+        return;
+      case 'hangup':
+        leg.reject(603);
+        call.end('rejected', 'failed');
+        return;
+      case 'conference':
+        call.conferenceId = destination.conference.id;
+        void this.#answerConference(call, leg, destination.conference, callerId, caller);
+        return;
+      case 'user': {
+        const targets = this.#targetsFor(
+          destination.user.extension,
+          `"${callerId.replace(/["\\]/g, '')}" <sip:${from}@${this.#svc.domain}>`,
+          config,
+        );
+        if (typeof targets === 'string') {
+          leg.reject(480);
+          call.end('rejected', 'failed');
+          return;
+        }
+        void this.#bridgeTo(call, leg, targets, caller);
+        return;
+      }
+      case 'external': {
+        const trunk = config.trunksById.get(destination.trunk.id);
+        if (!trunk) {
+          leg.reject(503);
+          call.end('failed');
+          return;
+        }
+        const callerIdNumber = trunk.callerId ?? from;
+        void this.#bridgeTo(call, leg, [trunkTarget(trunk, destination.number, callerIdNumber)], caller);
+        return;
+      }
+    }
+  }
+
+  async #media(leg: InboundLeg, caller: Caller): Promise<CallMedia | MediaFailure> {
+    const inbandDtmf = caller.kind === 'trunk' ? true : undefined;
+    if (leg.offer === undefined) return CallMedia.offer(this.#svc.engine, this.#svc.mediaAddress);
+    const offer = leg.offer;
+    const answerer = this.answerers.find((a) => a.accepts(offer))?.answer ?? plainAnswerer;
+    return answerer(this.#svc, offer, inbandDtmf ? { inbandDtmf } : {});
+  }
+
+  async #answerConference(
+    call: Call,
+    leg: InboundLeg,
+    conference: RoutingConference,
+    callerId: string,
+    caller: Caller,
+  ): Promise<void> {
+    const media = await this.#media(leg, caller);
+    if (isMediaFailure(media)) {
+      leg.reject(media.status);
+      call.end('failed');
+      return;
+    }
+    call.addMedia(media);
+    const options: ConstructorParameters<typeof SipCallContext>[0] = {
+      leg,
+      media,
+      callerId,
+      language: this.#svc.language,
+      onAnswered: () => {
+        call.answered();
+        this.#svc.events('call.answered', {
+          callId: call.id,
+          from: call.from,
+          to: call.to,
+          direction: call.direction,
+        });
+      },
+    };
+    if (caller.kind === 'user') options.authenticatedExtension = caller.extension;
+    const ctx = new SipCallContext(options);
+    await this.#runConference(call, ctx, conference, {});
+  }
+
+  async #runConference(
+    call: Call,
+    ctx: SipCallContext,
+    conference: RoutingConference,
+    options: { skipAccessCode?: boolean; answered?: boolean },
+  ): Promise<void> {
+    try {
+      const result = await conferenceFlow(ctx, conference, this.#svc.rooms, {
+        ...options,
+        onError: (err) => this.#svc.logger.warn({ err, callId: call.id }, 'conference step failed'),
+      });
+      this.#svc.logger.debug({ callId: call.id, result }, 'conference flow ended');
+    } catch (err) {
+      this.#svc.logger.error({ err, callId: call.id }, 'conference flow failed');
+    } finally {
+      call.end(ctx.hangupReason ?? 'remote-hangup');
+    }
+  }
+
+  async #bridgeTo(call: Call, leg: InboundLeg, targets: BridgeTarget[], caller: Caller): Promise<void> {
+    const media = await this.#media(leg, caller);
+    if (isMediaFailure(media)) {
+      leg.reject(media.status);
+      call.end('failed');
+      return;
+    }
+    call.addMedia(media);
+    leg.handlers = { reoffer: (offer) => media.reoffer(offer) };
+    await bridge(this.#svc, call, leg, media, targets);
+    for (const l of call.legs) {
+      this.#legs.add(l);
+      l.onEnded(() => this.#forget(l));
+    }
+  }
+
+  /** Where to ring `destination`: a user's registered contacts, or the first trunk for a number. */
+  #targetsFor(
+    destination: string,
+    from: string,
+    config: CallConfig,
+    fromExtension?: string,
+  ): BridgeTarget[] | 'unreachable' | 'invalid' {
+    const d = destination.trim();
+    if (config.usersByExtension.has(d)) {
+      const bindings = this.#svc.lookup(d);
+      if (bindings.length === 0) return 'unreachable';
+      return bindings.map((b) => ({
+        target: bindingTarget(b),
+        uri: b.contact,
+        from,
+        to: `<sip:${d}@${this.#svc.domain}>`,
+      }));
+    }
+    if (!/^\+?[0-9]{3,15}$/.test(d)) return 'invalid';
+    const first = config.trunks[0];
+    const trunk = first ? config.trunksById.get(first.id) : undefined;
+    if (!trunk) return 'unreachable';
+    return [trunkTarget(trunk, d, trunk.callerId ?? fromExtension ?? 'parley')];
+  }
+
+  #trunkMatcher(): TrunkMatcher<TrunkSettings> {
+    const config = this.#svc.config();
+    if (this.#matcher?.config !== config) {
+      this.#matcher = { config, matcher: new TrunkMatcher([...config.trunksById.values()]) };
+    }
+    return this.#matcher.matcher;
+  }
+
+  #track(call: Call): Call {
+    this.#calls.add(call);
+    call.onEnded((summary) => {
+      this.#calls.delete(call);
+      this.#svc.events('call.ended', {
+        callId: summary.id,
+        from: summary.from,
+        to: summary.to,
+        direction: summary.direction,
+        reason: String(summary.reason),
+      });
+      this.#svc.record(summary);
+    });
+    return call;
+  }
+
+  #forget(leg: SipLeg): void {
+    this.#legs.delete(leg);
+    if (leg.dialog) this.#byDialog.delete(leg.dialog.key);
+  }
+}
+
+function trunkTarget(trunk: TrunkSettings, number: string, callerIdNumber: string): BridgeTarget {
+  const hostPort = `${trunk.host}${trunk.port ? `:${trunk.port}` : ''}`;
+  const transport = trunk.transport === 'udp' ? '' : `;transport=${trunk.transport}`;
+  const target: BridgeTarget = {
+    target: { transport: trunk.transport, address: trunk.host, port: trunk.port || 5060 },
+    uri: `sip:${number}@${hostPort}${transport}`,
+    from: `<sip:${callerIdNumber}@${trunk.host}>`,
+    to: `<sip:${number}@${trunk.host}>`,
+  };
+  if (trunk.username && trunk.password)
+    target.credentials = { username: trunk.username, password: trunk.password };
+  return target;
+}
+
+/** The dialled digits: the Request-URI's user part, else the To's (RFC 3261 §8.1.1.1). */
+function dialledNumber(req: SipRequest): string {
+  const fromUri = (text: string | undefined) => {
+    if (!text) return undefined;
+    const u = parseUri(text);
+    return isParseError(u) ? undefined : (u.user ?? (u.scheme === 'tel' ? u.host : undefined));
+  };
+  const to = getHeader(req, 'to');
+  const toNa = to ? parseNameAddr(to) : undefined;
+  return fromUri(req.uri) ?? fromUri(toNa && !isParseError(toNa) ? toNa.uri : undefined) ?? '';
+}
+
+/** Who the callee and the room see: the From display name, else its user part. */
+function callerName(req: SipRequest, extension: string | undefined): string {
+  const from = getHeader(req, 'from');
+  const na = from ? parseNameAddr(from) : undefined;
+  if (na && !isParseError(na)) {
+    if (na.displayName?.trim()) return na.displayName.trim();
+    const u = parseUri(na.uri);
+    if (!isParseError(u) && u.user) return u.user;
+  }
+  return extension ?? 'unknown';
+}
+
+function inviteMessage(kind: 'unreachable' | 'invalid'): string {
+  return kind === 'unreachable'
+    ? 'that extension is not registered, or no trunk is configured for outside numbers'
+    : 'enter an extension or a phone number in international format';
+}

@@ -1,0 +1,214 @@
+/**
+ * A call leg's media: the SDP offer/answer (RFC 3264) tied to a session in the media engine. The engine
+ * opens a session for one negotiated codec, so the answerer settles the codec first (a dry run of the
+ * answer on port 0), opens the session, then writes the real answer with its port.
+ */
+import type { MediaEngine } from '../../media/index.ts';
+import {
+  type AudioCodec,
+  answerOffer,
+  createOffer,
+  isSdpError,
+  type NegotiatedAudio,
+  PCMA,
+  PCMU,
+  parseSdp,
+  readAnswer,
+  type Sdp,
+  SdpSessionVersion,
+  serializeSdp,
+} from '../../media/sdp/index.ts';
+
+/** Codecs the media engine runs, in Parley's order of preference. */
+export const ENGINE_CODECS: readonly AudioCodec[] = [PCMU, PCMA];
+
+export interface MediaFailure {
+  /** SIP status to answer the offer with: 488 Not Acceptable Here, 400 for unreadable SDP, 503 no ports. */
+  status: number;
+  message: string;
+}
+
+/** One leg's session in the engine and its SDP state. */
+export class CallMedia {
+  readonly engine: MediaEngine;
+  readonly sessionId: string;
+  readonly localPort: number;
+  readonly address: string;
+  readonly sdpSession: SdpSessionVersion;
+  audio: NegotiatedAudio | undefined;
+  /** Our last SDP (offer or answer), as sent. */
+  localSdp: string;
+  #offer: Sdp | undefined;
+  #closed = false;
+
+  private constructor(
+    engine: MediaEngine,
+    init: {
+      sessionId: string;
+      localPort: number;
+      address: string;
+      sdpSession: SdpSessionVersion;
+      localSdp: string;
+      audio?: NegotiatedAudio;
+      offer?: Sdp;
+    },
+  ) {
+    this.engine = engine;
+    this.sessionId = init.sessionId;
+    this.localPort = init.localPort;
+    this.address = init.address;
+    this.sdpSession = init.sdpSession;
+    this.localSdp = init.localSdp;
+    this.audio = init.audio;
+    this.#offer = init.offer;
+  }
+
+  /** Answers a remote offer: negotiates, opens the session, returns it with our answer in `localSdp`. */
+  static async answer(
+    engine: MediaEngine,
+    offerText: string,
+    address: string,
+    options: { inbandDtmf?: boolean; room?: string } = {},
+  ): Promise<CallMedia | MediaFailure> {
+    const offer = parseSdp(offerText);
+    if (isSdpError(offer)) return { status: 400, message: `unreadable SDP: ${offer.message}` };
+    const dry = answerOffer(offer, {
+      address,
+      port: 9,
+      session: new SdpSessionVersion(),
+      codecs: ENGINE_CODECS,
+    });
+    if ('error' in dry) return { status: 488, message: dry.message };
+    let opened: { id: string; localPort: number };
+    try {
+      opened = await engine.createSession({
+        localAddress: address,
+        codec: {
+          name: dry.audio.codec.encoding,
+          payloadType: dry.audio.codec.sendPayloadType,
+          clockRate: dry.audio.codec.clockRate,
+        },
+        ...(dry.audio.telephoneEvent
+          ? {
+              telephoneEvent: {
+                payloadType: dry.audio.telephoneEvent.sendPayloadType,
+                clockRate: dry.audio.telephoneEvent.clockRate,
+              },
+            }
+          : {}),
+        remote: dry.audio.remote,
+        rtcpMux: dry.audio.rtcpMux,
+        inbandDtmf: options.inbandDtmf ?? !dry.audio.telephoneEvent,
+        ...(options.room ? { room: options.room } : {}),
+      });
+    } catch (err) {
+      return { status: 503, message: `no media: ${(err as Error).message}` };
+    }
+    const sdpSession = new SdpSessionVersion();
+    const answer = answerOffer(offer, {
+      address,
+      port: opened.localPort,
+      session: sdpSession,
+      codecs: ENGINE_CODECS,
+      currentEncoding: dry.audio.codec.encoding,
+    });
+    if ('error' in answer) {
+      await engine.closeSession(opened.id).catch(() => {});
+      return { status: 488, message: answer.message };
+    }
+    return new CallMedia(engine, {
+      sessionId: opened.id,
+      localPort: opened.localPort,
+      address,
+      sdpSession,
+      localSdp: serializeSdp(sdpSession.stamp(answer.sdp)),
+      audio: answer.audio,
+    });
+  }
+
+  /**
+   * Opens a session and makes our offer (outbound legs, late-offer INVITEs). The session runs G.711
+   * µ-law, so that is what we offer, with telephone-event at 8 kHz.
+   */
+  static async offer(engine: MediaEngine, address: string, room?: string): Promise<CallMedia | MediaFailure> {
+    let opened: { id: string; localPort: number };
+    try {
+      opened = await engine.createSession({
+        localAddress: address,
+        codec: { name: PCMU.encoding, payloadType: PCMU.payloadType, clockRate: PCMU.clockRate },
+        telephoneEvent: { payloadType: 101, clockRate: 8000 },
+        ...(room ? { room } : {}),
+      });
+    } catch (err) {
+      return { status: 503, message: `no media: ${(err as Error).message}` };
+    }
+    const sdpSession = new SdpSessionVersion();
+    const offer = sdpSession.stamp(
+      createOffer({
+        address,
+        port: opened.localPort,
+        session: sdpSession,
+        codecs: [PCMU],
+        telephoneEventRates: [8000],
+        rtcpMux: false,
+      }),
+    );
+    return new CallMedia(engine, {
+      sessionId: opened.id,
+      localPort: opened.localPort,
+      address,
+      sdpSession,
+      localSdp: serializeSdp(offer),
+      offer,
+    });
+  }
+
+  /** Reads the answer to our offer and points the session at the peer. */
+  async acceptAnswer(answerText: string): Promise<MediaFailure | undefined> {
+    if (!this.#offer) return { status: 400, message: 'no offer of ours to answer' };
+    const answer = parseSdp(answerText);
+    if (isSdpError(answer)) return { status: 400, message: `unreadable SDP: ${answer.message}` };
+    const audio = readAnswer(this.#offer, answer);
+    if ('error' in audio) return { status: 488, message: audio.message };
+    this.audio = audio;
+    await this.engine.setRemote(this.sessionId, audio.remote).catch(() => {});
+    return undefined;
+  }
+
+  /**
+   * A re-offer in the dialog (hold, resume, a new address): the answer body, or undefined when nothing
+   * can be accepted. The codec in use is kept; a new remote address re-latches the session.
+   */
+  reoffer(offerText: string | undefined): string | undefined {
+    if (offerText === undefined) return this.localSdp;
+    const offer = parseSdp(offerText);
+    if (isSdpError(offer)) return undefined;
+    const answer = answerOffer(offer, {
+      address: this.address,
+      port: this.localPort,
+      session: this.sdpSession,
+      codecs: ENGINE_CODECS,
+      ...(this.audio ? { currentEncoding: this.audio.codec.encoding } : {}),
+    });
+    if ('error' in answer) return undefined;
+    const before = this.audio?.remote;
+    this.audio = answer.audio;
+    const after = answer.audio.remote;
+    if (!before || before.address !== after.address || before.port !== after.port) {
+      void this.engine.setRemote(this.sessionId, after).catch(() => {});
+    }
+    this.localSdp = serializeSdp(this.sdpSession.stamp(answer.sdp));
+    return this.localSdp;
+  }
+
+  /** Closes the engine session. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    void this.engine.closeSession(this.sessionId).catch(() => {});
+  }
+}
+
+export function isMediaFailure(x: CallMedia | MediaFailure | undefined): x is MediaFailure {
+  return x !== undefined && !(x instanceof CallMedia);
+}

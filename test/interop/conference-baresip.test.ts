@@ -1,0 +1,144 @@
+/**
+ * The seed's conference call, end to end with real phones: `parley serve` configured through its API,
+ * two baresip desk phones (users 101 and 102) dial the room's extension, type the access code and `#` as
+ * RFC 4733 digits, and each hears the other's tone (checked in what baresip recorded) and not its own.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { goertzelPower, meanSquare } from '../../src/media/processor/goertzel.ts';
+import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+
+const SOX = spawnSync('sh', ['-c', 'command -v sox'], { encoding: 'utf8' }).stdout.trim() || null;
+const skip = !BARESIP ? 'baresip is not installed' : !SOX ? 'sox is not installed' : false;
+
+/** A mono 8 kHz tone file for a phone's microphone. */
+function toneFile(dir: string, freq: number): string {
+  const file = join(dir, `tone-${freq}.wav`);
+  const r = spawnSync(SOX!, [
+    '-n',
+    '-r',
+    '8000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    file,
+    'synth',
+    '60',
+    'sine',
+    String(freq),
+    'vol',
+    '0.4',
+  ]);
+  assert.equal(r.status, 0, String(r.stderr));
+  return file;
+}
+
+/**
+ * Share of the window's energy at `freq`, 0-1, averaged over 20 ms blocks: a phone's jitter buffer may
+ * slip a few samples now and then, which would smear one long Goertzel window but not short ones.
+ */
+function toneShare(samples: Int16Array, rate: number, freq: number): number {
+  const block = rate / 50;
+  let sum = 0;
+  let blocks = 0;
+  for (let i = 0; i + block <= samples.length; i += block) {
+    const w = samples.subarray(i, i + block);
+    const total = meanSquare(w);
+    sum += total === 0 ? 0 : goertzelPower(w, rate, freq) / total;
+    blocks++;
+  }
+  return blocks === 0 ? 0 : sum / blocks;
+}
+
+/** The last `seconds` before the end, minus the final half second (hang-up). */
+function tail(samples: Int16Array, rate: number, seconds: number): Int16Array {
+  const end = Math.max(0, samples.length - rate / 2);
+  return samples.subarray(Math.max(0, end - seconds * rate), end);
+}
+
+describe('two desk phones in a conference with an access code', { skip }, () => {
+  let parley: ParleyProcess;
+  let dir: string;
+  const phones: Baresip[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-conf-'));
+    parley = await startParley();
+    await parley.provision({
+      users: [
+        { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
+        { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
+      ],
+      conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
+    });
+  });
+
+  after(async () => {
+    for (const p of phones) await p.stop().catch(() => {});
+    await parley?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('each hears the other tone, not its own', async () => {
+    const tones = { '101': 440, '102': 1000 };
+    for (const [ext, freq] of Object.entries(tones)) {
+      const phone = await Baresip.start({
+        extension: ext,
+        password: ext === '101' ? 'alice-secret-1' : 'bob-secret-22',
+        domain: parley.domain,
+        pbxPort: parley.sipPort,
+        source: toneFile(dir, freq),
+      });
+      phones.push(phone);
+      await phone.registered();
+    }
+    for (const phone of phones) {
+      await phone.command('dial', '500');
+      await phone.event('CALL_ESTABLISHED');
+      // Let the receptionist start asking, then type the code and #.
+      await new Promise((r) => setTimeout(r, 1500));
+      await phone.sendDigits('1234#');
+    }
+    const participants = async () =>
+      parley.api<Array<{ extension?: string }>>(
+        'GET',
+        `/api/conferences/${await conferenceId(parley)}/participants`,
+      );
+    for (let i = 0; i < 100 && (await participants()).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await participants()).length, 2, parley.output().slice(-4000));
+    // Both in the room: let them talk over each other for a while.
+    await new Promise((r) => setTimeout(r, 6000));
+    for (const phone of phones) await phone.command('hangup');
+    await new Promise((r) => setTimeout(r, 500));
+
+    for (const [i, phone] of phones.entries()) {
+      const own = i === 0 ? 440 : 1000;
+      const other = i === 0 ? 1000 : 440;
+      const { samples, sampleRate } = phone.received();
+      const window = tail(samples, sampleRate, 3);
+      const heard = toneShare(window, sampleRate, other);
+      const echoed = toneShare(window, sampleRate, own);
+      assert.ok(heard > 0.6, `phone ${i + 1} should hear ${other} Hz: share ${heard.toFixed(3)}`);
+      assert.ok(
+        echoed < 0.05,
+        `phone ${i + 1} should not hear its own ${own} Hz: share ${echoed.toFixed(3)}`,
+      );
+    }
+  });
+});
+
+async function conferenceId(parley: ParleyProcess): Promise<string> {
+  const list = await parley.api<{ items?: Array<{ id: string }> } | Array<{ id: string }>>(
+    'GET',
+    '/api/conferences',
+  );
+  const items = Array.isArray(list) ? list : (list.items ?? []);
+  return items[0]!.id;
+}

@@ -1,0 +1,205 @@
+/**
+ * baresip (Debian's baresip-core) as a desk phone for whole-system tests: one account on loopback, a WAV
+ * file as its microphone (`aufile`), what it hears recorded by `sndfile`, driven through `ctrl_tcp`
+ * (netstring-framed JSON: `dial`, `sndcode`, `hangup`, `quit`, `reginfo`) with its events collected.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isWavError, parseWav } from '../../../src/media/player/wav.ts';
+import { freePort } from './ports.ts';
+
+export const BARESIP =
+  spawnSync('sh', ['-c', 'command -v baresip'], { encoding: 'utf8' }).stdout.trim() || null;
+const HOST = '127.0.0.1';
+
+type Message = Record<string, unknown>;
+
+export interface BaresipOptions {
+  extension: string;
+  password: string;
+  domain: string;
+  /** The PBX's SIP port on 127.0.0.1 (UDP). */
+  pbxPort: number;
+  /** The microphone: a mono WAV file, looped. */
+  source: string;
+  /** Answer incoming calls by itself. */
+  autoAnswer?: boolean;
+}
+
+export class Baresip {
+  readonly dir: string;
+  readonly child: ChildProcess;
+  readonly #socket: Socket;
+  #buffer = '';
+  readonly events: Message[] = [];
+  readonly #responses: Message[] = [];
+  readonly #waiters: Array<() => void> = [];
+  readonly #consumed = new Set<Message>();
+  output = '';
+
+  private constructor(dir: string, child: ChildProcess, socket: Socket) {
+    this.dir = dir;
+    this.child = child;
+    this.#socket = socket;
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      this.#buffer += d;
+      for (;;) {
+        const colon = this.#buffer.indexOf(':');
+        if (colon < 0) break;
+        const len = Number(this.#buffer.slice(0, colon));
+        if (this.#buffer.length < colon + 1 + len + 1) break;
+        const m = JSON.parse(this.#buffer.slice(colon + 1, colon + 1 + len)) as Message;
+        this.#buffer = this.#buffer.slice(colon + 1 + len + 1);
+        if (m.response === true) this.#responses.push(m);
+        else if (m.event === true) this.events.push(m);
+      }
+      for (const w of this.#waiters.splice(0)) w();
+    });
+  }
+
+  static async start(o: BaresipOptions): Promise<Baresip> {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-baresip-'));
+    const sipPort = await freePort();
+    const ctrlPort = await freePort();
+    writeFileSync(
+      join(dir, 'config'),
+      [
+        `sip_listen ${HOST}:${sipPort}`,
+        `net_interface ${HOST}`,
+        'module_path /usr/lib/baresip/modules',
+        'module g711.so',
+        'module aufile.so',
+        'module aubridge.so',
+        'module sndfile.so',
+        `audio_source aufile,${o.source}`,
+        'audio_player aubridge,sink',
+        `snd_path ${dir}`,
+        'audio_buffer 40-100',
+        'module_app account.so',
+        'module_app menu.so',
+        'module_app ctrl_tcp.so',
+        `ctrl_tcp_listen ${HOST}:${ctrlPort}`,
+        '',
+      ].join('\n'),
+    );
+    const answer = o.autoAnswer ? ';answermode=auto' : '';
+    writeFileSync(
+      join(dir, 'accounts'),
+      `<sip:${o.extension}@${o.domain}>;auth_pass=${o.password};outbound="sip:${HOST}:${o.pbxPort};transport=udp";regint=300${answer};audio_codecs=PCMU,PCMA\n`,
+    );
+    const child = spawn(BARESIP!, ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let socket: Socket | undefined;
+    for (let i = 0; i < 100 && !socket; i++) {
+      const s = connect(ctrlPort, HOST);
+      const ok = await new Promise<boolean>((resolve) => {
+        s.once('connect', () => resolve(true));
+        s.once('error', () => resolve(false));
+      });
+      if (ok) socket = s;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!socket) {
+      child.kill('SIGKILL');
+      throw new Error('baresip ctrl_tcp did not open');
+    }
+    const b = new Baresip(dir, child, socket);
+    child.stdout!.on('data', (d) => {
+      b.output += d;
+    });
+    child.stderr!.on('data', (d) => {
+      b.output += d;
+    });
+    return b;
+  }
+
+  async command(command: string, params = ''): Promise<Message> {
+    const token = String(Math.random());
+    const body = JSON.stringify({ command, params, token });
+    this.#socket.write(`${Buffer.byteLength(body)}:${body},`);
+    return this.#until(
+      () => this.#responses.find((m) => m.token === token),
+      10_000,
+      `response to ${command}`,
+    );
+  }
+
+  /** Waits for the next event of this type not waited for before (CALL_ESTABLISHED, CALL_CLOSED…). */
+  async event(type: string, timeoutMs = 20_000): Promise<Message> {
+    const e = await this.#until(
+      () => this.events.find((e) => e.type === type && !this.#consumed.has(e)),
+      timeoutMs,
+      `event ${type}`,
+    );
+    this.#consumed.add(e);
+    return e;
+  }
+
+  /** Waits until the account is registered (asks `reginfo`, since an early REGISTER_OK is not replayed). */
+  async registered(timeoutMs = 15_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < end) {
+      const info = await this.command('reginfo');
+      if (/OK/.test(String(info.data))) return;
+      last = String(info.data);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`baresip did not register (${JSON.stringify(last)}):\n${this.output}`);
+  }
+
+  /** Sends digits as RFC 4733 events, one at a time with a gap. */
+  async sendDigits(digits: string): Promise<void> {
+    for (const d of digits) {
+      await this.command('sndcode', d);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** The audio it received in its last call (sndfile's `-dec` recording), as 16-bit PCM and its rate. */
+  received(): { samples: Int16Array; sampleRate: number } {
+    const files = readdirSync(this.dir).filter((f) => f.endsWith('.wav') && /dec/.test(f));
+    if (files.length === 0)
+      throw new Error(`no recording in ${this.dir}: ${readdirSync(this.dir).join(', ')}`);
+    const wav = parseWav(readFileSync(join(this.dir, files.sort().at(-1)!)));
+    if (isWavError(wav)) throw new Error(wav.message);
+    return { samples: wav.samples, sampleRate: wav.sampleRate };
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      const exited = new Promise((r) => this.child.once('exit', r));
+      try {
+        await Promise.race([this.command('quit'), new Promise((r) => setTimeout(r, 2000))]);
+      } catch {
+        // already gone
+      }
+      const t = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+    }
+    this.#socket.destroy();
+    if (existsSync(this.dir)) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async #until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const found = find();
+      if (found !== undefined) return found;
+      const left = end - Date.now();
+      if (left <= 0)
+        throw new Error(`baresip: no ${what} within ${timeoutMs} ms\n${this.output.slice(-3000)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 200));
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+}

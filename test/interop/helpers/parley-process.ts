@@ -1,0 +1,151 @@
+/**
+ * A real `parley serve` in a child process for whole-system tests: a temporary data directory, free
+ * loopback ports, an API token made with `parley token create`, and small helpers to provision through
+ * the HTTP API and apply. `stop()` sends SIGTERM (then SIGKILL) and removes the directory.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, freeTcpPort } from './ports.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+export const HOST = '127.0.0.1';
+
+export interface ParleyProcess {
+  dataDir: string;
+  httpPort: number;
+  sipPort: number;
+  domain: string;
+  token: string;
+  child: ChildProcess;
+  /** Everything it printed. */
+  output(): string;
+  /** JSON over HTTP with the token; throws with the body on a non-2xx status. */
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Creates objects then applies the draft. */
+  provision(config: {
+    users?: Array<{ name: string; extension: string; sipPassword: string }>;
+    conferences?: Array<{
+      name: string;
+      extension: string;
+      accessCode?: string;
+      adminExtension?: string;
+      waitForAdmin: boolean;
+    }>;
+    trunks?: Array<Record<string, unknown>>;
+    incomingNumbers?: Array<Record<string, unknown>>;
+  }): Promise<Record<string, Array<{ id: string }>>>;
+  stop(): Promise<void>;
+}
+
+/** Starts `parley serve` on free ports and waits until /api/health answers. */
+export async function startParley(
+  options: { domain?: string; rtpPorts?: string; env?: Record<string, string> } = {},
+): Promise<ParleyProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
+  const domain = options.domain ?? 'pbx.test';
+  const token = makeToken(dataDir);
+  const httpPort = await freeTcpPort();
+  const sipPort = await freePort();
+  // The engine skips ports another program holds, so a random block of the high range is enough.
+  const rtpBase = 30000 + Math.floor(Math.random() * 290) * 100;
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      'serve',
+      '--data',
+      dataDir,
+      '--http',
+      `${HOST}:${httpPort}`,
+      '--sip',
+      `${HOST}:${sipPort}`,
+      '--domain',
+      domain,
+      '--rtp-ports',
+      options.rtpPorts ?? `${rtpBase}-${rtpBase + 99}`,
+      '--log-level',
+      'debug',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
+  );
+  let output = '';
+  child.stdout!.on('data', (d) => {
+    output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const base = `http://${HOST}:${httpPort}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`parley serve exited ${child.exitCode}:\n${output}`);
+    try {
+      const r = await fetch(`${base}/api/health`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 300) throw new Error(`parley serve did not answer /api/health:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const r = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+  const process_: ParleyProcess = {
+    dataDir,
+    httpPort,
+    sipPort,
+    domain,
+    token,
+    child,
+    output: () => output,
+    api,
+    async provision(config) {
+      const created: Record<string, Array<{ id: string }>> = {};
+      for (const [kind, path] of [
+        ['users', '/api/users'],
+        ['trunks', '/api/trunks'],
+        ['conferences', '/api/conferences'],
+        ['incomingNumbers', '/api/incoming-numbers'],
+      ] as const) {
+        created[kind] = [];
+        for (const obj of config[kind] ?? [])
+          created[kind]!.push(await api<{ id: string }>('POST', path, obj));
+      }
+      await api('POST', '/api/apply', {});
+      return created;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(t);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return process_;
+}
+
+/** `parley token create` against the data directory; the token is the last line it prints. */
+function makeToken(dataDir: string): string {
+  const r = spawnSync(process.execPath, [MAIN, 'token', 'create', '--data', dataDir, '--name', 'tests'], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`parley token create failed: ${r.stderr}`);
+  return r.stdout.trim().split('\n').at(-1)!.trim();
+}
