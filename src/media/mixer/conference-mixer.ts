@@ -79,8 +79,10 @@ interface Member {
   deaf: boolean;
   gain: number;
   vad: Vad;
-  /** This tick's contribution at the internal rate (valid when `summed`). */
+  /** This tick's contribution at the internal rate (valid when `summed`): the frame itself, or `scaled`. */
   contribution: Int16Array;
+  /** Scratch for a gain-scaled or padded contribution. */
+  scaled: Int16Array;
   summed: boolean;
   toRoom: Resampler | undefined;
   fromRoom: Resampler | undefined;
@@ -142,6 +144,7 @@ export class ConferenceMixer {
       gain: options.gain ?? 1,
       vad: new Vad(this.#options.vad),
       contribution: new Int16Array(this.#frame),
+      scaled: new Int16Array(this.#frame),
       summed: false,
       toRoom: undefined,
       fromRoom: undefined,
@@ -193,6 +196,7 @@ export class ConferenceMixer {
     this.#shared.clear();
     for (const m of this.#members.values()) {
       m.contribution = new Int16Array(this.#frame);
+      m.scaled = new Int16Array(this.#frame);
       m.own = new Int16Array(this.#frame);
       m.toRoom = undefined;
       m.fromRoom = undefined;
@@ -233,21 +237,23 @@ export class ConferenceMixer {
         m.toRoom ??= new Resampler(m.input.sampleRate, this.#rate);
         x = m.toRoom.process(f);
       }
-      const c = m.contribution;
-      const len = Math.min(n, x.length);
-      if (m.gain === 1) {
-        c.set(x.length === n ? x : x.subarray(0, len));
-        for (let i = 0; i < len; i++) sum[i]! += x[i]!;
+      if (m.gain === 1 && x.length === n) {
+        // The common case: sum the frame itself, no copy (it stays valid for this tick).
+        for (let i = 0; i < n; i++) sum[i]! += x[i]!;
+        m.contribution = x;
       } else {
+        const c = m.scaled;
+        const len = Math.min(n, x.length);
         const g = m.gain;
         for (let i = 0; i < len; i++) {
           const v = Math.round(x[i]! * g);
-          const s = v > 32767 ? 32767 : Math.max(v, -32768);
+          const s = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
           c[i] = s;
           sum[i]! += s;
         }
+        if (len < n) c.fill(0, len);
+        m.contribution = c;
       }
-      if (len < n) c.fill(0, len);
       m.summed = true;
       talkers++;
     }

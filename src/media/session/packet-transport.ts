@@ -25,7 +25,7 @@ export interface TransportStats {
   droppedForeignSource: number;
   /** Packets larger than the transport accepts, dropped. */
   droppedOversized: number;
-  /** Sends that failed (no route, buffer full); the packet is lost, the session goes on. */
+  /** Sends that failed and were noticed (a transport may skip checking for speed); the session goes on. */
   sendErrors: number;
 }
 

@@ -76,6 +76,7 @@ export class UdpTransport implements PacketTransport {
   #latch: SourceLatch;
   #remote: RemoteAddress | undefined;
   #rtcpSource: RemoteAddress | undefined;
+  #latchedTo: RemoteAddress | undefined;
   #maxBytes: number;
   #sink: PacketSink | undefined;
   #closed = false;
@@ -138,12 +139,18 @@ export class UdpTransport implements PacketTransport {
   setRemote(remote: RemoteAddress | undefined): void {
     this.#remote = remote;
     this.#rtcpSource = undefined;
+    this.#latchedTo = undefined;
     this.#latch.relearn();
   }
 
   /** Where RTP goes now: the latched source, else the signalled remote, else the learning candidate. */
   destination(): RemoteAddress | undefined {
-    if (this.#latch.latched) return this.#latch.source();
+    if (this.#latch.latched) {
+      // Cached: sends happen every tick, the latched source changes only on relearn.
+      this.#latchedTo ??= this.#latch.source();
+      return this.#latchedTo;
+    }
+    this.#latchedTo = undefined;
     return this.#remote ?? this.#latch.source();
   }
 
@@ -228,15 +235,14 @@ export class UdpTransport implements PacketTransport {
     this.#stats.packetsSent++;
     this.#stats.bytesSent += packet.length;
     try {
-      socket.send(packet, port, address, this.#onSent);
+      // No completion callback: Node then tries a synchronous send (uv_udp_try_send) instead of queueing
+      // the packet and calling back on the next loop turn, which costs as much as the send itself. A failed
+      // send is then dropped silently (UDP gives no delivery guarantee anyway).
+      socket.send(packet, port, address);
     } catch {
       this.#stats.sendErrors++;
     }
   }
-
-  #onSent = (err: Error | null): void => {
-    if (err) this.#stats.sendErrors++;
-  };
 
   stats(): TransportStats {
     return { ...this.#stats };
