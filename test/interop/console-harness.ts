@@ -29,6 +29,8 @@ export const CHROMIUM_ARGS = [
 ];
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+/** The SIP domain `parley serve` runs with in these tests. */
+const DOMAIN = 'pbx.test';
 const SYSTEM = { actor: { kind: 'system' as const, name: 'console-test', permissions: ['admin' as const] } };
 
 export interface ConsoleServer {
@@ -37,6 +39,9 @@ export interface ConsoleServer {
   password: string;
   /** How it runs: the real `parley serve` process, or the API built in this process. */
   mode: 'serve' | 'in-process';
+  /** `parley serve` only: its SIP port (UDP and TCP) on 127.0.0.1 and its SIP domain. */
+  sipPort?: number;
+  domain?: string;
   close(): Promise<void>;
 }
 
@@ -90,6 +95,7 @@ async function waitHealthy(baseUrl: string, exited: () => string | undefined): P
 async function startServe(data: string): Promise<Omit<ConsoleServer, 'username' | 'password'>> {
   const httpPort = await freeTcpPort();
   const sipPort = await freePort();
+  const rtpBase = 30000 + Math.floor(Math.random() * 290) * 100;
   const child = spawn(
     join(ROOT, 'node_modules/.bin/node'),
     [
@@ -101,8 +107,11 @@ async function startServe(data: string): Promise<Omit<ConsoleServer, 'username' 
       `127.0.0.1:${httpPort}`,
       '--sip',
       `127.0.0.1:${sipPort}`,
+      '--domain',
+      DOMAIN,
+      // A random block of the high range: the media engine skips ports another program holds.
       '--rtp-ports',
-      '30000-30999',
+      `${rtpBase}-${rtpBase + 99}`,
     ],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -124,6 +133,8 @@ async function startServe(data: string): Promise<Omit<ConsoleServer, 'username' 
   return {
     baseUrl,
     mode: 'serve',
+    sipPort,
+    domain: DOMAIN,
     close: async () => {
       if (exit) return;
       const gone = new Promise((r) => child.once('exit', r));

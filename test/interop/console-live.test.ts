@@ -186,7 +186,7 @@ test('the Live page and Invite follow the server events', {
     await dialog.getByRole('button', { name: 'Invite', exact: true }).click();
     await dialog.getByText('Calling +3221234599…').waitFor();
     events.publish('call.failed', { callId: 'call-2', status: 486, reason: 'busy here' });
-    await dialog.getByText('The call to +3221234599 failed: busy here.').waitFor();
+    await dialog.getByText('The call to +3221234599 failed: the line is busy.').waitFor();
     await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
   });
 

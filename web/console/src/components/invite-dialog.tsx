@@ -2,19 +2,13 @@
  * Invite: "Please enter the phone number of the person you want to invite", a green Invite button, then
  * the call's progress as the server reports it (`call.*` and `participant.joined` events).
  */
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { api } from '../api.ts';
 import type { LiveEvent } from '../events.ts';
+import { advanceInvite, INVITE_STEPS, type InviteProgress } from '../invite-progress.ts';
 import { useLiveEvents } from '../live-events.tsx';
 import { Dialog } from './dialog.tsx';
 import { Field } from './field.tsx';
-
-type Progress =
-  | { state: 'idle' }
-  | { state: 'sending' }
-  | { state: 'refused'; message: string }
-  | { state: 'calling' | 'answered' | 'joined'; callId: string }
-  | { state: 'failed'; callId: string; reason: string };
 
 const STEPS: Record<'calling' | 'answered' | 'joined', string> = {
   calling: 'Calling',
@@ -30,27 +24,13 @@ export interface InviteDialogProps {
 
 export function InviteDialog({ conferenceId, conferenceName, onClose }: InviteDialogProps) {
   const [destination, setDestination] = useState('');
-  const [progress, setProgress] = useState<Progress>({ state: 'idle' });
+  const [progress, setProgress] = useState<InviteProgress>({ state: 'idle' });
 
+  // Events that arrive while the invite request is still out: the phone may answer before its reply.
+  const early = useRef<LiveEvent[]>([]);
   useLiveEvents((e: LiveEvent) => {
-    if (!('callId' in progress)) return;
-    const d = e.data;
-    // Call events carry our callId; a join names the room and who answered (no callId).
-    const joinedHere =
-      e.type === 'participant.joined' &&
-      d.conferenceId === conferenceId &&
-      (d.callId === progress.callId ||
-        d.extension === destination.trim() ||
-        String(d.callerId ?? '').includes(destination.trim()));
-    const ours = joinedHere || d.callId === progress.callId;
-    if (!ours) return;
-    if (e.type === 'participant.joined') setProgress({ state: 'joined', callId: progress.callId });
-    else if (e.type === 'call.answered') {
-      if (progress.state !== 'joined') setProgress({ state: 'answered', callId: progress.callId });
-    } else if (e.type === 'call.failed' || (e.type === 'call.ended' && progress.state !== 'joined')) {
-      const reason = String(d.reason ?? d.cause ?? d.status ?? 'the call ended before it was answered');
-      setProgress({ state: 'failed', callId: progress.callId, reason });
-    }
+    if (progress.state === 'sending') early.current.push(e);
+    else setProgress((p) => advanceInvite(p, e, conferenceId, destination.trim()));
   });
 
   const submit = async (e: FormEvent) => {
@@ -60,10 +40,15 @@ export function InviteDialog({ conferenceId, conferenceName, onClose }: InviteDi
       setProgress({ state: 'refused', message: 'Enter an extension or a phone number.' });
       return;
     }
+    early.current = [];
     setProgress({ state: 'sending' });
     try {
       const { callId } = await api.invite(conferenceId, to);
-      setProgress({ state: 'calling', callId });
+      const start: InviteProgress = { state: 'calling', callId };
+      setProgress(
+        early.current.reduce<InviteProgress>((p, ev) => advanceInvite(p, ev, conferenceId, to), start),
+      );
+      early.current = [];
     } catch (err) {
       setProgress({ state: 'refused', message: err instanceof Error ? err.message : String(err) });
     }
@@ -96,7 +81,7 @@ export function InviteDialog({ conferenceId, conferenceName, onClose }: InviteDi
               </p>
             ) : (
               <ol className="steps">
-                {(['calling', 'answered', 'joined'] as const).map((s, i, all) => {
+                {INVITE_STEPS.map((s, i, all) => {
                   const at = all.indexOf(progress.state as (typeof all)[number]);
                   const cls = i < at ? 'step step-done' : i === at ? 'step step-current' : 'step';
                   return (

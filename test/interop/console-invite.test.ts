@@ -1,0 +1,126 @@
+/**
+ * Invite from the console to a real phone: `parley serve`, baresip registered as extension 102 and set to
+ * answer by itself, Debian's Chromium clicking Invite as the seed says. The pop-up follows the call from
+ * the server's own events until the phone is in the room; the Live page lists it; Kick hangs it up.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  type Browser,
+  CHROMIUM,
+  type ConsoleServer,
+  launchChromium,
+  signIn,
+  startConsoleServer,
+} from './console-harness.ts';
+import { BARESIP, Baresip } from './helpers/baresip.ts';
+
+const missing = !existsSync(CHROMIUM)
+  ? 'chromium is not installed'
+  : !BARESIP
+    ? 'baresip is not installed'
+    : false;
+
+/** A 440 Hz tone, 8 kHz mono 16-bit, long enough for the whole test: the phone's microphone. */
+function toneWav(path: string): string {
+  const rate = 8000;
+  const samples = rate * 60;
+  const buf = Buffer.alloc(44 + samples * 2);
+  buf.write('RIFF', 0);
+  buf.writeUInt32LE(36 + samples * 2, 4);
+  buf.write('WAVEfmt ', 8);
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20);
+  buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36);
+  buf.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++)
+    buf.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  writeFileSync(path, buf);
+  return path;
+}
+
+let server: ConsoleServer | undefined;
+let browser: Browser | undefined;
+let phone: Baresip | undefined;
+let dir = '';
+
+before(async () => {
+  if (missing) return;
+  server = await startConsoleServer(async (store, ctx) => {
+    await store.create(
+      'users',
+      { name: 'Alice Martin', extension: '101', sipPassword: 'alice-secret-1' },
+      ctx,
+    );
+    await store.create('users', { name: 'Bob Dupont', extension: '102', sipPassword: 'bob-secret-22' }, ctx);
+    await store.create('conferences', { name: 'Sales weekly', extension: '800', waitForAdmin: false }, ctx);
+  });
+  if (server.mode !== 'serve') return;
+  dir = mkdtempSync(join(tmpdir(), 'parley-console-invite-'));
+  phone = await Baresip.start({
+    extension: '102',
+    password: 'bob-secret-22',
+    domain: server.domain!,
+    pbxPort: server.sipPort!,
+    source: toneWav(join(dir, 'tone.wav')),
+    autoAnswer: true,
+  });
+  await phone.registered();
+  browser = await launchChromium();
+  browser.page.setDefaultTimeout(20_000);
+});
+
+after(async () => {
+  await browser?.close();
+  await phone?.stop();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('Invite rings a real phone into the room, Live lists it, Kick hangs it up', {
+  skip: missing,
+}, async (t) => {
+  if (server!.mode !== 'serve') {
+    t.skip('needs parley serve (the PBX), not the API alone');
+    return;
+  }
+  const page = browser!.page;
+  await signIn(page, server!);
+  await page.getByRole('link', { name: 'Conferences', exact: true }).click();
+  await page
+    .getByRole('row', { name: /Sales weekly/ })
+    .getByRole('button', { name: /Invite/ })
+    .click();
+  const dialog = page.getByRole('dialog', { name: 'Invite to Sales weekly' });
+  await dialog.getByLabel('Please enter the phone number of the person you want to invite').fill('102');
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/invite')),
+    dialog.getByRole('button', { name: 'Invite', exact: true }).click(),
+  ]);
+  assert.equal(res.status(), 202, await res.text());
+  await phone!.event('CALL_ESTABLISHED');
+  await dialog.locator('[aria-current="step"]').getByText('Joined the conference').waitFor();
+  await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
+
+  await page.getByRole('link', { name: 'Live', exact: true }).click();
+  const member = page
+    .getByRole('list', { name: 'People in Sales weekly' })
+    .getByRole('listitem')
+    .filter({ hasText: '102' });
+  await member.waitFor();
+  await member.getByRole('button', { name: /Kick/ }).click();
+  await page
+    .getByRole('dialog', { name: 'Remove from the conference?' })
+    .getByRole('button', { name: 'Kick' })
+    .click();
+  await phone!.event('CALL_CLOSED');
+  await member.waitFor({ state: 'detached' });
+});
