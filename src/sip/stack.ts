@@ -58,8 +58,11 @@ import type {
 export type { IncomingRequest } from './transaction/incoming-request.ts';
 export type { OutgoingRequest, RequestCallbacks } from './transaction/outgoing-request.ts';
 
-/** Where a request goes: a transport kind and an address (and, to reuse it, a connection). */
-export type SipTarget = MessageSource;
+/**
+ * Where a request goes: a transport kind and an address (and, to reuse it, a connection; for TLS, the
+ * host name the certificate must match).
+ */
+export type SipTarget = MessageSource & { serverName?: string };
 
 /** Logger subset the stack uses (a pino logger fits). */
 export interface SipStackLog extends TransportLog {

@@ -17,8 +17,11 @@ const TRANSPORTS: Record<string, TransportProtocol> = {
   wss: 'wss',
 };
 
-/** Resolves `uri`; rejects when it is not a sip/sips URI or its host does not resolve. */
-export async function resolveTarget(uri: string): Promise<MessageSource> {
+/**
+ * Resolves `uri`; rejects when it is not a sip/sips URI or its host does not resolve. A host name is
+ * kept as `serverName` (for TLS certificate checks).
+ */
+export async function resolveTarget(uri: string): Promise<MessageSource & { serverName?: string }> {
   const u = parseUri(uri);
   if (isParseError(u) || (u.scheme !== 'sip' && u.scheme !== 'sips'))
     throw new Error(`cannot route to ${uri}`);
@@ -27,5 +30,5 @@ export async function resolveTarget(uri: string): Promise<MessageSource> {
   const host = u.host.replace(/^\[|\]$/g, '');
   const address = isIP(host) ? host : (await lookup(host)).address;
   const port = u.port ?? (transport === 'tls' || transport === 'wss' ? 5061 : 5060);
-  return { transport, address, port };
+  return isIP(host) ? { transport, address, port } : { transport, address, port, serverName: host };
 }

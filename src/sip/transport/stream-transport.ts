@@ -21,7 +21,7 @@ export interface StreamFactory {
   protocol: 'tcp' | 'tls';
   createServer(onSocket: (socket: Socket) => void): Server;
   /** Opens a connection; `ready` fires once it can carry data (after the TLS handshake for TLS). */
-  connect(address: string, port: number, ready: () => void): Socket;
+  connect(address: string, port: number, ready: () => void, serverName?: string): Socket;
 }
 
 /** Where a TCP/TLS transport listens, and its limits. */
@@ -168,25 +168,32 @@ export class StreamTransport extends TransportBase implements Transport {
     if (open && !open.socket.destroyed && open.socket.writable) return Promise.resolve(open);
     const pending = this.#connecting.get(key);
     if (pending) return pending;
-    const p = this.#open(destination.address, destination.port).finally(() => this.#connecting.delete(key));
+    const p = this.#open(destination.address, destination.port, destination.serverName).finally(() =>
+      this.#connecting.delete(key),
+    );
     this.#connecting.set(key, p);
     return p;
   }
 
-  #open(address: string, port: number): Promise<Connection> {
+  #open(address: string, port: number, serverName: string | undefined): Promise<Connection> {
     return new Promise((resolve, reject) => {
       let done = false;
-      const socket = this.#factory.connect(address, port, () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        socket.off('error', onError);
-        const conn = this.adopt(socket, false);
-        // Index by the address we dialled too: that is what later sends name.
-        this.#byPeer.set(`${address}:${port}`, conn);
-        conn.key = `${address}:${port}`;
-        resolve(conn);
-      });
+      const socket = this.#factory.connect(
+        address,
+        port,
+        () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          socket.off('error', onError);
+          const conn = this.adopt(socket, false);
+          // Index by the address we dialled too: that is what later sends name.
+          this.#byPeer.set(`${address}:${port}`, conn);
+          conn.key = `${address}:${port}`;
+          resolve(conn);
+        },
+        serverName,
+      );
       const onError = (err: Error) => {
         if (done) return;
         done = true;

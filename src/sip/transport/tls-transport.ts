@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { connect, createServer, type SecureContextOptions } from 'node:tls';
 import { StreamTransport, type StreamTransportOptions } from './stream-transport.ts';
 
@@ -22,15 +23,16 @@ export class TlsTransport extends StreamTransport {
         protocol: 'tls',
         // 'secureConnection' fires after the handshake, so the framer only ever sees plaintext.
         createServer: (onSocket) => createServer(context, onSocket),
-        connect: (address, port, ready) =>
+        connect: (address, port, ready, serverName) =>
           connect(
             {
               host: address,
               port,
               ca: options.ca,
               rejectUnauthorized: options.rejectUnauthorized ?? true,
-              // An IP literal cannot be a TLS server name (RFC 6066 §3).
-              servername: /^[\d.]+$|:/.test(address) ? undefined : address,
+              // The name the target was resolved from is what the certificate must show (RFC 5922 §7.2);
+              // an IP literal cannot be a TLS server name (RFC 6066 §3), it is checked against IP SANs.
+              servername: serverName ?? (isIP(address) ? undefined : address),
             },
             ready,
           ),

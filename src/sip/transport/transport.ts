@@ -26,6 +26,11 @@ export interface Destination {
   address: string;
   port: number;
   connectionId?: string;
+  /**
+   * The host name the address was resolved from, when there was one: a new TLS connection sends it as
+   * SNI and checks the server certificate against it (RFC 5922 §7.2), not against the IP address.
+   */
+  serverName?: string;
 }
 
 /** Counters every transport keeps (exposed as metrics by the layers above). */
