@@ -247,7 +247,7 @@ export class ConferenceMixer {
         const g = m.gain;
         for (let i = 0; i < len; i++) {
           const v = Math.round(x[i]! * g);
-          const s = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+          const s = Math.max(-32768, Math.min(32767, v));
           c[i] = s;
           sum[i]! += s;
         }
