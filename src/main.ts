@@ -122,6 +122,7 @@ export async function startParley(options: ServeOptions, logger: Logger): Promis
       metrics,
       https: tls,
       secureCookies: Boolean(tls),
+      domain: options.domain,
       pbx: pbxPort(() => running),
     });
     closers.push(() => api.close());

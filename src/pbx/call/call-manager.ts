@@ -25,6 +25,7 @@ import { CallMedia, isMediaFailure, type MediaFailure } from './call-media.ts';
 import { bindingTarget, type CallConfig, type CallServices, type TrunkSettings } from './call-services.ts';
 import { InboundLeg } from './inbound-leg.ts';
 import { OutboundLeg } from './outbound-leg.ts';
+import { MIN_SE, negotiateAsUas } from './session-timer.ts';
 import { SipCallContext } from './sip-call-context.ts';
 import type { SipLeg } from './sip-leg.ts';
 
@@ -229,6 +230,13 @@ export class CallManager {
       });
       return;
     }
+    if (negotiateAsUas(req) === 'too-small') {
+      // RFC 4028 §9: the interval asked for is below what we accept.
+      incoming.reply(422, 'Session Interval Too Small', {
+        headers: [{ name: 'Min-SE', value: String(MIN_SE) }],
+      });
+      return;
+    }
     const dialled = dialledNumber(req);
     const config = this.#svc.config();
     const destination = route(dialled, caller, config);
@@ -351,7 +359,7 @@ export class CallManager {
       return;
     }
     call.addMedia(media);
-    leg.handlers = { reoffer: (offer) => media.reoffer(offer) };
+    leg.handlers = { reoffer: (offer) => media.reoffer(offer), currentSdp: () => media.localSdp };
     await bridge(this.#svc, call, leg, media, targets);
     for (const l of call.legs) {
       this.#legs.add(l);

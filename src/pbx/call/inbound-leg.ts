@@ -5,6 +5,7 @@
  */
 import { getHeader } from '../../sip/message/index.ts';
 import type { IncomingRequest, SipStack } from '../../sip/stack.ts';
+import { negotiateAsUas, SessionTimer, sessionTimerHeaders } from './session-timer.ts';
 import { type EndReason, SipLeg, sdpBody, sdpBytes } from './sip-leg.ts';
 
 export type InboundState = 'offered' | 'early' | 'answered' | 'ended';
@@ -20,6 +21,9 @@ export class InboundLeg extends SipLeg {
     super(stack, getHeader(incoming.request, 'call-id') ?? '');
     this.incoming = incoming;
     this.offer = sdpBody(incoming.request);
+    const terms = negotiateAsUas(incoming.request);
+    // 'too-small' is refused with 422 by the call manager before a leg exists.
+    if (terms && terms !== 'too-small') this.sessionTerms = terms;
     incoming.onCancel(() => this.end('cancelled'));
     incoming.onAck((ack) => {
       const sdp = sdpBody(ack);
@@ -54,14 +58,23 @@ export class InboundLeg extends SipLeg {
   answer(sdp: string): Promise<string | undefined> {
     if (this.ended || this.#state === 'answered') return Promise.resolve(undefined);
     const acked = new Promise<string | undefined>((resolve) => this.#ackWaiters.push(resolve));
+    const terms = this.sessionTerms;
     const response = this.incoming.reply(200, undefined, {
       body: sdpBytes(sdp),
       contentType: 'application/sdp',
-      headers: this.#contactHeader(),
+      headers: [...this.#contactHeader(), ...(terms ? sessionTimerHeaders(terms) : [])],
     });
     this.dialog = this.stack.createUasDialog(this.incoming, response) ?? this.dialog;
     this.dialog?.confirm();
     this.#state = 'answered';
+    if (terms) {
+      this.sessionTimer = new SessionTimer({
+        interval: terms.interval,
+        weRefresh: terms.refresher === 'uas',
+        refresh: () => this.refreshSession(),
+        expired: () => this.sendBye('session-expired'),
+      });
+    }
     return acked;
   }
 

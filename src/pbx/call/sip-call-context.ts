@@ -47,6 +47,7 @@ export class SipCallContext implements CallContext {
     this.#unsubscribe = this.media.engine.onDigit(this.media.sessionId, (e) => this.#digit(e.digit));
     this.leg.handlers = {
       reoffer: (offer) => this.media.reoffer(offer),
+      currentSdp: () => this.media.localSdp,
       dtmf: (info) => {
         // SIP INFO digits do not pass through the engine, so they cut an interruptible prompt here.
         if (this.#interruptible) void this.media.engine.stopPlayback(this.media.sessionId).catch(() => {});

@@ -8,6 +8,7 @@ import type { Dialog } from '../../sip/dialog/dialog.ts';
 import { getHeader, type SipRequest } from '../../sip/message/index.ts';
 import type { IncomingRequest, SipStack } from '../../sip/stack.ts';
 import { type DtmfInfo, parseDtmfInfo } from './dtmf-info.ts';
+import { type SessionTimer, type SessionTimerTerms, sessionTimerHeaders } from './session-timer.ts';
 
 /** Why a leg ended, for the call record and the events. */
 export type EndReason =
@@ -19,6 +20,7 @@ export type EndReason =
   | 'no-ack'
   | 'failed'
   | 'rtp-timeout'
+  | 'session-expired'
   | 'shutdown';
 
 /** What the call layer decides for requests arriving in the dialog. */
@@ -30,6 +32,8 @@ export interface LegHandlers {
   reoffer?(offer: string | undefined): string | undefined;
   /** A digit sent by SIP INFO (application/dtmf-relay or application/dtmf). */
   dtmf?(info: DtmfInfo): void;
+  /** Our current SDP, re-sent unchanged in session refreshes (RFC 4028 §7.4). */
+  currentSdp?(): string | undefined;
 }
 
 const SDP = 'application/sdp';
@@ -53,6 +57,9 @@ export abstract class SipLeg {
   readonly callId: string;
   dialog: Dialog | undefined;
   handlers: LegHandlers = {};
+  /** RFC 4028 terms agreed for this dialog, and the running timer. */
+  sessionTerms: SessionTimerTerms | undefined;
+  sessionTimer: SessionTimer | undefined;
   #ended: EndReason | undefined;
   readonly #endListeners: Array<(reason: EndReason) => void> = [];
 
@@ -78,6 +85,7 @@ export abstract class SipLeg {
   protected end(reason: EndReason): void {
     if (this.#ended) return;
     this.#ended = reason;
+    this.sessionTimer?.stop();
     if (this.dialog) this.stack.forgetDialog(this.dialog);
     for (const l of this.#endListeners.splice(0)) {
       try {
@@ -95,6 +103,37 @@ export abstract class SipLeg {
     if (dialog) void this.stack.sendInDialog(dialog, 'BYE').catch(() => {});
   }
 
+  /**
+   * RFC 4028 §7.4: we are the refresher; re-INVITE with our unchanged SDP. A 408 or 481 means the far end
+   * is gone (§10): hang up. Anything else (491 glare, 5xx) leaves the session as it is until the next try.
+   */
+  refreshSession(): void {
+    const dialog = this.dialog;
+    const sdp = this.handlers.currentSdp?.();
+    if (!dialog || this.ended || sdp === undefined) return;
+    const headers = this.sessionTerms
+      ? [{ name: 'Session-Expires', value: `${this.sessionTerms.interval};refresher=uas` }]
+      : [];
+    void this.stack.sendInDialog(
+      dialog,
+      'INVITE',
+      { body: sdpBytes(sdp), contentType: SDP, headers: [...headers, { name: 'Supported', value: 'timer' }] },
+      {
+        onFinal: (response) => {
+          if (this.ended) return;
+          if (response.status >= 200 && response.status < 300) {
+            void this.stack.sendAck(dialog, response).catch(() => {});
+            this.sessionTimer?.reset();
+          } else if (response.status === 408 || response.status === 481) {
+            this.sendBye('session-expired');
+          } else {
+            this.sessionTimer?.reset();
+          }
+        },
+      },
+    );
+  }
+
   /** A request the stack matched to this leg's dialog. */
   handleInDialog(incoming: IncomingRequest): void {
     const req = incoming.request;
@@ -110,10 +149,15 @@ export abstract class SipLeg {
           incoming.reply(488);
           return;
         }
+        // A re-INVITE or UPDATE refreshes the session (RFC 4028 §10).
+        this.sessionTimer?.reset();
         incoming.reply(200, undefined, {
           body: sdpBytes(answer),
           contentType: SDP,
-          headers: this.dialog?.localContact ? [{ name: 'Contact', value: this.dialog.localContact }] : [],
+          headers: [
+            ...(this.dialog?.localContact ? [{ name: 'Contact', value: this.dialog.localContact }] : []),
+            ...(this.sessionTerms ? sessionTimerHeaders(this.sessionTerms) : []),
+          ],
         });
         return;
       }
