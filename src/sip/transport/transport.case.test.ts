@@ -50,47 +50,6 @@ interface Harness {
   start(limits: TransportLimits & { pingIntervalMs?: number }): Promise<Started>;
 }
 
-function rawClient(kind: 'udp' | 'stream' | 'ws', open: (c: RawClient) => Promise<void>): Promise<RawClient> {
-  const waiters: Array<() => void> = [];
-  let resolveClosed!: () => void;
-  const c: RawClient = {
-    localPort: 0,
-    received: '',
-    pings: 0,
-    send: () => {},
-    close: () => {},
-    closed: new Promise<void>((r) => {
-      resolveClosed = r;
-    }),
-    waitFor(substring) {
-      return new Promise((resolve) => {
-        const check = () => {
-          if (c.received.includes(substring)) {
-            resolve();
-            return true;
-          }
-          return false;
-        };
-        if (!check()) waiters.push(() => void check());
-      });
-    },
-  };
-  (c as RawClient & { push(s: string): void; ended(): void }).push = (s: string) => {
-    c.received += s;
-    for (const w of waiters.splice(0)) w();
-    // waiters that are still unsatisfied re-register themselves through check()
-  };
-  (c as RawClient & { ended(): void }).ended = () => resolveClosed();
-  void kind;
-  return open(c).then(() => c);
-}
-
-/** Re-registering waiter helper: keeps checking on every push until satisfied. */
-function pushTo(c: RawClient, s: string): void {
-  c.received += s;
-  (c as unknown as { notify?: () => void }).notify?.();
-}
-
 function makeClient(): {
   c: RawClient;
   push: (s: string) => void;
@@ -531,9 +490,6 @@ for (const h of harnesses) {
     });
   });
 }
-
-void rawClient;
-void pushTo;
 
 for (const h of harnesses.filter((x) => x.protocol !== 'udp')) {
   test(`${h.protocol}: one source cannot hold more than maxConnectionsPerIp connections`, {
