@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { PortAllocator } from './session/port-allocator.ts';
+import type { WebRtcLocalParameters } from './webrtc/local-parameters.ts';
 import { MediaError } from './worker/media-runtime.ts';
 import type {
   CodecSpec,
@@ -19,6 +20,7 @@ import type {
   RecordingSummary,
   RecordTarget,
   TelephoneEventSpec,
+  WebRtcSessionSpec,
   WorkerStats,
 } from './worker/messages.ts';
 import { InlineWorkerLink, ThreadWorkerLink, type WorkerLink } from './worker/worker-link.ts';
@@ -49,6 +51,18 @@ export interface CreateSessionOptions {
   rtpTimeoutMs?: number;
   /** Open the session on this room's worker (it is going to join it), saving a move later. */
   room?: string;
+  /**
+   * Carry the session over WebRTC (ICE-lite, DTLS-SRTP): the result's `webrtc` holds what the SDP answer
+   * must say. A WebRTC session cannot move between workers: give `room` when it is going to join one.
+   */
+  webrtc?: WebRtcSessionSpec;
+}
+
+/** What `createSession` returns: the session, its port for the SDP, and for WebRTC its ICE/DTLS values. */
+export interface CreatedSession {
+  id: string;
+  localPort: number;
+  webrtc?: WebRtcLocalParameters;
 }
 
 /** What `play` plays: files in order, or one file, possibly looped (music on hold). */
@@ -70,6 +84,8 @@ interface SessionRecord {
   roomId: string | undefined;
   /** A move to another worker in progress: requests wait for it. */
   moving: Promise<void> | undefined;
+  /** WebRTC sessions stay on the worker that opened them. */
+  pinned?: boolean;
 }
 
 interface RoomRecord {
@@ -92,6 +108,8 @@ export class MediaEngine {
   #sessions = new Map<string, SessionRecord>();
   #rooms = new Map<string, RoomRecord>();
   #recordings = new Map<string, number>();
+  /** Rooms not created yet that a pinned (WebRTC) session is waiting for: create them on its worker. */
+  #roomWorkerHints = new Map<string, number>();
   #listeners = new Map<string, Set<(e: MediaEvent) => void>>();
   #options: MediaEngineOptions;
   #closed = false;
@@ -202,18 +220,23 @@ export class MediaEngine {
   }
 
   /** Opens an RTP session on a port of the range; `localPort` goes into the SDP. */
-  async createSession(options: CreateSessionOptions): Promise<{ id: string; localPort: number }> {
+  async createSession(options: CreateSessionOptions): Promise<CreatedSession> {
     this.#check();
     const id = randomUUID();
+    const hinted = options.room ? this.#roomWorkerHints.get(options.room) : undefined;
     const worker =
       options.room && this.#rooms.has(options.room)
         ? this.#rooms.get(options.room)!.worker
-        : this.#leastLoaded();
+        : (hinted ?? this.#leastLoaded());
+    if (options.webrtc && options.room && !this.#rooms.has(options.room)) {
+      this.#roomWorkerHints.set(options.room, worker);
+    }
     // Ports taken by other programs fail to bind: try further along the range.
     for (let attempt = 0; attempt < 20; attempt++) {
       const port = this.ports.allocate();
       if (port === null) throw new MediaError('no-ports', 'every RTP port of the range is in use');
       const record: SessionRecord = { worker, port, roomId: undefined, moving: undefined };
+      if (options.webrtc) record.pinned = true;
       this.#sessions.set(id, record);
       try {
         const r = await this.#links[worker]!.request({
@@ -228,9 +251,10 @@ export class MediaEngine {
             ...(options.telephoneEvent ? { telephoneEvent: options.telephoneEvent } : {}),
             ...(options.remote ? { remote: options.remote } : {}),
             ...(options.inbandDtmf ? { inbandDtmf: true } : {}),
+            ...(options.webrtc ? { webrtc: options.webrtc } : {}),
           },
         });
-        return { id, localPort: r.localPort };
+        return r.webrtc ? { id, localPort: r.localPort, webrtc: r.webrtc } : { id, localPort: r.localPort };
       } catch (err) {
         this.#sessions.delete(id);
         this.ports.release(port);
@@ -300,7 +324,8 @@ export class MediaEngine {
   async createRoom(roomId: string): Promise<void> {
     this.#check();
     if (this.#rooms.has(roomId)) throw new MediaError('room-exists', `room ${roomId} exists`);
-    const worker = this.#leastLoaded();
+    const worker = this.#roomWorkerHints.get(roomId) ?? this.#leastLoaded();
+    this.#roomWorkerHints.delete(roomId);
     this.#rooms.set(roomId, { worker, members: new Set() });
     try {
       await this.#links[worker]!.request({ op: 'create-room', roomId });
@@ -318,10 +343,24 @@ export class MediaEngine {
     const room = this.#room(roomId);
     const s = await this.#session(sessionId);
     if (s.roomId && s.roomId !== roomId) await this.leave(s.roomId, sessionId);
+    if (s.worker !== room.worker && s.pinned) await this.#moveEmptyRoom(roomId, room, s.worker);
     if (s.worker !== room.worker) await this.#move(sessionId, s, room.worker);
     await this.#links[room.worker]!.request({ op: 'join', roomId, sessionId, member: settings });
     s.roomId = roomId;
     room.members.add(sessionId);
+  }
+
+  /** A pinned (WebRTC) session joins a room on another worker: an empty room can follow it there. */
+  async #moveEmptyRoom(roomId: string, room: RoomRecord, to: number): Promise<void> {
+    if (room.members.size > 0) {
+      throw new MediaError(
+        'bad-request',
+        `room ${roomId} runs on another worker than WebRTC session's; open the session with { room }`,
+      );
+    }
+    await this.#links[room.worker]!.request({ op: 'close-room', roomId });
+    room.worker = to;
+    await this.#links[to]!.request({ op: 'create-room', roomId });
   }
 
   async #move(sessionId: string, s: SessionRecord, to: number): Promise<void> {

@@ -20,6 +20,7 @@ import { resample } from '../processor/resampler.ts';
 import { WavRecorder } from '../recorder/wav-recorder.ts';
 import { RtpSession } from '../session/rtp-session.ts';
 import { UdpTransport } from '../session/udp-transport.ts';
+import type { WebRtcTransport } from '../webrtc/webrtc-transport.ts';
 import { MediaClock } from './clock.ts';
 import type {
   MediaErrorCode,
@@ -28,6 +29,7 @@ import type {
   PlaybackResult,
   RecordTarget,
   SessionFigures,
+  SessionSpec,
   WorkerRequest,
   WorkerResults,
   WorkerStats,
@@ -46,6 +48,25 @@ function collectGarbage(): void {
   }
 }
 
+/**
+ * Opens a WebRTC transport; werift is loaded on the first WebRTC session only, so workers that never carry
+ * one do not pay for it.
+ */
+async function openWebRtc(
+  localAddress: string,
+  port: number,
+  webrtc: NonNullable<SessionSpec['webrtc']>,
+): ReturnType<typeof WebRtcTransport.open> {
+  const { WebRtcTransport } = await import('../webrtc/webrtc-transport.ts');
+  return WebRtcTransport.open({
+    localAddress,
+    port,
+    remoteSdp: webrtc.remoteSdp,
+    ...(webrtc.iceServers ? { iceServers: webrtc.iceServers } : {}),
+    ...(webrtc.advertisedAddress ? { advertisedAddress: webrtc.advertisedAddress } : {}),
+  });
+}
+
 /** An error with a stable code, thrown by handlers and turned into an error response. */
 export class MediaError extends Error {
   readonly code: MediaErrorCode;
@@ -62,7 +83,7 @@ interface Playback {
 
 interface SessionEntry {
   session: RtpSession;
-  transport: UdpTransport;
+  transport: UdpTransport | WebRtcTransport;
   roomId: string | undefined;
   /** A prompt playing to this session (takes over its output). */
   prompt: Playback | undefined;
@@ -125,7 +146,8 @@ export class MediaRuntime {
         return this.#openSession(req.spec);
       case 'set-remote': {
         const e = this.#session(req.sessionId);
-        e.transport.setRemote(req.remote ?? undefined);
+        // WebRTC finds its peer through ICE: there is no remote to set.
+        if (e.transport instanceof UdpTransport) e.transport.setRemote(req.remote ?? undefined);
         return undefined;
       }
       case 'play':
@@ -202,7 +224,7 @@ export class MediaRuntime {
 
   async #openSession(
     spec: Extract<WorkerRequest, { op: 'open-session' }>['spec'],
-  ): Promise<{ localPort: number }> {
+  ): Promise<WorkerResults['open-session']> {
     if (this.#sessions.has(spec.sessionId))
       throw new MediaError('bad-request', `session ${spec.sessionId} exists`);
     const factory = getCodecFactory(spec.codec.name, spec.codec.clockRate);
@@ -212,14 +234,20 @@ export class MediaRuntime {
         `${spec.codec.name}/${spec.codec.clockRate} is not supported`,
       );
     }
-    const opened = await UdpTransport.open({
-      localAddress: spec.localAddress,
-      port: spec.port,
-      rtcpMux: spec.rtcpMux,
-      ...(spec.remote ? { remote: spec.remote } : {}),
-    });
-    if (!(opened instanceof UdpTransport))
-      throw new MediaError('bind-failed', `${opened.code}: ${opened.message}`);
+    const opened = spec.webrtc
+      ? await openWebRtc(spec.localAddress, spec.port, spec.webrtc)
+      : await UdpTransport.open({
+          localAddress: spec.localAddress,
+          port: spec.port,
+          rtcpMux: spec.rtcpMux,
+          ...(spec.remote ? { remote: spec.remote } : {}),
+        });
+    if ('error' in opened) {
+      throw new MediaError(
+        opened.error === 'bad-offer' ? 'bad-request' : 'bind-failed',
+        `${opened.code}: ${opened.message}`,
+      );
+    }
     const id = spec.sessionId;
     const session = new RtpSession(
       {
@@ -255,7 +283,9 @@ export class MediaRuntime {
       recorders: new Set(),
     });
     this.#clock.start();
-    return { localPort: opened.port };
+    return opened.kind === 'webrtc'
+      ? { localPort: opened.port, webrtc: opened.local }
+      : { localPort: opened.port };
   }
 
   /** A session ended (by request, socket failure or detach): it leaves its room, its players stop. */
@@ -273,6 +303,10 @@ export class MediaRuntime {
   #detach(id: string): Extract<WorkerRequest, { op: 'open-session' }>['spec'] {
     const e = this.#session(id);
     const t = e.transport;
+    // ICE and DTLS state live in this thread's objects and its socket: they cannot move.
+    if (!(t instanceof UdpTransport)) {
+      throw new MediaError('bad-request', `session ${id} is WebRTC and cannot move to another worker`);
+    }
     const spec = {
       sessionId: id,
       localAddress: t.localAddress,
@@ -524,7 +558,7 @@ export class MediaRuntime {
         framesIdle: s.framesIdle,
         late: s.jitter.late,
         digits: s.digits,
-        latched: e.transport.latch().latched,
+        latched: e.transport instanceof UdpTransport ? e.transport.latch().latched : e.transport.connected,
       };
       if (e.roomId) f.roomId = e.roomId;
       for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += f[k];

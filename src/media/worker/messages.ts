@@ -4,6 +4,7 @@
  * `{ kind: 'response', reqId, ok, … }` and sends `{ kind: 'event', event }` whenever something happens.
  * Everything here is structured-clone safe (plain objects, strings, numbers).
  */
+import type { WebRtcLocalParameters } from '../webrtc/local-parameters.ts';
 import type { MediaClockStats } from './clock.ts';
 
 /** An address and port pair (the remote's RTP port; RTCP is port + 1 unless muxed). */
@@ -46,6 +47,16 @@ export interface SessionSpec {
   rtpTimeoutMs?: number;
   /** Present when the session moves from another worker. */
   outgoing?: OutgoingStreamState;
+  /** Carry the session over WebRTC (ICE-lite + DTLS-SRTP, media/webrtc/) instead of plain UDP. */
+  webrtc?: WebRtcSessionSpec;
+}
+
+/** A WebRTC session: the peer's offer, and optionally ICE servers (none by default) and a public address. */
+export interface WebRtcSessionSpec {
+  remoteSdp: string;
+  iceServers?: Array<{ urls: string | string[]; username?: string; credential?: string }>;
+  /** Address for the host candidate when it differs from `localAddress` (the public address). */
+  advertisedAddress?: string;
 }
 
 /** A member's settings in a room. `hold`: a file looped to the member instead of the room (null: off). */
@@ -143,7 +154,8 @@ export interface WorkerStats {
 
 /** The result type of each request. */
 export interface WorkerResults {
-  'open-session': { localPort: number };
+  /** `webrtc`: what the SDP answer must carry (ICE credentials, fingerprint, setup, candidates). */
+  'open-session': { localPort: number; webrtc?: WebRtcLocalParameters };
   'set-remote': undefined;
   play: PlaybackResult;
   'stop-playback': undefined;
