@@ -2,15 +2,24 @@
  * Screenshots of the console's main pages for the README, into docs/screenshots/*.png: a real server with
  * a small sample configuration, Debian's Chromium, the same clicks a person would make.
  *
- * No call runs while the pictures are taken, so the Live page's roster is sample data that this script
- * answers to the browser's participants request; every other page shows what the real API returned.
+ * The Live page shows real calls: baresip phones (Debian's baresip-core) registered as the sample users
+ * are invited into a room through the API and answer by themselves. Only when `parley serve` or baresip
+ * is not available does this script answer the roster request with sample data instead.
  *
  * Run: `node scripts/screenshots.ts` (needs /usr/bin/chromium).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchChromium, signIn, startConsoleServer } from '../test/interop/console-harness.ts';
+import {
+  type ConsoleServer,
+  launchChromium,
+  signIn,
+  startConsoleServer,
+  toneWav,
+} from '../test/interop/console-harness.ts';
+import { BARESIP, Baresip } from '../test/interop/helpers/baresip.ts';
 
 const OUT = new URL('../docs/screenshots/', import.meta.url).pathname;
 
@@ -33,6 +42,43 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(250);
   await page.screenshot({ path: join(OUT, `${name}.png`) });
   console.log(`docs/screenshots/${name}.png`);
+}
+
+/**
+ * Registers a baresip phone for each extension (password `sample-EXT-password`, answering by itself,
+ * each with its own tone) and invites it into the room through the API, as the console's Invite does.
+ */
+async function callIntoRoom(
+  page: Page,
+  server: ConsoleServer,
+  room: string,
+  extensions: string[],
+  phones: Baresip[],
+  dir: string,
+): Promise<void> {
+  const live = (await (await page.request.get(`${server.baseUrl}/api/conferences?view=live`)).json()) as {
+    items: Array<{ id: string; name: string }>;
+  };
+  const id = live.items.find((c) => c.name === room)!.id;
+  const csrf = (await page.context().cookies()).find((c) => c.name.includes('csrf'))?.value ?? '';
+  for (const [i, extension] of extensions.entries()) {
+    const phone = await Baresip.start({
+      extension,
+      password: `sample-${extension}-password`,
+      domain: server.domain!,
+      pbxPort: server.sipPort!,
+      source: toneWav(join(dir, `tone-${extension}.wav`), 300 + 200 * i),
+      autoAnswer: true,
+    });
+    phones.push(phone);
+    await phone.registered();
+    const res = await page.request.post(`${server.baseUrl}/api/conferences/${id}/invite`, {
+      data: { destination: extension },
+      headers: { 'x-csrf-token': csrf },
+    });
+    if (res.status() !== 202) throw new Error(`invite ${extension}: ${res.status()} ${await res.text()}`);
+    await phone.event('CALL_ESTABLISHED');
+  }
 }
 
 async function main(): Promise<void> {
@@ -99,6 +145,8 @@ async function main(): Promise<void> {
     );
     await store.create('incomingNumbers', { number: '+3221234569', destination: { type: 'none' } }, ctx);
   });
+  const phones: Baresip[] = [];
+  const media = mkdtempSync(join(tmpdir(), 'parley-screenshots-'));
   const browser = await launchChromium({ width: 1280, height: 760 });
   const { page } = browser;
   page.setDefaultTimeout(15_000);
@@ -187,18 +235,33 @@ async function main(): Promise<void> {
     await page.getByRole('row', { name: /Carrier/ }).waitFor();
     await shot(page, 'trunks');
 
-    await page.route('**/api/conferences/*/participants', async (route) => {
-      const url = route.request().url();
-      const live = await (await page.request.get(`${server.baseUrl}/api/conferences?view=live`)).json();
-      const sales = (live.items as Array<{ id: string; name: string }>).find(
-        (c) => c.name === 'Sales weekly',
-      );
-      const body = sales && url.includes(`/conferences/${sales.id}/`) ? SAMPLE_ROSTER : [];
-      await route.fulfill({ json: body });
-    });
-    await page.getByRole('link', { name: 'Live', exact: true }).click();
-    await page.getByRole('list', { name: 'People in Sales weekly' }).waitFor();
+    if (server.mode === 'serve' && BARESIP) {
+      await callIntoRoom(page, server, 'Sales weekly', ['101', '102', '103'], phones, media);
+      await page.getByRole('link', { name: 'Live', exact: true }).click();
+      const roster = page.getByRole('list', { name: 'People in Sales weekly' });
+      await roster.getByRole('listitem').nth(2).waitFor();
+      await roster
+        .getByRole('listitem')
+        .filter({ hasText: '103' })
+        .getByRole('button', { name: /^Mute/ })
+        .click();
+      await roster.getByText('Muted', { exact: true }).waitFor();
+      await page.waitForTimeout(1500); // the talking indicators follow the tones
+    } else {
+      await page.route('**/api/conferences/*/participants', async (route) => {
+        const url = route.request().url();
+        const live = await (await page.request.get(`${server.baseUrl}/api/conferences?view=live`)).json();
+        const sales = (live.items as Array<{ id: string; name: string }>).find(
+          (c) => c.name === 'Sales weekly',
+        );
+        const body = sales && url.includes(`/conferences/${sales.id}/`) ? SAMPLE_ROSTER : [];
+        await route.fulfill({ json: body });
+      });
+      await page.getByRole('link', { name: 'Live', exact: true }).click();
+      await page.getByRole('list', { name: 'People in Sales weekly' }).waitFor();
+    }
     await shot(page, 'live');
+    await page.unrouteAll();
 
     await page.getByRole('link', { name: 'History', exact: true }).click();
     await page
@@ -215,7 +278,9 @@ async function main(): Promise<void> {
     await shot(page, 'narrow-conferences');
   } finally {
     await browser.close();
+    for (const phone of phones) await phone.stop();
     await server.close();
+    rmSync(media, { recursive: true, force: true });
   }
 }
 

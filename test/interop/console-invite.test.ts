@@ -4,7 +4,7 @@
  * the server's own events until the phone is in the room; the Live page lists it; Kick hangs it up.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,6 +15,7 @@ import {
   launchChromium,
   signIn,
   startConsoleServer,
+  toneWav,
 } from './console-harness.ts';
 import { BARESIP, Baresip } from './helpers/baresip.ts';
 
@@ -23,29 +24,6 @@ const missing = !existsSync(CHROMIUM)
   : !BARESIP
     ? 'baresip is not installed'
     : false;
-
-/** A 440 Hz tone, 8 kHz mono 16-bit, long enough for the whole test: the phone's microphone. */
-function toneWav(path: string): string {
-  const rate = 8000;
-  const samples = rate * 60;
-  const buf = Buffer.alloc(44 + samples * 2);
-  buf.write('RIFF', 0);
-  buf.writeUInt32LE(36 + samples * 2, 4);
-  buf.write('WAVEfmt ', 8);
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(rate, 24);
-  buf.writeUInt32LE(rate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36);
-  buf.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++)
-    buf.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
-  writeFileSync(path, buf);
-  return path;
-}
 
 let server: ConsoleServer | undefined;
 let browser: Browser | undefined;

@@ -26,6 +26,14 @@ function roomOf(rooms: Record<string, Room>, id: string): Room {
 
 export function LivePage() {
   const conferences = useLoad(() => api.conferences.list('live') as Promise<LiveConference[]>);
+  const users = useLoad(() => api.users.list('live'));
+  // People are shown by name when their number is a user's extension (an invited phone reports only it).
+  const userFor = (p: Participant) => users.data?.find((u) => u.extension === (p.extension ?? p.callerId));
+  const memberName = (p: Participant) => userFor(p)?.name ?? (p.callerId || p.extension || 'Unknown caller');
+  const memberNumber = (p: Participant) => {
+    const number = p.extension ?? (userFor(p) ? p.callerId : undefined);
+    return number && number !== memberName(p) ? number : undefined;
+  };
   const canControl = useCan('participants');
   const routes = useLoad(() => api.routes());
   const canLock = canControl && (routes.data?.has('/api/conferences/{id}/lock') ?? false);
@@ -181,10 +189,8 @@ export function LivePage() {
                       <span className="talk-dot" aria-hidden="true" />
                       <span className="member-info">
                         <span className="member-name">
-                          {p.callerId || p.extension || 'Unknown caller'}
-                          {p.extension && p.callerId && p.callerId !== p.extension && (
-                            <span className="muted"> · {p.extension}</span>
-                          )}
+                          {memberName(p)}
+                          {memberNumber(p) && <span className="muted"> · {memberNumber(p)}</span>}
                         </span>
                         {p.role === 'admin' && <span className="tag tag-admin">Administrator</span>}
                         {p.muted && <span className="tag tag-muted">Muted</span>}
@@ -199,14 +205,14 @@ export function LivePage() {
                             onClick={() => void act(() => api.mute(c.id, p.id, !p.muted), c.id)}
                           >
                             {p.muted ? 'Unmute' : 'Mute'}
-                            <span className="sr-only"> {p.callerId}</span>
+                            <span className="sr-only"> {memberName(p)}</span>
                           </button>
                           <button
                             type="button"
                             className="button button-small button-danger-outline"
                             onClick={() => setKicking({ room: c, p })}
                           >
-                            Kick<span className="sr-only"> {p.callerId}</span>
+                            Kick<span className="sr-only"> {memberName(p)}</span>
                           </button>
                         </span>
                       )}
@@ -228,7 +234,7 @@ export function LivePage() {
       {kicking && (
         <Confirm
           title="Remove from the conference?"
-          message={`${kicking.p.callerId || kicking.p.extension} will be hung up and leave “${kicking.room.name}”.`}
+          message={`${memberName(kicking.p)} will be hung up and leave “${kicking.room.name}”.`}
           confirmLabel="Kick"
           danger
           error={kicking.error}
