@@ -209,3 +209,40 @@ test('loud talkers are limited softly, never wrapped', () => {
   // All four tones are in phase: the limited sum keeps the sign of the tone at every sample.
   assert.ok(goertzelPower(out, 8000, 440) > 1e8);
 });
+
+test('talker-optimised: members that are not talking are never decoded when they report their energy', () => {
+  /** Wraps a tone member, counting reads of `frame` (a real session decodes on that read). */
+  const counting = (inner: ToneMember) => {
+    const w = {
+      reads: 0,
+      inner,
+      id: inner.id,
+      sampleRate: inner.sampleRate,
+      codecKey: inner.codecKey,
+      factory: inner.factory,
+      get frame() {
+        w.reads++;
+        return inner.frame;
+      },
+      frameEnergy(): number | null {
+        const f = inner.frame;
+        if (!f) return null;
+        let e = 0;
+        for (const x of f) e += x * x;
+        return e / f.length;
+      },
+      sendPcm: (pcm: Int16Array) => inner.sendPcm(pcm),
+      sendPayload: (p: Uint8Array) => inner.sendPayload(p),
+    };
+    return w;
+  };
+  const mixer = new ConferenceMixer('r');
+  const talker = counting(new ToneMember('t', 440));
+  const quiet = counting(new ToneMember('q', 0));
+  mixer.add(talker);
+  mixer.add(quiet);
+  run(mixer, [talker.inner, quiet.inner], 30);
+  assert.equal(quiet.reads, 0, 'the silent member was never decoded');
+  assert.ok(talker.reads >= 25, 'the talker was');
+  assert.ok(heard(quiet.inner, 440) > PRESENT);
+});

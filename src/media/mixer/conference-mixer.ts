@@ -28,6 +28,11 @@ export interface MixerInput {
   readonly factory: CodecFactory;
   /** This tick's decoded frame (20 ms at `sampleRate`), or null when nothing was received. */
   readonly frame: Int16Array | null;
+  /**
+   * This tick's mean-square energy, or null when idle. Optional: when given, the mixer reads `frame` (and
+   * so decodes it) only for members that are talking.
+   */
+  frameEnergy?(): number | null;
   sendPcm(pcm: Int16Array): void;
   sendPayload(payload: Uint8Array): void;
 }
@@ -214,14 +219,21 @@ export class ConferenceMixer {
     let talkers = 0;
     for (const m of this.#members.values()) {
       m.summed = false;
-      const f = m.input.frame;
-      let energy = 0;
-      if (f) {
-        for (let i = 0; i < f.length; i++) energy += f[i]! * f[i]!;
-        energy /= f.length || 1;
+      const input = m.input;
+      let energy: number | null;
+      if (input.frameEnergy) {
+        energy = input.frameEnergy();
+      } else {
+        const fr = input.frame;
+        energy = null;
+        if (fr) {
+          let e = 0;
+          for (let i = 0; i < fr.length; i++) e += fr[i]! * fr[i]!;
+          energy = fr.length ? e / fr.length : 0;
+        }
       }
       const wasTalking = m.vad.talking;
-      for (const e of m.vad.processEnergy(energy, frameMs)) {
+      for (const e of m.vad.processEnergy(energy ?? 0, frameMs)) {
         try {
           if (e.type === 'talking') events?.talking?.(m.input.id, e.levelDb);
           else events?.silent?.(m.input.id, e.levelDb);
@@ -229,9 +241,11 @@ export class ConferenceMixer {
           // Listener errors stay with the listener.
         }
       }
-      if (!f || m.muted || m.gain === 0) continue;
-      // Only talkers are mixed; the talker's own first frames (attack) are kept too when it starts now.
+      if (energy === null || m.muted || m.gain === 0) continue;
+      // Only talkers are decoded and mixed.
       if (!m.vad.talking && !wasTalking) continue;
+      const f = input.frame;
+      if (!f) continue;
       let x = f;
       if (m.input.sampleRate !== this.#rate) {
         m.toRoom ??= new Resampler(m.input.sampleRate, this.#rate);

@@ -88,6 +88,11 @@ export interface SessionConfigError {
   message: string;
 }
 
+/** Squared decoded value of each G.711 code: a frame's energy without decoding it. */
+const squares = (table: Int16Array) => Float64Array.from(table, (v) => v * v);
+const MULAW_ENERGY = squares(MULAW_DECODE);
+const ALAW_ENERGY = squares(ALAW_DECODE);
+
 function isRtcpError(r: object): boolean {
   return 'error' in r;
 }
@@ -111,8 +116,12 @@ export class RtpSession {
   readonly frameSamples: number;
   /** Identifies codecs whose payloads are interchangeable (the mixer shares one encoding among them). */
   readonly codecKey: string;
-  /** The last frame `pull()` produced (null when idle): the mixer and recorders read it. */
-  frame: Int16Array | null = null;
+  #frame: Int16Array | null = null;
+  /**
+   * This tick's G.711 payload, not decoded yet: a member that is not talking is never decoded (the mixer
+   * reads its energy straight from the payload bytes); reading `frame` decodes it.
+   */
+  #lazy: Uint8Array | null = null;
   #events: RtpSessionEvents;
   #jitter: JitterBuffer;
   /** Packet duration of the incoming stream, learnt from its first packets (ptime need not be 20 ms). */
@@ -129,10 +138,12 @@ export class RtpSession {
    * (no copy) and handed to it when a loss starts; right after a loss it sees every frame until the
    * cross-fade is done. Saves a 390-sample history shift per member per tick.
    */
-  #recent: Int16Array[] = [];
+  #recent: (Int16Array | Uint8Array)[] = [];
   #concealing = false;
   /** G.711 fast path: table lookups straight between payloads and four rotating frame buffers. */
-  #g711: { decode: Int16Array; encode: Uint8Array; frames: Int16Array[]; next: number } | undefined;
+  #g711:
+    | { decode: Int16Array; encode: Uint8Array; energy: Float64Array; frames: Int16Array[]; next: number }
+    | undefined;
   /** Stands in for the payload in RTCP sender accounting, which reads only its length. */
   #payloadLength: Uint8Array;
   #pending: Int16Array | null = null;
@@ -215,6 +226,7 @@ export class RtpSession {
       this.#g711 = {
         decode: mu ? MULAW_DECODE : ALAW_DECODE,
         encode: mu ? MULAW_ENCODE : ALAW_ENCODE,
+        energy: mu ? MULAW_ENERGY : ALAW_ENERGY,
         frames: [0, 1, 2, 3].map(() => new Int16Array(this.frameSamples)),
         next: 0,
       };
@@ -240,6 +252,32 @@ export class RtpSession {
       clockRate: this.codec.clockRate,
       ...(this.config.rtcpIntervalMs ? { intervalMs: this.config.rtcpIntervalMs } : {}),
     });
+  }
+
+  /** This tick's frame (20 ms at `sampleRate`, valid until the next `pull()`), or null when idle. */
+  get frame(): Int16Array | null {
+    if (this.#lazy) {
+      this.#frame = this.#decode(this.#lazy);
+      this.#lazy = null;
+    }
+    return this.#frame;
+  }
+
+  /** Mean-square energy of this tick's frame (16-bit units), or null when idle; never decodes G.711. */
+  frameEnergy(): number | null {
+    const g = this.#g711;
+    const lazy = this.#lazy;
+    if (lazy && g) {
+      const table = g.energy;
+      let e = 0;
+      for (let i = 0; i < lazy.length; i++) e += table[lazy[i]!]!;
+      return e / lazy.length;
+    }
+    const f = this.#frame;
+    if (!f) return null;
+    let e = 0;
+    for (let i = 0; i < f.length; i++) e += f[i]! * f[i]!;
+    return f.length ? e / f.length : 0;
   }
 
   get closed(): boolean {
@@ -313,15 +351,22 @@ export class RtpSession {
    * that are due. Call exactly once per tick, before anyone reads `frame` or sends.
    */
   pull(nowMs: number): Int16Array | null {
+    this.#lazy = null;
     if (this.#closed) {
-      this.frame = null;
+      this.#frame = null;
       return null;
     }
     this.#sentLastTick = this.#sentThisTick;
     this.#sentThisTick = false;
     this.#tick++;
     this.#lastPullMs = nowMs;
-    this.frame = this.#nextFrame();
+    const next = this.#nextFrame();
+    if (next instanceof Uint8Array) {
+      this.#lazy = next;
+      this.#frame = null;
+    } else {
+      this.#frame = next;
+    }
     if (this.#dtmfIn) for (const d of this.#dtmfIn.poll(nowMs)) this.#emitDigit(d);
     if (this.#inband && this.frame) {
       const pcm = this.#inbandResampler ? this.#inbandResampler.process(this.frame) : this.frame;
@@ -342,7 +387,8 @@ export class RtpSession {
     return this.frame;
   }
 
-  #nextFrame(): Int16Array | null {
+  /** The next frame: PCM, or (G.711, one packet per tick, no concealment under way) the payload itself. */
+  #nextFrame(): Int16Array | Uint8Array | null {
     const n = this.frameSamples;
     let out: Int16Array | null = null;
     let filled = 0;
@@ -355,7 +401,14 @@ export class RtpSession {
       } else {
         const o = this.#jitter.pop();
         if (o.kind === 'frame') {
-          chunk = this.#decode(o.packet.payload);
+          const payload = o.packet.payload;
+          if (this.#g711 && filled === 0 && payload.length === n && !this.#concealing) {
+            this.#recent.push(payload);
+            if (this.#recent.length > 3) this.#recent.shift();
+            this.#stats.framesPlayed++;
+            return payload;
+          }
+          chunk = this.#decode(payload);
           if (this.#plc) {
             if (this.#concealing) {
               chunk = this.#plc.good(chunk);
@@ -369,7 +422,8 @@ export class RtpSession {
           const want = n - filled;
           if (this.#plc) {
             if (!this.#concealing) {
-              for (const f of this.#recent) this.#plc.good(f);
+              for (const f of this.#recent)
+                this.#plc.good(f instanceof Uint8Array ? this.codec.decode(f) : f);
               this.#concealing = true;
             }
             chunk = this.#plc.lost(want);
@@ -502,7 +556,8 @@ export class RtpSession {
   close(reason = 'closed'): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.frame = null;
+    this.#frame = null;
+    this.#lazy = null;
     // RFC 3550 §6.6: a BYE tells the far end the stream ends (not when the transport itself failed).
     if (reason !== 'moved' && !reason.startsWith('socket error')) {
       this.transport.sendRtcp(this.#rtcp.bye(this.#lastPullMs, Date.now()));
