@@ -41,7 +41,7 @@ export class CallMedia {
   #offer: Sdp | undefined;
   #closed = false;
 
-  private constructor(
+  protected constructor(
     engine: MediaEngine,
     init: {
       sessionId: string;
