@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { buildApi, EventBus, MetricsRegistry, type PbxPort, PbxPortError } from './api/index.ts';
 import type { ServeOptions } from './cli/options.ts';
 import type { Logger } from './log.ts';
-import { MediaEngine } from './media/index.ts';
+import { MediaEngine, type MediaEngineStats } from './media/index.ts';
 import { InviteError } from './pbx/call/call-manager.ts';
 import { Pbx } from './pbx/pbx.ts';
 import { SipServer } from './pbx/sip-server.ts';
@@ -75,6 +75,76 @@ function pbxPort(current: () => Pbx | undefined): PbxPort {
       const state = s.state === 'stopped' ? 'unregistered' : s.state;
       return s.lastError ? { state, detail: s.lastError } : { state };
     },
+  };
+}
+
+/** How often the media figures behind `/metrics` are refreshed from the workers. */
+const MEDIA_STATS_MS = 1000;
+
+/**
+ * Media figures on `/metrics`. The workers answer asynchronously and a scrape is synchronous, so a timer
+ * asks them every second; the tick counters add up what each ask reports (each ask resets the workers'
+ * clock figures, so the lateness percentile covers the last second). Frame and packet figures are sums over the
+ * sessions open now (gauges: they drop when sessions close). Returns the stop function.
+ */
+function mediaMetrics(engine: MediaEngine, metrics: MetricsRegistry, logger: Logger): () => void {
+  let latest: MediaEngineStats | undefined;
+  const ticks = metrics.counter('parley_media_ticks_total', 'media clock ticks due, all workers');
+  const lateTicks = metrics.counter(
+    'parley_media_late_ticks_total',
+    'media clock ticks that ran a whole period late or were skipped (every frame of that tick late)',
+  );
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const refresh = async () => {
+    try {
+      latest = await engine.stats({ resetClock: true });
+      for (const w of latest.workers) {
+        ticks.inc(undefined, w.clock.lateness.count + w.clock.skipped);
+        lateTicks.inc(undefined, w.clock.caughtUp + w.clock.skipped);
+      }
+    } catch (err) {
+      if (!stopped) logger.warn({ err }, 'media figures unavailable');
+    }
+    if (!stopped) timer = setTimeout(refresh, MEDIA_STATS_MS).unref();
+  };
+  timer = setTimeout(refresh, MEDIA_STATS_MS).unref();
+  const sum = (pick: (w: MediaEngineStats['workers'][number]) => number) => () =>
+    latest ? latest.workers.reduce((a, w) => a + pick(w), 0) : 0;
+  metrics.gauge('parley_media_sessions', 'RTP sessions open', () => latest?.sessions ?? 0);
+  metrics.gauge(
+    'parley_media_tick_lateness_p99_ms',
+    'p99 lateness of media clock ticks over the last second, worst worker',
+    () => (latest ? Math.max(0, ...latest.workers.map((w) => w.clock.lateness.p99)) : 0),
+  );
+  metrics.gauge(
+    'parley_media_worker_cpu_ratio',
+    'CPU time of the media worker threads per wall time over the last second (1 = one core)',
+    sum((w) => w.cpu),
+  );
+  metrics.gauge(
+    'parley_media_frames_played',
+    'frames played from received packets, open sessions',
+    sum((w) => w.totals.framesPlayed),
+  );
+  metrics.gauge(
+    'parley_media_frames_concealed',
+    'frames concealed because their packet was late or lost, open sessions',
+    sum((w) => w.totals.framesConcealed),
+  );
+  metrics.gauge(
+    'parley_media_packets_received',
+    'RTP packets received, open sessions',
+    sum((w) => w.totals.packetsReceived),
+  );
+  metrics.gauge(
+    'parley_media_packets_late',
+    'RTP packets that arrived after their play-out time, open sessions',
+    sum((w) => w.totals.late),
+  );
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
   };
 }
 
@@ -174,6 +244,7 @@ export async function startParley(options: ServeOptions, logger: Logger): Promis
 
     const engine = new MediaEngine({ rtpPorts: options.rtpPorts });
     closers.push(() => engine.close());
+    closers.push(mediaMetrics(engine, metrics, logger));
     const mediaAddress = options.publicIp ?? advertised;
     const pbx = new Pbx({
       stack,
