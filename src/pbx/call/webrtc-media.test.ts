@@ -1,0 +1,81 @@
+/**
+ * The WebRTC leg media against a real media engine (werift in the session's thread), with the offer
+ * SIP.js 0.21 in Chromium sends (the Odoo widget's shape): the answer is opus with telephone-event/48000,
+ * ICE-lite, DTLS passive, one host candidate on the media address, BUNDLE and rtcp-mux; a hold re-offer
+ * keeps the ICE and DTLS values; plain RTP offers are not this answerer's.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { MediaEngine } from '../../media/index.ts';
+import { isMediaFailure } from './call-media.ts';
+import { answerWebRtc, isWebRtcOffer, WebRtcCallMedia } from './webrtc-media.ts';
+
+const FIXTURES = join(import.meta.dirname, '..', '..', 'media', 'sdp', 'fixtures');
+const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
+const CHROMIUM_OFFER = crlf(readFileSync(join(FIXTURES, 'sipjs-0.21-chromium-156-offer.sdp'), 'utf8'));
+const BARESIP_OFFER = crlf(readFileSync(join(FIXTURES, 'baresip-1.0-offer.sdp'), 'utf8'));
+
+describe('WebRTC leg media', () => {
+  let engine: MediaEngine;
+  before(() => {
+    const base = 42000 + Math.floor(Math.random() * 100) * 100;
+    engine = new MediaEngine({ workers: 0, rtpPorts: `${base}-${base + 99}` });
+  });
+  after(async () => {
+    await engine.close();
+  });
+
+  test('tells browser offers from plain ones', () => {
+    assert.equal(isWebRtcOffer(CHROMIUM_OFFER), true);
+    assert.equal(isWebRtcOffer(BARESIP_OFFER), false);
+    assert.equal(isWebRtcOffer('not sdp'), false);
+  });
+
+  test('answers SIP.js/Chromium: opus, ICE-lite, DTLS passive, host candidate, BUNDLE, rtcp-mux', async () => {
+    const media = await answerWebRtc(engine, CHROMIUM_OFFER, '127.0.0.1');
+    assert.ok(!isMediaFailure(media), JSON.stringify(media));
+    assert.ok(media instanceof WebRtcCallMedia);
+    const sdp = media.localSdp;
+    assert.match(sdp, /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 111 110\r$/m);
+    assert.match(sdp, /^a=rtpmap:111 opus\/48000\/2\r$/m);
+    assert.match(sdp, /^a=rtpmap:110 telephone-event\/48000\r$/m);
+    assert.match(sdp, /^a=ice-lite\r$/m);
+    assert.match(sdp, /^a=setup:passive\r$/m);
+    assert.match(sdp, /^a=group:BUNDLE 0\r$/m);
+    assert.match(sdp, /^a=mid:0\r$/m);
+    assert.match(sdp, /^a=rtcp-mux\r$/m);
+    assert.match(sdp, /^a=fingerprint:sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}\r$/m);
+    const candidates = sdp.match(/^a=candidate:.*$/gm) ?? [];
+    assert.equal(candidates.length, 1, 'one host candidate');
+    assert.match(candidates[0]!, new RegExp(` udp \\d+ 127\\.0\\.0\\.1 ${media.localPort} typ host`));
+    assert.equal(media.audio?.codec.encoding, 'opus');
+
+    // SIP.js holds with a re-INVITE: sendonly → recvonly, same ICE and DTLS values.
+    const ufrag = /a=ice-ufrag:(\S+)/.exec(sdp)![1];
+    const held = media.reoffer(CHROMIUM_OFFER.replace('a=sendrecv', 'a=sendonly'));
+    assert.ok(held);
+    assert.match(held, /^a=recvonly\r$/m);
+    assert.equal(/a=ice-ufrag:(\S+)/.exec(held)![1], ufrag);
+    const version = (text: string) => BigInt(/^o=\S+ \S+ (\d+) /m.exec(text)![1]!);
+    assert.ok(version(held) > version(sdp), 'the session version went up');
+    media.close();
+  });
+
+  test('refuses what it cannot answer, with the status to reject with', async () => {
+    const plain = await answerWebRtc(engine, BARESIP_OFFER, '127.0.0.1');
+    assert.ok(isMediaFailure(plain) && plain.status === 488);
+    const garbage = await answerWebRtc(engine, 'v=0\r\nnonsense', '127.0.0.1');
+    assert.ok(isMediaFailure(garbage) && garbage.status === 400);
+    const noCodec = await answerWebRtc(
+      engine,
+      CHROMIUM_OFFER.replace(/^m=audio (\d+) (\S+) .*$/m, 'm=audio $1 $2 9 13').replace(
+        /^a=rtpmap:(0|8|111) .*\r\n/gm,
+        '',
+      ),
+      '127.0.0.1',
+    );
+    assert.ok(isMediaFailure(noCodec) && noCodec.status === 488, JSON.stringify(noCodec));
+  });
+});
