@@ -236,9 +236,10 @@ async function main(): Promise<void> {
     await shot(page, 'trunks');
 
     if (server.mode === 'serve' && BARESIP) {
-      await callIntoRoom(page, server, 'Sales weekly', ['101', '102', '103'], phones, media);
+      // A room that does not wait for its administrator: invited phones are heard at once.
+      await callIntoRoom(page, server, 'All hands', ['101', '102', '103'], phones, media);
       await page.getByRole('link', { name: 'Live', exact: true }).click();
-      const roster = page.getByRole('list', { name: 'People in Sales weekly' });
+      const roster = page.getByRole('list', { name: 'People in All hands' });
       await roster.getByRole('listitem').nth(2).waitFor();
       await roster
         .getByRole('listitem')
@@ -246,7 +247,12 @@ async function main(): Promise<void> {
         .getByRole('button', { name: /^Mute/ })
         .click();
       await roster.getByText('Muted', { exact: true }).waitFor();
-      await page.waitForTimeout(1500); // the talking indicators follow the tones
+      // The talking indicators follow the phones' tones (voice activity measured by the PBX).
+      await roster
+        .locator('.member-talking')
+        .first()
+        .waitFor({ timeout: 10_000 })
+        .catch(() => console.warn('nobody shown talking in the Live screenshot'));
     } else {
       await page.route('**/api/conferences/*/participants', async (route) => {
         const url = route.request().url();

@@ -1,7 +1,8 @@
 /**
  * Invite from the console to a real phone: `parley serve`, baresip registered as extension 102 and set to
  * answer by itself, Debian's Chromium clicking Invite as the seed says. The pop-up follows the call from
- * the server's own events until the phone is in the room; the Live page lists it; Kick hangs it up.
+ * the server's own events until the phone is in the room; the Live page lists it and shows it talking
+ * (its tone, through the PBX's voice activity detection); Kick hangs it up.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -63,7 +64,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('Invite rings a real phone into the room, Live lists it, Kick hangs it up', {
+test('Invite rings a real phone into the room, Live lists it talking, Kick hangs it up', {
   skip: missing,
 }, async (t) => {
   if (server!.mode !== 'serve') {
@@ -94,6 +95,7 @@ test('Invite rings a real phone into the room, Live lists it, Kick hangs it up',
     .getByRole('listitem')
     .filter({ hasText: '102' });
   await member.waitFor();
+  await member.getByText('Talking').waitFor({ state: 'attached', timeout: 15_000 });
   await member.getByRole('button', { name: /Kick/ }).click();
   await page
     .getByRole('dialog', { name: 'Remove from the conference?' })

@@ -69,6 +69,8 @@ export interface Participant {
   role: 'admin' | 'participant';
   muted: boolean;
   talking: boolean;
+  /** Held with music until the room's administrator joins (when the server says so). */
+  waiting?: boolean;
   joinedAt: string;
 }
 

@@ -194,6 +194,7 @@ export function LivePage() {
                         </span>
                         {p.role === 'admin' && <span className="tag tag-admin">Administrator</span>}
                         {p.muted && <span className="tag tag-muted">Muted</span>}
+                        {p.waiting && <span className="tag tag-changed">Waiting for the administrator</span>}
                         <span className="member-since muted">since {formatTime(p.joinedAt)}</span>
                       </span>
                       {p.talking && <span className="sr-only">Talking</span>}
