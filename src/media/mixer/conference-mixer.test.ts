@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { CodecFactory } from '../codec/codec.ts';
 import { pcmu } from '../codec/g711.ts';
 import { l16 } from '../codec/l16.ts';
+import { opus } from '../codec/opus.ts';
 import { generateTone, goertzelPower } from '../processor/goertzel.ts';
 import { ConferenceMixer, type MixerInput } from './conference-mixer.ts';
 
@@ -19,6 +20,10 @@ class ToneMember implements MixerInput {
   #amplitude: number;
   #n = 0;
   #codec;
+  /** A separate decoder for what it hears: stateful codecs (Opus) keep one state per stream. */
+  #ear;
+  /** The session's encoder towards this member (a stream of its own). */
+  #out;
 
   constructor(id: string, freq: number, factory: CodecFactory = pcmu, amplitude = 8000) {
     this.id = id;
@@ -28,6 +33,8 @@ class ToneMember implements MixerInput {
     this.#freq = freq;
     this.#amplitude = amplitude;
     this.#codec = factory.create();
+    this.#ear = factory.create();
+    this.#out = factory.create();
   }
 
   next(): void {
@@ -44,12 +51,12 @@ class ToneMember implements MixerInput {
   }
 
   sendPcm(pcm: Int16Array): void {
-    this.sendPayload(this.#codec.encode(pcm));
+    this.sendPayload(this.#out.encode(pcm));
   }
 
   sendPayload(payload: Uint8Array): void {
     this.payloads.push(payload);
-    this.heard.push(this.#codec.decode(payload));
+    this.heard.push(this.#ear.decode(payload));
   }
 
   /** What it heard over the last `frames` ticks, joined. */
@@ -245,4 +252,17 @@ test('talker-optimised: members that are not talking are never decoded when they
   assert.equal(quiet.reads, 0, 'the silent member was never decoded');
   assert.ok(talker.reads >= 25, 'the talker was');
   assert.ok(heard(quiet.inner, 440) > PRESENT);
+});
+
+test('an Opus member (48 kHz) and a PCMU member hear each other through a 16 kHz room', () => {
+  const mixer = new ConferenceMixer('r');
+  const wide = new ToneMember('o', 500, opus);
+  const narrow = new ToneMember('n', 1000);
+  mixer.add(wide);
+  mixer.add(narrow);
+  assert.equal(mixer.internalRate, 16000);
+  run(mixer, [wide, narrow], 50);
+  assert.ok(heard(wide, 1000) > PRESENT, 'the Opus member hears the PCMU tone');
+  assert.ok(heard(narrow, 500) > PRESENT, 'the PCMU member hears the Opus tone');
+  assert.ok(heard(wide, 500) < heard(wide, 1000) / 100, 'and not itself');
 });
