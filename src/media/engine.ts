@@ -91,6 +91,8 @@ interface SessionRecord {
 interface RoomRecord {
   worker: number;
   members: Set<string>;
+  /** Each member's settings as last set, to seat them again if the room has to follow a WebRTC member. */
+  settings: Map<string, MemberSettings>;
 }
 
 function parseRange(r: MediaEngineOptions['rtpPorts']): { min: number; max: number } {
@@ -110,6 +112,11 @@ export class MediaEngine {
   #recordings = new Map<string, number>();
   /** Rooms not created yet that a pinned (WebRTC) session is waiting for: create them on its worker. */
   #roomWorkerHints = new Map<string, number>();
+  /**
+   * The worker every WebRTC session opens on (chosen at the first one): WebRTC sessions cannot move, so
+   * keeping them together lets any two of them share a room; a room follows them there.
+   */
+  #webrtcWorker: number | undefined;
   #listeners = new Map<string, Set<(e: MediaEvent) => void>>();
   #options: MediaEngineOptions;
   #closed = false;
@@ -155,7 +162,9 @@ export class MediaEngine {
       if (!s) return;
       this.#sessions.delete(e.sessionId);
       this.ports.release(s.port);
-      if (s.roomId) this.#rooms.get(s.roomId)?.members.delete(e.sessionId);
+      const room = s.roomId ? this.#rooms.get(s.roomId) : undefined;
+      room?.members.delete(e.sessionId);
+      room?.settings.delete(e.sessionId);
     }
     for (const key of [e.type, '*', `${e.type}:${'sessionId' in e ? e.sessionId : ''}`]) {
       const set = this.#listeners.get(key);
@@ -224,8 +233,10 @@ export class MediaEngine {
     this.#check();
     const id = randomUUID();
     const hinted = options.room ? this.#roomWorkerHints.get(options.room) : undefined;
-    const worker =
-      options.room && this.#rooms.has(options.room)
+    if (options.webrtc && this.#webrtcWorker === undefined) this.#webrtcWorker = this.#leastLoaded();
+    const worker = options.webrtc
+      ? this.#webrtcWorker!
+      : options.room && this.#rooms.has(options.room)
         ? this.#rooms.get(options.room)!.worker
         : (hinted ?? this.#leastLoaded());
     if (options.webrtc && options.room && !this.#rooms.has(options.room)) {
@@ -326,7 +337,7 @@ export class MediaEngine {
     if (this.#rooms.has(roomId)) throw new MediaError('room-exists', `room ${roomId} exists`);
     const worker = this.#roomWorkerHints.get(roomId) ?? this.#leastLoaded();
     this.#roomWorkerHints.delete(roomId);
-    this.#rooms.set(roomId, { worker, members: new Set() });
+    this.#rooms.set(roomId, { worker, members: new Set(), settings: new Map() });
     try {
       await this.#links[worker]!.request({ op: 'create-room', roomId });
     } catch (err) {
@@ -343,24 +354,39 @@ export class MediaEngine {
     const room = this.#room(roomId);
     const s = await this.#session(sessionId);
     if (s.roomId && s.roomId !== roomId) await this.leave(s.roomId, sessionId);
-    if (s.worker !== room.worker && s.pinned) await this.#moveEmptyRoom(roomId, room, s.worker);
+    if (s.worker !== room.worker && s.pinned) await this.#relocateRoom(roomId, room, s.worker);
     if (s.worker !== room.worker) await this.#move(sessionId, s, room.worker);
     await this.#links[room.worker]!.request({ op: 'join', roomId, sessionId, member: settings });
     s.roomId = roomId;
     room.members.add(sessionId);
+    room.settings.set(sessionId, { ...settings });
   }
 
-  /** A pinned (WebRTC) session joins a room on another worker: an empty room can follow it there. */
-  async #moveEmptyRoom(roomId: string, room: RoomRecord, to: number): Promise<void> {
-    if (room.members.size > 0) {
-      throw new MediaError(
-        'bad-request',
-        `room ${roomId} runs on another worker than WebRTC session's; open the session with { room }`,
-      );
+  /**
+   * A WebRTC session joins a room on another worker: the room follows it there, its members moving along
+   * and seated again with their settings (its mix starts afresh; a recording of the room's mix ends).
+   */
+  async #relocateRoom(roomId: string, room: RoomRecord, to: number): Promise<void> {
+    const members = [...room.members];
+    for (const id of members) {
+      if (this.#sessions.get(id)?.pinned) {
+        throw new MediaError('bad-request', `room ${roomId} has a WebRTC member on another worker`);
+      }
     }
     await this.#links[room.worker]!.request({ op: 'close-room', roomId });
     room.worker = to;
     await this.#links[to]!.request({ op: 'create-room', roomId });
+    for (const id of members) {
+      const s = this.#sessions.get(id);
+      if (!s) continue;
+      if (s.worker !== to) await this.#move(id, s, to);
+      await this.#links[to]!.request({
+        op: 'join',
+        roomId,
+        sessionId: id,
+        member: room.settings.get(id) ?? {},
+      });
+    }
   }
 
   async #move(sessionId: string, s: SessionRecord, to: number): Promise<void> {
@@ -392,6 +418,7 @@ export class MediaEngine {
     await this.#links[room.worker]!.request({ op: 'leave', roomId, sessionId });
     s.roomId = undefined;
     room.members.delete(sessionId);
+    room.settings.delete(sessionId);
   }
 
   /** Changes a member's mute, deaf, gain or hold music. */
@@ -399,6 +426,7 @@ export class MediaEngine {
     const room = this.#room(roomId);
     await this.#session(sessionId);
     await this.#links[room.worker]!.request({ op: 'set-member', roomId, sessionId, member: settings });
+    room.settings.set(sessionId, { ...room.settings.get(sessionId), ...settings });
   }
 
   /** Starts recording a session's audio or a room's mix to a WAV file; returns the recording's id. */
