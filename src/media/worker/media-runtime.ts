@@ -10,8 +10,6 @@
  * recorders take their frames.
  */
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { getCodecFactory } from '../codec/index.ts';
 import { ConferenceMixer } from '../mixer/conference-mixer.ts';
 import { Player } from '../player/player.ts';
@@ -22,6 +20,7 @@ import { RtpSession } from '../session/rtp-session.ts';
 import { UdpTransport } from '../session/udp-transport.ts';
 import type { WebRtcTransport } from '../webrtc/webrtc-transport.ts';
 import { MediaClock } from './clock.ts';
+import { collectGarbage, LoadMeter } from './load-meter.ts';
 import type {
   MediaErrorCode,
   MediaEvent,
@@ -34,19 +33,6 @@ import type {
   WorkerResults,
   WorkerStats,
 } from './messages.ts';
-
-/**
- * A full garbage collection for memory figures (benchmarks): V8's `gc` is exposed for a moment through a
- * fresh context, since worker threads cannot be started with --expose-gc.
- */
-function collectGarbage(): void {
-  try {
-    setFlagsFromString('--expose-gc');
-    (runInNewContext('gc') as () => void)();
-  } catch {
-    // Figures are then taken without a collection.
-  }
-}
 
 /**
  * Opens a WebRTC transport; werift is loaded on the first WebRTC session only, so workers that never carry
@@ -121,10 +107,7 @@ export class MediaRuntime {
   #prompts = new PromptCache();
   #clock: MediaClock;
   #frameMs: number;
-  #tickTime = 0;
-  #statsAt = performance.now();
-  #elu = performance.eventLoopUtilization();
-  #cpu = process.threadCpuUsage();
+  #load = new LoadMeter();
   #closed = false;
 
   constructor(options: MediaRuntimeOptions = {}) {
@@ -512,21 +495,12 @@ export class MediaRuntime {
         }
       }
     }
-    this.#tickTime += performance.now() - started;
+    this.#load.addTick(performance.now() - started);
   }
 
   /** Figures for the engine's `stats()`; load figures cover the time since the previous call. */
   stats(perSession = false): WorkerStats {
-    const now = performance.now();
-    const wall = now - this.#statsAt;
-    const elu = performance.eventLoopUtilization(this.#elu);
-    this.#elu = performance.eventLoopUtilization();
-    const cpuNow = process.threadCpuUsage();
-    const cpuMs = (cpuNow.user - this.#cpu.user + cpuNow.system - this.#cpu.system) / 1000;
-    this.#cpu = cpuNow;
-    const tickLoad = wall > 0 ? this.#tickTime / wall : 0;
-    this.#tickTime = 0;
-    this.#statsAt = now;
+    const load = this.#load.read();
     const totals = {
       packetsReceived: 0,
       packetsSent: 0,
@@ -570,9 +544,7 @@ export class MediaRuntime {
       sessions: this.#sessions.size,
       rooms: this.#rooms.size,
       clock: this.#clock.stats(),
-      tickLoad,
-      utilization: elu.utilization,
-      cpu: wall > 0 ? cpuMs / wall : 0,
+      ...load,
       memory: { heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers },
       totals,
     };
