@@ -10,6 +10,7 @@ import type { SipStack } from '../sip/stack.ts';
 import type { CallSummary } from './call/call.ts';
 import { CallManager } from './call/call-manager.ts';
 import type { CallConfig, CallEventSink } from './call/call-services.ts';
+import { webRtcAnswerer } from './call/webrtc-media.ts';
 import type { ConferenceEventSink, Participant } from './conference/conference-events.ts';
 import { ConferenceManager } from './conference/conference-manager.ts';
 import { engineRoomMedia } from './conference/engine-room-media.ts';
@@ -64,6 +65,8 @@ export class Pbx {
       ringTimeoutMs: options.ringTimeoutMs ?? 30_000,
       ...(options.language ? { language: options.language } : {}),
     });
+    // Browser offers (DTLS-SRTP) are answered over WebRTC; everything else over plain RTP.
+    this.calls.answerers.push(webRtcAnswerer());
     options.sipServer.onCall = this.calls.onCall;
     options.sipServer.onUnauthenticatedInvite = this.calls.onUnauthenticatedInvite;
     options.sipServer.onDialogRequest = this.calls.onDialogRequest;
