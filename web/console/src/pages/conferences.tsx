@@ -68,7 +68,7 @@ export function ConferencesPage() {
         }
       />
       <ViewSwitch live={live} onChange={(v) => navigate(v ? '/conferences?view=live' : '/conferences')} />
-      {notice && (
+      {notice && draft.changes.length > 0 && (
         <p className="alert alert-info" role="status">
           {notice}
         </p>

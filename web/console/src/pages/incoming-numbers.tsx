@@ -50,7 +50,7 @@ export function IncomingNumbersPage() {
           )
         }
       />
-      {notice && (
+      {notice && draft.changes.length > 0 && (
         <p className="alert alert-info" role="status">
           {notice}
         </p>

@@ -57,7 +57,7 @@ export function TrunksPage() {
           )
         }
       />
-      {notice && (
+      {notice && draft.changes.length > 0 && (
         <p className="alert alert-info" role="status">
           {notice}
         </p>

@@ -36,7 +36,7 @@ export function UsersPage() {
           )
         }
       />
-      {notice && (
+      {notice && draft.changes.length > 0 && (
         <p className="alert alert-info" role="status">
           {notice}
         </p>
