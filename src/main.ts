@@ -4,6 +4,7 @@
  * fails, so a port in use leaves nothing half-running.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { buildApi, EventBus, MetricsRegistry, type PbxPort, PbxPortError } from './api/index.ts';
 import type { ServeOptions } from './cli/options.ts';
 import type { Logger } from './log.ts';
@@ -75,6 +76,33 @@ function pbxPort(current: () => Pbx | undefined): PbxPort {
       const state = s.state === 'stopped' ? 'unregistered' : s.state;
       return s.lastError ? { state, detail: s.lastError } : { state };
     },
+  };
+}
+
+/**
+ * Which browser pages may open SIP over WebSocket (RFC 7118 §6: check Origin). By default the pages of this
+ * PBX itself: an Origin whose host is one of its names (the SIP domain, its addresses, the machine's name,
+ * loopback). `PARLEY_WS_ORIGINS` adds origins (comma-separated, e.g. an Odoo server's
+ * `https://odoo.example.com`), or `*` for any. Clients that send no Origin are not browsers: allowed.
+ */
+function webSocketOriginPolicy(names: Array<string | undefined>, extra: string | undefined) {
+  const allowed = (extra ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, '').toLowerCase())
+    .filter(Boolean);
+  const hosts = new Set(
+    [...names, hostname(), 'localhost', '127.0.0.1', '[::1]']
+      .filter((h): h is string => Boolean(h) && h !== '0.0.0.0' && h !== '::')
+      .map((h) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h).toLowerCase()),
+  );
+  return (origin: string | undefined): boolean => {
+    if (origin === undefined) return true;
+    if (allowed.includes('*') || allowed.includes(origin.toLowerCase())) return true;
+    try {
+      return hosts.has(new URL(origin).hostname.toLowerCase());
+    } catch {
+      return false;
+    }
   };
 }
 
@@ -221,10 +249,13 @@ export async function startParley(options: ServeOptions, logger: Logger): Promis
         ),
       );
     }
-    transports.push(new WsTransport({ server: api.server, log: sipLog }));
-
     const advertised =
       options.publicIp ?? (sipHost === '0.0.0.0' || sipHost === '::' ? '127.0.0.1' : sipHost);
+    const allowOrigin = webSocketOriginPolicy(
+      [options.domain, options.http.host, options.publicIp, sipHost],
+      process.env.PARLEY_WS_ORIGINS,
+    );
+    transports.push(new WsTransport({ server: api.server, log: sipLog, allowOrigin }));
     const stack = new SipStack(transports, {
       viaHost: advertised,
       userAgent: 'Parley',
