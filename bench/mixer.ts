@@ -464,7 +464,10 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
     );
 
     const perCore = held ? Math.round(held.perCore) : 0;
-    const bytes = Math.round(Math.max(memAtHeld.heap, memAtHeld.rss) / memParticipants);
+    // The worker's JS heap and buffers per participant; the process RSS (noisier: it keeps what the heap
+    // reserved and the allocator's arenas) is printed beside it.
+    const bytes = Math.round(memAtHeld.heap / memParticipants);
+    const rssBytes = Math.round(memAtHeld.rss / memParticipants);
     const cpuPer = held ? (held.cpu / held.participants) * 100 : 0;
     console.log(
       held
@@ -492,6 +495,7 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
         udpEchoLimitPerCore: Math.round(echoPerCore),
         tickP99Ms: held ? Number(held.lateP99.toFixed(2)) : null,
         bytesPerParticipant: bytes,
+        rssBytesPerParticipant: rssBytes,
         heldParticipants: held?.participants ?? 0,
         qualityBarMet: held !== undefined,
         /** Participants per core by the worker thread's CPU time at the largest step, bar met or not. */
