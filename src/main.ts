@@ -176,8 +176,15 @@ function mediaMetrics(engine: MediaEngine, metrics: MetricsRegistry, logger: Log
   };
 }
 
-/** How long calls may go on after SIGTERM before they are hung up. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * How long calls may go on after SIGTERM before they are hung up: 10 s, or `PARLEY_SHUTDOWN_GRACE_MS`
+ * (milliseconds; a deployment that drains longer, or a test that cannot wait).
+ */
+function shutdownGraceMs(): number {
+  const raw = process.env.PARLEY_SHUTDOWN_GRACE_MS?.trim();
+  const ms = raw ? Number(raw) : Number.NaN;
+  return Number.isFinite(ms) && ms >= 0 ? ms : 10_000;
+}
 
 export async function startParley(options: ServeOptions, logger: Logger): Promise<Parley> {
   const closers: Array<() => Promise<void> | void> = [];
@@ -292,7 +299,7 @@ export async function startParley(options: ServeOptions, logger: Logger): Promis
       },
     });
     running = pbx;
-    closers.push(() => pbx.shutdown(SHUTDOWN_GRACE_MS));
+    closers.push(() => pbx.shutdown(shutdownGraceMs()));
     const offApplied = store.onApplied(() => {
       pbx
         .applied()
