@@ -76,6 +76,7 @@ test('trunks, incoming numbers, concurrent edits', {
     await form.getByRole('button', { name: 'Save' }).click();
     await form.waitFor({ state: 'detached' });
     const row = page.getByRole('row', { name: /Carrier/ });
+    await row.waitFor();
     const cells = await row.getByRole('cell').allTextContents();
     assert.equal(cells[0], 'sip.carrier.example:5080');
     assert.equal(cells[1], 'TCP');
@@ -104,6 +105,7 @@ test('trunks, incoming numbers, concurrent edits', {
     await form.getByRole('button', { name: 'Save' }).click();
     await form.waitFor({ state: 'detached' });
     const row = page.getByRole('row', { name: /\+3221234500/ });
+    await row.getByText('Extension 101').waitFor();
     assert.deepEqual((await row.getByRole('cell').allTextContents()).slice(0, 2), [
       'Carrier',
       'Extension 101',
@@ -138,5 +140,39 @@ test('trunks, incoming numbers, concurrent edits', {
     await form.getByRole('alert').getByText(error.message).waitFor();
     await form.getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('row', { name: /renamed elsewhere/ }).waitFor();
+  });
+  await t.test('every control on every page and form has a label', async () => {
+    const unlabelled = () =>
+      page.evaluate(() =>
+        Array.from(document.querySelectorAll<HTMLInputElement>('input, select, textarea'))
+          .filter((el) => el.type !== 'hidden')
+          .filter(
+            (el) =>
+              !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')),
+          )
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+    const forms: Array<[string, string, string]> = [
+      ['Users', 'Add a user', 'New user'],
+      ['Conferences', 'Add a conference', 'New conference'],
+      ['Incoming numbers', 'Add an incoming number', 'New incoming number'],
+      ['Trunks', 'Add a trunk', 'New trunk'],
+    ];
+    for (const [menu, button, dialogName] of forms) {
+      await page.getByRole('link', { name: menu, exact: true }).click();
+      await page.getByRole('heading', { name: menu, level: 1 }).waitFor();
+      assert.deepEqual(await unlabelled(), [], `${menu} page`);
+      await page.getByRole('button', { name: button }).click();
+      const dialog = page.getByRole('dialog', { name: dialogName });
+      await dialog.waitFor();
+      if (menu === 'Users') await dialog.getByLabel('Console access').check();
+      assert.deepEqual(await unlabelled(), [], `${dialogName} form`);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+    }
+    for (const menu of ['Live', 'History']) {
+      await page.getByRole('link', { name: menu, exact: true }).click();
+      await page.getByRole('heading', { name: menu, level: 1 }).waitFor();
+      assert.deepEqual(await unlabelled(), [], `${menu} page`);
+    }
   });
 });
