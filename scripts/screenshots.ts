@@ -123,7 +123,7 @@ async function main(): Promise<void> {
         transport: 'udp',
         username: 'parley',
         password: 'sample-trunk-password',
-        register: true,
+        register: false, // nothing leaves this machine: no registration, no lookup of the host
         callerId: '+3221234567',
         inboundAddresses: ['192.0.2.10'],
       },

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { EventBus, type Participant, type PbxPort } from '../../src/api/index.ts';
+import type { TrunkRegistration } from '../../src/api/pbx-port.ts';
 import {
   type Browser,
   CHROMIUM,
@@ -62,6 +63,10 @@ class MapPbx implements PbxPort {
   unmute(conferenceId: string, id: string): boolean {
     return this.setMuted(conferenceId, id, false);
   }
+  readonly trunks = new Map<string, TrunkRegistration>();
+  trunkStatus(trunkId: string): TrunkRegistration | undefined {
+    return this.trunks.get(trunkId);
+  }
   lock(conferenceId: string, locked: boolean): boolean {
     if (!this.rooms.get(conferenceId)?.length) return false;
     this.calls.push(`${locked ? 'lock' : 'unlock'} ${conferenceId}`);
@@ -85,6 +90,7 @@ const pbx = new MapPbx(events);
 let server: ConsoleServer | undefined;
 let browser: Browser | undefined;
 let roomId = '';
+let trunkId = '';
 
 before(async () => {
   if (!haveChromium) return;
@@ -112,6 +118,21 @@ before(async () => {
         ctx,
       );
       roomId = room.id;
+      const trunk = await store.create(
+        'trunks',
+        {
+          name: 'Carrier',
+          host: 'sip.carrier.example',
+          port: 5060,
+          transport: 'udp',
+          username: 'parley',
+          password: 'trunk-secret',
+          register: true,
+          inboundAddresses: [],
+        },
+        ctx,
+      );
+      trunkId = trunk.id;
     },
     { events, pbx },
   );
@@ -214,5 +235,15 @@ test('the Live page and Invite follow the server events', {
     await roster.getByRole('listitem').filter({ hasText: 'Bob Dupont' }).waitFor({ state: 'detached' });
     assert.ok(pbx.calls.includes('kick p2'));
     assert.equal(pbx.participants(roomId).length, 1);
+  });
+  await t.test('trunk registration: as the PBX reports it, then as it changes', async () => {
+    pbx.trunks.set(trunkId, { state: 'registering' });
+    await page.getByRole('link', { name: 'Trunks', exact: true }).click();
+    const row = page.getByRole('row', { name: /Carrier/ });
+    await row.getByText('Registering…').waitFor();
+    events.publish('trunk.registration', { trunkId, state: 'registered' });
+    await row.getByText('Registered', { exact: true }).waitFor();
+    events.publish('trunk.registration', { trunkId, state: 'failed', detail: '403 Forbidden' });
+    await row.getByText('Failed: 403 Forbidden').waitFor();
   });
 });

@@ -252,7 +252,7 @@ export const api = {
   users: resource<UserRow, UserInput>('users'),
   conferences: resource<Conference, ConferenceFields>('conferences'),
   incomingNumbers: resource<IncomingNumber, IncomingNumberFields>('incoming-numbers'),
-  trunks: resource<Trunk & { status?: unknown; registration?: unknown }, TrunkInput>('trunks'),
+  trunks: resource<Trunk & { registration?: { state?: string; detail?: string } }, TrunkInput>('trunks'),
   async changes(): Promise<unknown> {
     return request('GET', '/api/changes');
   },

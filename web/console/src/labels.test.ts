@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { byFormOrder, describeDestination, fieldLabel, formatValue, kindLabel } from './labels.ts';
+import {
+  byFormOrder,
+  describeDestination,
+  describeRegistration,
+  fieldLabel,
+  formatValue,
+  kindLabel,
+} from './labels.ts';
 
 test('kinds and fields in the seed words', () => {
   assert.equal(kindLabel('incomingNumbers'), 'Incoming number');
@@ -44,4 +51,18 @@ test('fields sort in the order the forms show them, unknown ones last', () => {
     fields.sort(byFormOrder).map((f) => f.field),
     ['name', 'extension', 'accessCode', 'adminExtension', 'waitForAdmin', 'zeta'],
   );
+});
+
+test('trunk registration in words', () => {
+  assert.deepEqual(describeRegistration(false, { state: 'registered' }), {
+    text: 'Not registering',
+    tone: 'muted',
+  });
+  assert.deepEqual(describeRegistration(true, { state: 'registered' }), { text: 'Registered', tone: 'ok' });
+  assert.deepEqual(describeRegistration(true, { state: 'failed', detail: '403 Forbidden' }), {
+    text: 'Failed: 403 Forbidden',
+    tone: 'bad',
+  });
+  assert.equal(describeRegistration(true, { state: 'registering' }).text, 'Registering…');
+  assert.equal(describeRegistration(true).text, 'No status reported');
 });

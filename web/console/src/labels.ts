@@ -81,3 +81,31 @@ export function formatValue(field: string, value: unknown, secret?: boolean): st
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
+
+/** A trunk's registration as the server reports it (`GET /api/trunks`, `trunk.registration` events). */
+export interface Registration {
+  state?: string;
+  /** e.g. the provider's last failure: "403 Forbidden". */
+  detail?: string;
+}
+
+/** A trunk's registration in words, with the tone of its mark (ok, warn, bad, muted). */
+export function describeRegistration(register: boolean, r?: Registration): { text: string; tone: string } {
+  if (!register) return { text: 'Not registering', tone: 'muted' };
+  const detail = r?.detail ? `: ${r.detail}` : '';
+  switch (r?.state) {
+    case 'registered':
+      return { text: 'Registered', tone: 'ok' };
+    case 'registering':
+      return { text: 'Registering…', tone: 'warn' };
+    case 'failed':
+      return { text: `Failed${detail}`, tone: 'bad' };
+    case 'unregistered':
+      return { text: `Not registered${detail}`, tone: 'warn' };
+    case undefined:
+    case '':
+      return { text: 'No status reported', tone: 'muted' };
+    default:
+      return { text: `${r?.state}${detail}`, tone: 'warn' };
+  }
+}

@@ -4,43 +4,35 @@ import { api, type Trunk } from '../api.ts';
 import { Confirm } from '../components/dialog.tsx';
 import { ListState, PageHeader, PendingTag } from '../components/page-header.tsx';
 import { useDraft } from '../draft.tsx';
+import { describeRegistration, type Registration } from '../labels.ts';
 import { useLiveEvents } from '../live-events.tsx';
 import { useCan } from '../session.ts';
 import { useLoad } from '../use-load.ts';
 import { TrunkForm } from './trunk-form.tsx';
 
-type TrunkRow = Trunk & { status?: unknown; registration?: unknown };
+type TrunkRow = Trunk & { registration?: Registration };
 type Open = { kind: 'none' } | { kind: 'new' } | { kind: 'edit' | 'delete'; trunk: TrunkRow };
-
-/** The registration state in words, from whatever the server reports on the trunk or in events. */
-function registrationText(t: TrunkRow, fromEvents?: string): { text: string; tone: string } {
-  if (!t.register) return { text: 'Not registering', tone: 'muted' };
-  const raw = fromEvents ?? t.registration ?? t.status;
-  const s =
-    typeof raw === 'object' && raw ? String((raw as Record<string, unknown>).state ?? '') : String(raw ?? '');
-  if (/^registered$|^ok$|^up$/i.test(s)) return { text: 'Registered', tone: 'ok' };
-  if (/fail|error|reject|unauth/i.test(s)) return { text: `Failed (${s})`, tone: 'bad' };
-  if (s) return { text: s[0]!.toUpperCase() + s.slice(1), tone: 'warn' };
-  return { text: 'No status reported', tone: 'muted' };
-}
 
 export function TrunksPage() {
   const draft = useDraft();
   const trunks = useLoad(() => api.trunks.list(), String(draft.generation));
-  const [states, setStates] = useState<Record<string, string>>({});
+  // Registration changes pushed by the server since the list was loaded.
+  const [states, setStates] = useState<Record<string, Registration>>({});
   const canEdit = useCan('admin');
   const [open, setOpen] = useState<Open>({ kind: 'none' });
   const [notice, setNotice] = useState<string>();
   const [deleteError, setDeleteError] = useState<string>();
   const connected = useLiveEvents((e) => {
-    if (!e.type.startsWith('trunk.')) return;
-    const id = String(e.data.trunkId ?? e.data.id ?? '');
-    const state = String(e.data.state ?? e.data.status ?? e.type.slice('trunk.'.length));
-    if (id) setStates((s) => ({ ...s, [id]: state }));
+    if (e.type !== 'trunk.registration') return;
+    const id = String(e.data.trunkId ?? '');
+    const reg: Registration = { state: String(e.data.state ?? '') };
+    if (typeof e.data.detail === 'string') reg.detail = e.data.detail;
+    if (id) setStates((s) => ({ ...s, [id]: reg }));
   });
   const afterWrite = async (message: string) => {
     setOpen({ kind: 'none' });
     setNotice(message);
+    setStates({});
     await Promise.all([trunks.reload(), draft.refresh()]);
   };
   const list = trunks.data ?? [];
@@ -88,7 +80,7 @@ export function TrunksPage() {
           </thead>
           <tbody>
             {list.map((t) => {
-              const reg = registrationText(t, states[t.id]);
+              const reg = describeRegistration(t.register, states[t.id] ?? t.registration);
               return (
                 <tr key={t.id}>
                   <th scope="row" data-label="Name">
