@@ -55,6 +55,8 @@ export interface RtpSessionEvents {
   digit?(digit: DtmfDigit): void;
   rtpTimeout?(): void;
   closed?(reason: string): void;
+  /** Every packet received (before any parsing): the worker advances its clock from here under overload. */
+  packet?(): void;
 }
 
 /** Counters of one session. */
@@ -76,6 +78,8 @@ export interface RtpSessionStats {
   /** Ticks with nothing to play (no stream yet, or the peer paused). */
   framesIdle: number;
   digits: number;
+  /** Times the jitter buffer was emptied because it held more than MAX_JITTER_DEPTH packets. */
+  jitterOverflows: number;
   transport: TransportStats;
   jitter: ReturnType<JitterBuffer['stats']>;
   /** RTCP: reception figures of the incoming stream, and what the far end reports about ours. */
@@ -87,6 +91,9 @@ export interface SessionConfigError {
   error: 'unsupported-codec';
   message: string;
 }
+
+/** Packets a jitter buffer may hold (2 s of 20 ms packets) before it is emptied. */
+const MAX_JITTER_DEPTH = 100;
 
 /** Squared decoded value of each G.711 code: a frame's energy without decoding it. */
 const squares = (table: Int16Array) => Float64Array.from(table, (v) => v * v);
@@ -189,6 +196,7 @@ export class RtpSession {
     framesConcealed: 0,
     framesIdle: 0,
     digits: 0,
+    jitterOverflows: 0,
   };
 
   constructor(
@@ -300,6 +308,7 @@ export class RtpSession {
 
   #onRtp(buf: Uint8Array, arrivalMs: number): void {
     if (this.#closed) return;
+    this.#events.packet?.();
     this.#stats.packetsReceived++;
     const p = parseRtp(buf);
     if (isRtpParseError(p)) {
@@ -311,6 +320,11 @@ export class RtpSession {
     if (p.payloadType === this.config.codec.payloadType) {
       this.#rtcp.received(p, arrivalMs);
       this.#learnPacketDuration(p.payload);
+      // A jitter buffer nobody drains (the worker stalled) must not grow without bound: start over.
+      if (this.#jitter.depth > MAX_JITTER_DEPTH) {
+        this.#jitter = new JitterBuffer({ clockRate: this.codec.clockRate, frameMs: this.#packetMs });
+        this.#stats.jitterOverflows++;
+      }
       this.#jitter.push(p, arrivalMs);
     } else if (this.#dtmfIn && p.payloadType === this.config.telephoneEvent?.payloadType) {
       for (const d of this.#dtmfIn.process(p, arrivalMs)) this.#emitDigit(d);

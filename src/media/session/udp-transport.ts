@@ -54,6 +54,9 @@ const literalLookup: SocketOptions['lookup'] = (address, options, callback) => {
   callback(null, address, family);
 };
 
+/** SO_RCVBUF asked for each RTP socket. */
+const RECV_BUFFER_BYTES = 48 * 1024;
+
 function bind(socket: Socket, port: number, address: string): Promise<NodeJS.ErrnoException | null> {
   return new Promise((resolve) => {
     const onError = (err: NodeJS.ErrnoException) => resolve(err);
@@ -123,6 +126,13 @@ export class UdpTransport implements PacketTransport {
         rtcp.close();
         return { error: 'bind-failed', code: err2.code ?? 'EUNKNOWN', message: err2.message };
       }
+    }
+    // A small receive buffer (the kernel doubles it: ~1 s of audio): packets that waited longer are useless
+    // to a real-time stream, and a worker that fell behind must not work through seconds of backlog.
+    try {
+      rtp.setRecvBufferSize(RECV_BUFFER_BYTES);
+    } catch {
+      // Keep the system default.
     }
     return new UdpTransport(options, rtp, rtcp);
   }

@@ -73,6 +73,17 @@ export class MediaClock {
     this.#timer = undefined;
   }
 
+  /**
+   * Runs the ticks that are due now, from outside the timer. The worker calls it from its packet path:
+   * libuv drains a flood of ready sockets before it runs timers again, so under overload the timer alone
+   * could go quiet for seconds while packets pile up; polling keeps the ticks coming.
+   */
+  poll(): void {
+    if (!this.#running || this.#now() < this.#next - EARLY_TOLERANCE_MS) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#fire();
+  }
+
   stats(): MediaClockStats {
     return {
       ticks: this.#tick,

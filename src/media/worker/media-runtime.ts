@@ -108,6 +108,11 @@ export class MediaRuntime {
   #clock: MediaClock;
   #frameMs: number;
   #load = new LoadMeter();
+  #packets = 0;
+  /** Every 16th packet checks whether a tick is due (see MediaClock.poll). */
+  #onPacket = (): void => {
+    if ((++this.#packets & 15) === 0) this.#clock.poll();
+  };
   #closed = false;
 
   constructor(options: MediaRuntimeOptions = {}) {
@@ -250,6 +255,7 @@ export class MediaRuntime {
           if (e?.prompt?.player.interruptOnDigit) this.#finishPrompt(e, 'interrupted');
         },
         rtpTimeout: () => this.#emit({ type: 'rtp-timeout', sessionId: id }),
+        packet: this.#onPacket,
         closed: (reason) => this.#onSessionClosed(id, reason),
       },
       { nowMs: performance.now() },
