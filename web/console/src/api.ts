@@ -120,7 +120,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') {
-    const token = csrfToken ?? cookieToken();
+    // The cookie first: it follows a sign-in in another tab, where the remembered one would be stale.
+    const token = cookieToken() ?? csrfToken;
     if (token) headers[CSRF_HEADER] = token;
   }
   let res: Response;
@@ -189,10 +190,25 @@ export interface Resource<T, F> {
   remove(id: string): Promise<void>;
 }
 
+const PAGE = 1000;
+
 function resource<T, F>(name: string): Resource<T, F> {
   const base = `/api/${name}`;
   return {
-    list: async (view) => list<T>(await request('GET', view ? `${base}?view=${view}` : base)),
+    list: async (view) => {
+      // Lists are paged (at most 1000 a page): read them all, the console shows whole lists.
+      const all: T[] = [];
+      for (let offset = 0; ; ) {
+        const query = `?limit=${PAGE}&offset=${offset}${view ? `&view=${view}` : ''}`;
+        const page = await request<unknown>('GET', `${base}${query}`);
+        const items = list<T>(page);
+        all.push(...items);
+        const total = (page as { total?: unknown } | undefined)?.total;
+        offset += items.length;
+        if (Array.isArray(page) || items.length < PAGE || typeof total !== 'number' || offset >= total)
+          return all;
+      }
+    },
     get: (id) => request('GET', `${base}/${encodeURIComponent(id)}`),
     create: (fields) => request('POST', base, fields),
     update: (current, fields) =>
@@ -263,7 +279,7 @@ export const api = {
     await request('DELETE', '/api/changes');
   },
   async versions(): Promise<VersionEntry[]> {
-    return list<VersionEntry>(await request('GET', '/api/versions'));
+    return list<VersionEntry>(await request('GET', '/api/versions?limit=1000'));
   },
   /** What version `n` changed relative to the one before it (version 0 is the empty configuration). */
   async versionChanges(n: number): Promise<Change[]> {
