@@ -371,6 +371,11 @@ test('the console, following the seed', {
       );
       assert.equal(overflow, 0, 'the page scrolls sideways on a 390 px screen');
       assert.ok(await page.getByRole('button', { name: /Apply changes/ }).isVisible());
+      await page.getByRole('button', { name: 'Add an incoming number' }).click();
+      const form = page.getByRole('dialog', { name: 'New incoming number' });
+      const box = (await form.boundingBox())!;
+      assert.ok(box.x >= 0 && box.x + box.width <= 390, `the form fits the screen: ${JSON.stringify(box)}`);
+      await form.getByRole('button', { name: 'Cancel' }).click();
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
