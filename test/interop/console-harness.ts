@@ -2,11 +2,11 @@
  * What the console's browser tests and the screenshot script share: a real Parley server on loopback with
  * a fresh data directory and one console account, and Debian's Chromium driven by playwright-core.
  *
- * The server is `parley serve` in a child process once the composition root wires the HTTP API; until
- * then the API is built in-process from the same parts (store + API) and serves the same `web/dist`.
+ * The server is `parley serve` in a child process. Tests of the live pages that stand in for the PBX (its
+ * `PbxPort` and event bus) build the API in this process from the same parts, serving the same `web/dist`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -53,15 +53,6 @@ export function ensureWebBuilt(): void {
   if (existsSync(join(ROOT, 'web/dist/index.html'))) return;
   const r = spawnSync(process.execPath, ['scripts/build-web.ts'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('building web/dist failed');
-}
-
-/** True once the composition root starts the HTTP API (then `parley serve` is the real thing to test). */
-function serveHasApi(): boolean {
-  try {
-    return /buildApi|api\/index\.ts/.test(readFileSync(join(ROOT, 'src/main.ts'), 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 async function seedStore(data: string, username: string, password: string, seed?: Seed): Promise<void> {
