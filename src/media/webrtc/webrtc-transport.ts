@@ -20,6 +20,7 @@ import {
 } from 'werift';
 import type { PacketSink, PacketTransport, TransportStats } from '../session/packet-transport.ts';
 import { localParameters, type WebRtcLocalParameters } from './local-parameters.ts';
+import { protectRtp } from './srtp-rtp.ts';
 
 /** An ICE server (STUN/TURN) as in RTCConfiguration; none by default (no traffic to third parties). */
 export type IceServer = RTCIceServer;
@@ -60,25 +61,6 @@ const WERIFT_CODECS = [
   new RTCRtpCodecParameters({ mimeType: 'audio/telephone-event', clockRate: 48000, payloadType: 110 }),
   new RTCRtpCodecParameters({ mimeType: 'audio/telephone-event', clockRate: 8000, payloadType: 126 }),
 ];
-
-/** An RTP header as werift's SRTP cipher reads it: only these members are used. */
-interface HeaderView {
-  ssrc: number;
-  sequenceNumber: number;
-  serializeSize: number;
-  serialize(size: number): Buffer;
-}
-
-/** RTP header length (RFC 3550 §5.1, §5.3.1): fixed part, CSRCs, extension; 0 when it does not fit. */
-function rtpHeaderLength(p: Uint8Array): number {
-  if (p.length < 12) return 0;
-  let n = 12 + (p[0]! & 0x0f) * 4;
-  if (p[0]! & 0x10) {
-    if (p.length < n + 4) return 0;
-    n += 4 + ((p[n + 2]! << 8) | p[n + 3]!) * 4;
-  }
-  return n <= p.length ? n : 0;
-}
 
 function waitGathered(pc: RTCPeerConnection): Promise<void> {
   return new Promise((resolve) => {
@@ -262,23 +244,13 @@ export class WebRtcTransport implements PacketTransport {
       this.droppedBeforeConnected++;
       return;
     }
-    const size = rtpHeaderLength(packet);
-    if (size === 0) {
-      this.#stats.sendErrors++;
-      return;
-    }
-    const buf = Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
-    const header: HeaderView = {
-      ssrc: buf.readUInt32BE(8),
-      sequenceNumber: buf.readUInt16BE(2),
-      serializeSize: size,
-      serialize: () => buf.subarray(0, size),
-    };
-    let enc: Buffer;
+    let enc: Buffer | undefined;
     try {
-      // werift's types want its RtpHeader class; its cipher reads only the members of HeaderView.
-      enc = srtp.encrypt(buf.subarray(size), header as unknown as Parameters<SrtpSession['encrypt']>[1]);
+      enc = protectRtp(srtp, packet);
     } catch {
+      enc = undefined;
+    }
+    if (!enc) {
       this.#stats.sendErrors++;
       return;
     }
