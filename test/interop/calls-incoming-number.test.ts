@@ -1,0 +1,139 @@
+/**
+ * A call from the carrier to one of Parley's incoming numbers: sipp plays the carrier, sending from an
+ * address listed in the trunk's inbound addresses, without authentication, to the DID +3221234567 whose
+ * destination is a conference with an access code. Parley answers and the digital receptionist speaks
+ * (the test listens on the RTP port sipp's SDP names and finds speech, decoded from G.711); the caller
+ * types the code and `#` as RFC 4733 events (sip-tester's captures) and is then in the room
+ * (participants API), under the caller ID the carrier sent.
+ */
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ALAW_DECODE, MULAW_DECODE } from '../../src/media/codec/g711.ts';
+import { isRtpParseError, parseRtp } from '../../src/media/rtp/rtp-packet.ts';
+import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { describeSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
+import { levelDb, soundingShare, waitFor } from './helpers/tones.ts';
+
+const SCENARIO = join(import.meta.dirname, 'scenarios', 'calls-incoming-did.xml');
+const skip = sippPath() ? false : 'sipp is not installed';
+const DID = '+3221234567';
+const CALLER = '+32475123456';
+
+interface Participant {
+  id: string;
+  callerId: string;
+  extension?: string;
+}
+
+/** What Parley sends to the carrier's RTP address, decoded to 8 kHz samples, in arrival order. */
+function rtpListener(): Promise<{ socket: Socket; port: number; audio: () => Int16Array }> {
+  const chunks: Int16Array[] = [];
+  const socket = createSocket('udp4');
+  socket.on('message', (msg) => {
+    const rtp = parseRtp(msg);
+    if (isRtpParseError(rtp)) return;
+    const table = rtp.payloadType === 0 ? MULAW_DECODE : rtp.payloadType === 8 ? ALAW_DECODE : undefined;
+    if (!table) return;
+    chunks.push(Int16Array.from(rtp.payload, (b) => table[b]!));
+  });
+  return new Promise((resolve) =>
+    socket.bind(0, '127.0.0.1', () =>
+      resolve({
+        socket,
+        port: socket.address().port,
+        audio: () => {
+          const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+          let at = 0;
+          for (const c of chunks) {
+            out.set(c, at);
+            at += c.length;
+          }
+          return out;
+        },
+      }),
+    ),
+  );
+}
+
+describe('a carrier calls an incoming number', { skip }, () => {
+  let parley: ParleyProcess;
+  let conferenceId: string;
+
+  before(async () => {
+    parley = await startParley();
+    const { conferences } = await parley.provision({
+      conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
+      trunks: [
+        {
+          name: 'Carrier',
+          // Never contacted here (no registration, no outgoing call); calls are recognised by inboundAddresses.
+          host: '127.0.0.5',
+          port: 5060,
+          transport: 'udp',
+          register: false,
+          inboundAddresses: ['127.0.0.1'],
+        },
+      ],
+    });
+    conferenceId = conferences![0]!.id;
+    await parley.api('POST', '/api/incoming-numbers', {
+      number: DID,
+      destination: { type: 'conference', conferenceId },
+    });
+    await parley.api('POST', '/api/apply', {});
+  });
+
+  after(async () => {
+    await parley?.stop();
+  });
+
+  test('the receptionist answers, asks for the code, and the caller gets in', async () => {
+    const rtp = await rtpListener();
+    try {
+      const carrier = await startSipp({
+        scenario: SCENARIO,
+        remote: `127.0.0.1:${parley.sipPort}`,
+        service: DID,
+        set: { caller: CALLER, rtpport: String(rtp.port) },
+        pcap: true,
+        calls: 1,
+        timeoutSeconds: 30,
+      });
+      // The scenario waits 3 s after the ACK before typing: what Parley sent by then is the prompt.
+      await waitFor('audio from Parley', () => (rtp.audio().length >= 8000 * 2.5 ? true : undefined), 8000);
+      const prompt = rtp.audio();
+      const level = levelDb(prompt);
+      const sounding = soundingShare(prompt, 8000);
+      assert.ok(
+        level > -40 && sounding > 0.4,
+        `the receptionist should be speaking: ${level.toFixed(1)} dBFS, sounding ${sounding.toFixed(2)}`,
+      );
+
+      const member = await waitFor(
+        'the caller in the room',
+        async () =>
+          (await parley.api<Participant[]>('GET', `/api/conferences/${conferenceId}/participants`)).find(
+            (p) => p.callerId === CALLER,
+          ),
+        12_000,
+      ).catch(async (err) => {
+        const r = await carrier.stop();
+        throw new Error(`${err}\n${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+      });
+      assert.equal(member.extension, undefined, 'a trunk caller is nobody’s extension');
+
+      const r = await carrier.result;
+      assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+      assert.equal(sippCount(r, '200', false), 2, 'answered, and the BYE acknowledged');
+      await waitFor('the room emptied', async () =>
+        (await parley.api<Participant[]>('GET', `/api/conferences/${conferenceId}/participants`)).length === 0
+          ? true
+          : undefined,
+      );
+    } finally {
+      rtp.socket.close();
+    }
+  });
+});
