@@ -184,9 +184,8 @@ export async function startConsoleServer(seed?: Seed, live?: LiveParts): Promise
   const username = 'admin';
   const password = 'correct horse battery staple';
   await seedStore(data, username, password, seed);
-  const mode = live
-    ? 'in-process'
-    : (process.env.PARLEY_CONSOLE_SERVER ?? (serveHasApi() ? 'serve' : 'in-process'));
+  // `PARLEY_CONSOLE_SERVER=in-process` runs the API alone (e.g. while the PBX side is being worked on).
+  const mode = live ? 'in-process' : (process.env.PARLEY_CONSOLE_SERVER ?? 'serve');
   let server: Omit<ConsoleServer, 'username' | 'password'>;
   try {
     server = mode === 'serve' ? await startServe(data) : await startInProcess(data, live);
