@@ -189,19 +189,27 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
           <h3 id="phone-settings-title">Phone and Odoo settings</h3>
           <p className="field-hint">Enter these in the phone, or in Odoo's VoIP settings for this user.</p>
           <dl>
-            <dt>Domain</dt>
+            <dt>
+              Domain <span className="odoo-name">Odoo: PBX Server IP</span>
+            </dt>
             <dd>
               <code>{domain}</code>
             </dd>
-            <dt>WebSocket URL</dt>
+            <dt>
+              WebSocket URL <span className="odoo-name">Odoo: WebSocket</span>
+            </dt>
             <dd>
               <code>{wsUrl}</code>
             </dd>
-            <dt>Username</dt>
+            <dt>
+              Username <span className="odoo-name">Odoo: VoIP username</span>
+            </dt>
             <dd>
               <code>{extension || '(the extension)'}</code>
             </dd>
-            <dt>Password</dt>
+            <dt>
+              Password <span className="odoo-name">Odoo: VoIP secret</span>
+            </dt>
             <dd>{sipPassword ? 'The SIP password on the left' : 'The SIP password set earlier'}</dd>
           </dl>
         </aside>
