@@ -74,6 +74,20 @@ test('the console, following the seed', {
   const s = server!;
   t.diagnostic(`server mode: ${s.mode}`);
 
+  await t.test('the build: the console at /, any console path, and the phone page at /phone', async () => {
+    const root = await page.request.get(`${s.baseUrl}/`);
+    const deep = await page.request.get(`${s.baseUrl}/conferences?view=live`);
+    const phone = await page.request.get(`${s.baseUrl}/phone`);
+    for (const r of [root, deep, phone]) {
+      assert.equal(r.status(), 200);
+      assert.match(r.headers()['content-type'] ?? '', /text\/html/);
+    }
+    const html = await root.text();
+    assert.match(html, /<script type="module"[^>]+src="\/assets\/console-[^"]+\.js"/);
+    assert.equal(await deep.text(), html, 'the SPA fallback serves the console');
+    assert.notEqual(await phone.text(), html, '/phone is its own page');
+  });
+
   await t.test('sign in', async () => {
     await page.goto(s.baseUrl);
     await page.getByRole('heading', { name: /Sign in/ }).waitFor();
