@@ -32,7 +32,7 @@ before(async () => {
     await store.create('conferences', { name: 'Board meeting', extension: '801', waitForAdmin: false }, ctx);
   });
   browser = await launchChromium();
-  browser.page.setDefaultTimeout(10_000);
+  browser.page.setDefaultTimeout(20_000);
 });
 
 after(async () => {

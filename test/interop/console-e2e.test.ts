@@ -34,7 +34,7 @@ before(async () => {
     await store.create('incomingNumbers', { number: '+3221234567', destination: { type: 'none' } }, ctx);
   });
   browser = await launchChromium();
-  browser.page.setDefaultTimeout(10_000);
+  browser.page.setDefaultTimeout(20_000);
 });
 
 after(async () => {

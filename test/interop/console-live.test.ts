@@ -137,7 +137,7 @@ before(async () => {
     { events, pbx },
   );
   browser = await launchChromium();
-  browser.page.setDefaultTimeout(10_000);
+  browser.page.setDefaultTimeout(20_000);
 });
 
 after(async () => {
