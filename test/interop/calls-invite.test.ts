@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { startCarrier } from './helpers/carrier.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { freePort } from './helpers/ports.ts';
-import { describeSipp, type SippRun, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
+import { describeSipp, sippCount, sippPath } from './helpers/sipp.ts';
 import {
   describeWindow,
   recordingSoFar,
@@ -27,7 +27,6 @@ import {
   windowBefore,
 } from './helpers/tones.ts';
 
-const CARRIER = join(import.meta.dirname, 'scenarios', 'calls-carrier-uas.xml');
 const skip = !BARESIP
   ? 'baresip is not installed'
   : !SOX
@@ -54,29 +53,14 @@ describe('invite to a conference', { skip }, () => {
   let parley: ParleyProcess;
   let dir: string;
   let conferenceId: string;
-  let carrierPort: number;
   const phones = new Map<string, Baresip>();
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-invite-'));
-    carrierPort = await freePort();
     parley = await startParley();
     const created = await parley.provision({
       users: USERS,
       conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
-      trunks: [
-        {
-          name: 'Carrier',
-          host: '127.0.0.1',
-          port: carrierPort,
-          transport: 'udp',
-          username: TRUNK.username,
-          password: TRUNK.password,
-          register: false,
-          callerId: TRUNK.callerId,
-          inboundAddresses: [],
-        },
-      ],
     });
     conferenceId = created.conferences![0]!.id;
     const started = await Promise.all(
@@ -141,14 +125,20 @@ describe('invite to a conference', { skip }, () => {
   });
 
   test('an outside number goes through the trunk, with its credentials, and joins', async () => {
-    const carrier: SippRun = await startSipp({
-      scenario: CARRIER,
-      localPort: carrierPort,
-      calls: 1,
-      set: { trunkuser: TRUNK.username, trunkpass: TRUNK.password, callerid: TRUNK.callerId },
-      timeoutSeconds: 30,
+    const carrier = await startCarrier(TRUNK);
+    // The trunk, staged and applied once the carrier listens.
+    await parley.api('POST', '/api/trunks', {
+      name: 'Carrier',
+      host: '127.0.0.1',
+      port: carrier.port,
+      transport: 'udp',
+      username: TRUNK.username,
+      password: TRUNK.password,
+      register: false,
+      callerId: TRUNK.callerId,
+      inboundAddresses: [],
     });
-    await carrier.ready();
+    await parley.api('POST', '/api/apply', {});
     const before = (await participants()).length;
     await invite('+3221234567');
     const answerer = await waitFor(
