@@ -25,6 +25,7 @@ function watch(session) {
   session.stateChange.addListener((s) => {
     if (s === SIP.SessionState.Established) {
       state.call = 'established';
+      state.establishedAt = performance.now();
       globalThis.__parleyProbe.listen(session.sessionDescriptionHandler.remoteMediaStream);
     } else if (s === SIP.SessionState.Terminated) {
       state.call = 'terminated';
@@ -72,6 +73,7 @@ globalThis.odooPhone = {
     });
     watch(inviter);
     state.call = 'calling';
+    state.invitedAt = performance.now();
     await inviter.invite({ requestDelegate: { onReject: (r) => { state.failStatus = r.message.statusCode; } } });
   },
   dtmf(key) {

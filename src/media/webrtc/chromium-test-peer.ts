@@ -117,7 +117,7 @@ export interface ToneReport {
  */
 const AUDIO_PROBE = `(() => {
   if (globalThis.__parleyProbe) return;
-  const state = { ctx: null, ring: null, idx: 0, total: 0, rate: 48000, keep: [] };
+  const state = { ctx: null, ring: null, idx: 0, total: 0, rate: 48000, keep: [], firstSoundAt: 0 };
   globalThis.__parleyProbe = {
     listen(stream) {
       // One remote stream at a time: a new call replaces the previous one's capture.
@@ -128,6 +128,7 @@ const AUDIO_PROBE = `(() => {
       state.keep = [];
       state.idx = 0;
       state.total = 0;
+      state.firstSoundAt = 0;
       const audio = new Audio();
       audio.muted = true;
       audio.srcObject = stream;
@@ -142,6 +143,13 @@ const AUDIO_PROBE = `(() => {
       const proc = state.ctx.createScriptProcessor(2048, 1, 1);
       proc.onaudioprocess = (e) => {
         const x = e.inputBuffer.getChannelData(0);
+        if (!state.firstSoundAt) {
+          let energy = 0;
+          for (let i = 0; i < x.length; i++) energy += x[i] * x[i];
+          // -50 dBFS: anything louder than silence and comfort noise.
+          // The block's end: the sound began at most one block (~43 ms) earlier.
+          if (energy / x.length > 1e-5) state.firstSoundAt = performance.now();
+        }
         for (let i = 0; i < x.length; i++) {
           state.ring[state.idx] = x[i];
           state.idx = (state.idx + 1) % state.ring.length;
@@ -151,6 +159,10 @@ const AUDIO_PROBE = `(() => {
       src.connect(proc);
       proc.connect(state.ctx.destination);
       state.keep.push(src, proc);
+    },
+    /** performance.now() of the first audible block since the last listen(), 0 before. */
+    firstSoundAt() {
+      return state.firstSoundAt;
     },
     tones(freqs) {
       const n = state.rate;
