@@ -89,7 +89,13 @@ export class CallManager {
     if (!incoming) return false;
     const trunk = this.#trunkMatcher().match(source.address);
     if (!trunk) return false;
-    this.#inbound(incoming, { kind: 'trunk', trunkId: trunk.id }, callerName(req, undefined));
+    const caller: Caller = { kind: 'trunk', trunkId: trunk.id };
+    // From a trunk's address only incoming numbers are the carrier's calls. Anything else is challenged
+    // like everyone's, so a phone sharing that address (on the carrier's host, behind its NAT) can still
+    // sign in and call; unauthenticated, it gets no further than the challenge.
+    const destination = route(dialledNumber(req), caller, this.#svc.config());
+    if (destination.type === 'reject' && destination.reason === 'not-found') return false;
+    this.#inbound(incoming, caller, callerName(req, undefined));
     return true;
   };
 
