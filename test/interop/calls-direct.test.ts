@@ -84,6 +84,18 @@ describe('direct calls between users', { skip }, () => {
     }
   });
 
+  test('the callee hangs up: the caller gets the BYE', async () => {
+    const a = phones.get('101')!;
+    const b = phones.get('102')!;
+    await a.command('dial', '102');
+    await a.event('CALL_ESTABLISHED');
+    await b.event('CALL_ESTABLISHED');
+    await b.command('hangup');
+    await b.event('CALL_CLOSED');
+    const closed = await a.event('CALL_CLOSED', 5000);
+    assert.equal(closed.direction, 'outgoing', JSON.stringify(closed));
+  });
+
   test('a user with no registered phone: 480', async () => {
     const r = await runSipp({
       scenario: join(SCENARIOS, 'calls-unavailable.xml'),

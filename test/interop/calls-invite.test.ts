@@ -122,6 +122,14 @@ describe('invite to a conference', { skip }, () => {
       assert.ok(toneShare(w, sampleRate, other) > 0.6, `should hear ${other} Hz: ${what}`);
       assert.ok(toneShare(w, sampleRate, own) < 0.05, `should not hear its own ${own} Hz: ${what}`);
     }
+    // The invitee hangs up: its BYE takes it out of the room.
+    await b.command('hangup');
+    await b.event('CALL_CLOSED');
+    const left = await waitFor('102 out of the room', async () => {
+      const list = await participants();
+      return list.length === 1 ? list : undefined;
+    });
+    assert.equal(left[0]!.callerId, '101');
   });
 
   test('an outside number goes through the trunk, with its credentials, and joins', async () => {
