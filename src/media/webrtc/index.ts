@@ -1,4 +1,4 @@
 /** WebRTC termination: the only folder that imports werift. */
 export * from './local-parameters.ts';
-export * from './webrtc-answer.ts';
+export * from './webrtc-sdp.ts';
 export * from './webrtc-transport.ts';

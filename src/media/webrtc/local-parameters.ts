@@ -1,7 +1,7 @@
 /**
  * The ICE and DTLS values of Parley's side of a WebRTC stream, read from the answer werift wrote, and the
  * SDP attributes that carry them in Parley's own answer: `a=ice-ufrag`/`a=ice-pwd` (RFC 8839 §5.4),
- * `a=fingerprint` (RFC 8122 §5), `a=setup:passive` (RFC 5763 §5), the host candidate (RFC 8839 §5.1) and
+ * `a=fingerprint` (RFC 8122 §5), `a=setup` (RFC 5763 §5: passive answering, actpass offering), the host candidate (RFC 8839 §5.1) and
  * `a=end-of-candidates` (RFC 8840 §8.2: an ICE-lite agent has nothing to trickle). Pure.
  */
 
@@ -17,8 +17,8 @@ export interface WebRtcLocalParameters {
   icePwd: string;
   /** `sha-256 AB:CD:…` values. */
   fingerprints: string[];
-  /** Always passive: Parley is the DTLS server. */
-  setup: 'passive';
+  /** passive when answering (Parley is the DTLS server); actpass when offering (RFC 5763 §5). */
+  setup: 'passive' | 'actpass';
   /** `a=candidate` values, host candidates on the configured address only. */
   candidates: string[];
   /** The port of the host candidate (where ICE, DTLS and SRTP arrive). */
@@ -38,7 +38,11 @@ function values(lines: string[], name: string): string[] {
  * Reads werift's answer SDP; keeps only UDP host candidates and writes `advertised` as their address
  * (the configured public address when it differs from the bound one). An error value when a part is missing.
  */
-export function localParameters(sdp: string, advertised: string): WebRtcLocalParameters | { error: string } {
+export function localParameters(
+  sdp: string,
+  advertised: string,
+  setup: 'passive' | 'actpass' = 'passive',
+): WebRtcLocalParameters | { error: string } {
   const lines = sdp.split(/\r?\n/);
   const iceUfrag = values(lines, 'ice-ufrag')[0];
   const icePwd = values(lines, 'ice-pwd')[0];
@@ -62,7 +66,7 @@ export function localParameters(sdp: string, advertised: string): WebRtcLocalPar
     { name: 'ice-ufrag', value: iceUfrag },
     { name: 'ice-pwd', value: icePwd },
     ...fingerprints.map((value) => ({ name: 'fingerprint', value })),
-    { name: 'setup', value: 'passive' },
+    { name: 'setup', value: setup },
     ...candidates.map((value) => ({ name: 'candidate', value })),
     { name: 'end-of-candidates' },
   ];
@@ -70,7 +74,7 @@ export function localParameters(sdp: string, advertised: string): WebRtcLocalPar
     iceUfrag,
     icePwd,
     fingerprints,
-    setup: 'passive',
+    setup,
     candidates,
     port,
     mediaAttributes,

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { MediaEngine } from '../engine.ts';
 import { isWavError, parseWav } from '../player/wav.ts';
 import { goertzelPower, meanSquare } from '../processor/goertzel.ts';
-import { PCMU } from '../sdp/audio-codecs.ts';
+import { OPUS, PCMU } from '../sdp/audio-codecs.ts';
 import { parseSdp } from '../sdp/parse-sdp.ts';
 import { isSdpError, type Sdp } from '../sdp/sdp.ts';
 import { serializeSdp } from '../sdp/serialize-sdp.ts';
@@ -24,7 +24,7 @@ import {
   makeToneWav,
   waitForTones,
 } from './chromium-test-peer.ts';
-import { answerWebRtcOffer, isWebRtcSdp } from './webrtc-answer.ts';
+import { answerWebRtcOffer, createWebRtcOffer, isWebRtcSdp } from './webrtc-sdp.ts';
 
 const BROWSER_HZ = 440;
 const ENGINE_HZ = 1000;
@@ -137,47 +137,107 @@ describe('WebRtcTransport with Chromium', { skip: chromiumMissing() ?? false }, 
     return { id: opened.id, codec: dry.audio.codec.encoding };
   }
 
+  /** Tones both ways and the browser's DTMF sender, on an open call. */
+  async function checkMedia(id: string, label: string): Promise<void> {
+    // Browser → engine: record what the session receives, after the stream settles.
+    await new Promise((r) => setTimeout(r, 1000));
+    const file = join(dir, `in-${label}.wav`);
+    const rec = await engine.record({ sessionId: id }, file);
+    await new Promise((r) => setTimeout(r, 1500));
+    await engine.stopRecording(rec);
+    const heard = toneShare(file, BROWSER_HZ);
+    assert.ok(heard > 0.8, `the engine hears ${BROWSER_HZ} Hz: share ${heard.toFixed(3)}`);
+
+    // Engine → browser: a looped tone, analysed in the page.
+    void engine.play(id, { file: engineTone, loop: true });
+    const report = await waitForTones(
+      browser.page,
+      [ENGINE_HZ, BROWSER_HZ],
+      (r) => (r.shares[ENGINE_HZ] ?? 0) > 0.8,
+    );
+    assert.ok(
+      (report.shares[ENGINE_HZ] ?? 0) > 0.8,
+      `the page hears ${ENGINE_HZ} Hz: ${JSON.stringify(report)}`,
+    );
+    assert.ok((report.shares[BROWSER_HZ] ?? 0) < 0.1, 'and not its own tone back');
+
+    // RFC 4733 digits from the browser's DTMF sender arrive as digits.
+    const digits: string[] = [];
+    const off = engine.onDigit(id, (e) => digits.push(e.digit));
+    const canDtmf = await browser.page.evaluate(() => {
+      const pc = (globalThis as unknown as { pc: RTCPeerConnection }).pc;
+      const dtmf = pc.getSenders()[0]!.dtmf!;
+      dtmf.insertDTMF('47#', 100, 70);
+      return dtmf.canInsertDTMF;
+    });
+    assert.ok(canDtmf, 'Chromium can send DTMF on this stream');
+    for (let i = 0; i < 30 && digits.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    off();
+    assert.deepEqual(digits, ['4', '7', '#']);
+    await engine.closeSession(id);
+  }
+
   for (const codecs of [undefined, [PCMU]]) {
     const label = codecs ? 'PCMU' : 'opus (Chromium’s preference)';
     test(`${label}: the browser’s tone arrives in the engine, the engine’s tone in the page`, async () => {
       const { id, codec } = await call(codecs);
       assert.equal(codec, codecs ? 'PCMU' : 'opus');
-      // Browser → engine: record what the session receives, after the stream settles.
-      await new Promise((r) => setTimeout(r, 1000));
-      const file = join(dir, `in-${codec}.wav`);
-      const rec = await engine.record({ sessionId: id }, file);
-      await new Promise((r) => setTimeout(r, 1500));
-      await engine.stopRecording(rec);
-      const heard = toneShare(file, BROWSER_HZ);
-      assert.ok(heard > 0.8, `the engine hears ${BROWSER_HZ} Hz: share ${heard.toFixed(3)}`);
-
-      // Engine → browser: a looped tone, analysed in the page.
-      void engine.play(id, { file: engineTone, loop: true });
-      const report = await waitForTones(
-        browser.page,
-        [ENGINE_HZ, BROWSER_HZ],
-        (r) => (r.shares[ENGINE_HZ] ?? 0) > 0.8,
-      );
-      assert.ok(
-        (report.shares[ENGINE_HZ] ?? 0) > 0.8,
-        `the page hears ${ENGINE_HZ} Hz: ${JSON.stringify(report)}`,
-      );
-      assert.ok((report.shares[BROWSER_HZ] ?? 0) < 0.1, 'and not its own tone back');
-
-      // RFC 4733 digits from the browser's DTMF sender arrive as digits.
-      const digits: string[] = [];
-      const off = engine.onDigit(id, (e) => digits.push(e.digit));
-      const canDtmf = await browser.page.evaluate(() => {
-        const pc = (globalThis as unknown as { pc: RTCPeerConnection }).pc;
-        const dtmf = pc.getSenders()[0]!.dtmf!;
-        dtmf.insertDTMF('47#', 100, 70);
-        return dtmf.canInsertDTMF;
-      });
-      assert.ok(canDtmf, 'Chromium can send DTMF on this stream');
-      for (let i = 0; i < 30 && digits.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
-      off();
-      assert.deepEqual(digits, ['4', '7', '#']);
-      await engine.closeSession(id);
+      await checkMedia(id, codec);
     });
   }
+
+  test('Parley offers (a call to a browser): Chromium answers active, tones both ways, DTMF', async () => {
+    const opened = await engine.createSession({
+      localAddress: '127.0.0.1',
+      codec: { name: 'opus', payloadType: OPUS.payloadType, clockRate: 48000 },
+      telephoneEvent: { payloadType: 110, clockRate: 48000 },
+      rtcpMux: true,
+      webrtc: {},
+    });
+    assert.equal(opened.webrtc?.setup, 'actpass');
+    const offer = serializeSdp(
+      createWebRtcOffer({
+        address: '127.0.0.1',
+        port: opened.localPort,
+        session: new SdpSessionVersion(),
+        codec: OPUS,
+        local: opened.webrtc!,
+      }),
+    );
+    const answer: string = await browser.page.evaluate(async (sdp) => {
+      const g = globalThis as unknown as Record<string, unknown>;
+      (g.pc as RTCPeerConnection | undefined)?.close();
+      const pc = new RTCPeerConnection({ iceServers: [] });
+      g.pc = pc;
+      pc.ontrack = (e) =>
+        (g.__parleyProbe as { listen(s: MediaStream): void }).listen(
+          e.streams[0] ?? new MediaStream([e.track]),
+        );
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      const stream = await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+      });
+      const t = pc.getTransceivers()[0]!;
+      await t.sender.replaceTrack(stream.getAudioTracks()[0]!);
+      t.direction = 'sendrecv';
+      await pc.setLocalDescription(await pc.createAnswer());
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === 'complete') return resolve();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+      });
+      return pc.localDescription!.sdp;
+    }, offer);
+    assert.match(answer, /a=setup:active/);
+    await engine.acceptWebRtcAnswer(opened.id, answer);
+    const state = await browser.page.evaluate(async () => {
+      const pc = (globalThis as unknown as { pc: RTCPeerConnection }).pc;
+      for (let i = 0; i < 100 && pc.connectionState !== 'connected'; i++) {
+        if (pc.connectionState === 'failed') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return pc.connectionState;
+    });
+    assert.equal(state, 'connected');
+    await checkMedia(opened.id, 'offered');
+  });
 });

@@ -32,8 +32,11 @@ export interface WebRtcTransportOptions {
   advertisedAddress?: string;
   /** Even port reserved by the engine's allocator; the odd one above it is the fallback. */
   port: number;
-  /** The peer's SDP offer (Chromium, SIP.js, Odoo's widget). */
-  remoteSdp: string;
+  /**
+   * The peer's SDP offer (Chromium, SIP.js, Odoo's widget). Absent: Parley offers (`a=setup:actpass`, RFC
+   * 5763 §5) and the peer's answer comes later through `acceptAnswer`.
+   */
+  remoteSdp?: string;
   /** Default none: Parley is ICE-lite and needs no server to learn its own address. */
   iceServers?: IceServer[];
   /** Give up when ICE and DTLS are not connected after this long (default 30 s). */
@@ -119,8 +122,9 @@ export class WebRtcTransport implements PacketTransport {
   }
 
   /**
-   * Reads the offer, binds the ICE socket, gathers the one host candidate and prepares the DTLS server.
-   * Resolves once the answer's attributes are known (`local`); ICE and DTLS complete when the peer checks.
+   * Reads the offer (or makes one), binds the ICE socket, gathers the one host candidate and prepares
+   * DTLS. Resolves once Parley's SDP attributes are known (`local`); ICE and DTLS complete when the peer
+   * checks.
    */
   static async open(options: WebRtcTransportOptions): Promise<WebRtcTransport | WebRtcOpenError> {
     const v6 = options.localAddress.includes(':');
@@ -144,28 +148,42 @@ export class WebRtcTransport implements PacketTransport {
       const e = err as NodeJS.ErrnoException;
       return { error, code: e?.code ?? 'EWEBRTC', message: String(e?.message ?? err) };
     };
-    try {
-      await pc.setRemoteDescription({ type: 'offer', sdp: options.remoteSdp });
-    } catch (err) {
-      return fail('bad-offer', err);
+    const offering = options.remoteSdp === undefined;
+    if (offering) {
+      pc.addTransceiver('audio', { direction: 'sendrecv' });
+    } else {
+      try {
+        await pc.setRemoteDescription({ type: 'offer', sdp: options.remoteSdp! });
+      } catch (err) {
+        return fail('bad-offer', err);
+      }
     }
     const transceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
     if (!transceiver) return fail('bad-offer', new Error('the offer has no audio stream'));
-    const dtls = transceiver.dtlsTransport;
     let sdp: string;
     try {
-      const answer = await pc.createAnswer();
-      // RFC 5763 §5: the answerer picks its role; passive makes werift the DTLS server, which skips the
-      // fixed wait werift's client role has before its ClientHello. A new object: werift ignores edits
-      // made in place.
-      const passive = answer.sdp.replace(/a=setup:(active|actpass)/g, 'a=setup:passive');
-      await pc.setLocalDescription({ type: 'answer', sdp: passive });
+      if (offering) {
+        await pc.setLocalDescription(await pc.createOffer());
+      } else {
+        const answer = await pc.createAnswer();
+        // RFC 5763 §5: the answerer picks its role; passive makes werift the DTLS server, which skips the
+        // fixed wait werift's client role has before its ClientHello. A new object: werift ignores edits
+        // made in place.
+        const passive = answer.sdp.replace(/a=setup:(active|actpass)/g, 'a=setup:passive');
+        await pc.setLocalDescription({ type: 'answer', sdp: passive });
+      }
       await waitGathered(pc);
       sdp = pc.localDescription?.sdp ?? '';
     } catch (err) {
       return fail('bind-failed', err);
     }
-    const local = localParameters(sdp, options.advertisedAddress ?? options.localAddress);
+    const dtls = transceiver.dtlsTransport;
+    if (!dtls) return fail('bind-failed', new Error('werift made no DTLS transport'));
+    const local = localParameters(
+      sdp,
+      options.advertisedAddress ?? options.localAddress,
+      offering ? 'actpass' : 'passive',
+    );
     if ('error' in local) return fail('bind-failed', new Error(local.error));
     const transport = new WebRtcTransport(options, pc, dtls, local);
     transport.#watch(options.connectTimeoutMs ?? 30_000);
@@ -193,6 +211,20 @@ export class WebRtcTransport implements PacketTransport {
     });
     this.#timer = setTimeout(() => this.#fail(`not connected after ${timeoutMs} ms`), timeoutMs);
     this.#timer.unref?.();
+  }
+
+  /**
+   * The peer's answer to Parley's offer (RFC 3264 §5): ICE credentials, fingerprint and `a=setup:active`
+   * (the browser then is the DTLS client). An error value when werift refuses it.
+   */
+  async acceptAnswer(sdp: string): Promise<WebRtcOpenError | undefined> {
+    if (this.#closed) return { error: 'bad-offer', code: 'ECLOSED', message: 'the transport is closed' };
+    try {
+      await this.#pc.setRemoteDescription({ type: 'answer', sdp });
+      return undefined;
+    } catch (err) {
+      return { error: 'bad-offer', code: 'EWEBRTC', message: String((err as Error)?.message ?? err) };
+    }
   }
 
   /** True once DTLS-SRTP is up and media flows. */

@@ -15,7 +15,7 @@ import {
   serializeSdp,
 } from '../../media/sdp/index.ts';
 import type { WebRtcLocalParameters } from '../../media/webrtc/local-parameters.ts';
-import { answerWebRtcOffer, isWebRtcSdp } from '../../media/webrtc/webrtc-answer.ts';
+import { answerWebRtcOffer, isWebRtcSdp } from '../../media/webrtc/webrtc-sdp.ts';
 import type { MediaAnswerer } from './call-manager.ts';
 import { CallMedia, type MediaFailure } from './call-media.ts';
 
