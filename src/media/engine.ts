@@ -285,6 +285,12 @@ export class MediaEngine {
     await this.#links[s.worker]!.request({ op: 'set-remote', sessionId, remote });
   }
 
+  /** The browser's answer to a WebRTC session Parley offered (`createSession({ webrtc: {} })`). */
+  async acceptWebRtcAnswer(sessionId: string, sdp: string): Promise<void> {
+    const s = await this.#session(sessionId);
+    await this.#links[s.worker]!.request({ op: 'webrtc-answer', sessionId, sdp });
+  }
+
   /**
    * Plays prompts (WAV files, converted and cached) to a session, instead of whatever it heard; resolves
    * 'done' at the end, or 'interrupted' (a digit with `interruptOnDigit`, `stopPlayback`, a newer `play`,

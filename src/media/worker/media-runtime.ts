@@ -47,7 +47,7 @@ async function openWebRtc(
   return WebRtcTransport.open({
     localAddress,
     port,
-    remoteSdp: webrtc.remoteSdp,
+    ...(webrtc.remoteSdp !== undefined ? { remoteSdp: webrtc.remoteSdp } : {}),
     ...(webrtc.iceServers ? { iceServers: webrtc.iceServers } : {}),
     ...(webrtc.advertisedAddress ? { advertisedAddress: webrtc.advertisedAddress } : {}),
   });
@@ -136,6 +136,14 @@ export class MediaRuntime {
         const e = this.#session(req.sessionId);
         // WebRTC finds its peer through ICE: there is no remote to set.
         if (e.transport instanceof UdpTransport) e.transport.setRemote(req.remote ?? undefined);
+        return undefined;
+      }
+      case 'webrtc-answer': {
+        const t = this.#session(req.sessionId).transport;
+        if (t instanceof UdpTransport)
+          throw new MediaError('bad-request', `session ${req.sessionId} is not WebRTC`);
+        const failed = await t.acceptAnswer(req.sdp);
+        if (failed) throw new MediaError('bad-request', `${failed.code}: ${failed.message}`);
         return undefined;
       }
       case 'play':

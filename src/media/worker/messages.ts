@@ -51,9 +51,12 @@ export interface SessionSpec {
   webrtc?: WebRtcSessionSpec;
 }
 
-/** A WebRTC session: the peer's offer, and optionally ICE servers (none by default) and a public address. */
+/**
+ * A WebRTC session: the peer's offer (absent: Parley offers, the answer follows with `webrtc-answer`), and
+ * optionally ICE servers (none by default) and a public address.
+ */
 export interface WebRtcSessionSpec {
-  remoteSdp: string;
+  remoteSdp?: string;
   iceServers?: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   /** Address for the host candidate when it differs from `localAddress` (the public address). */
   advertisedAddress?: string;
@@ -71,6 +74,7 @@ export interface MemberSettings {
 export type WorkerRequest =
   | { op: 'open-session'; spec: SessionSpec }
   | { op: 'set-remote'; sessionId: string; remote: Endpoint | null }
+  | { op: 'webrtc-answer'; sessionId: string; sdp: string }
   | {
       op: 'play';
       sessionId: string;
@@ -157,6 +161,7 @@ export interface WorkerResults {
   /** `webrtc`: what the SDP answer must carry (ICE credentials, fingerprint, setup, candidates). */
   'open-session': { localPort: number; webrtc?: WebRtcLocalParameters };
   'set-remote': undefined;
+  'webrtc-answer': undefined;
   play: PlaybackResult;
   'stop-playback': undefined;
   'send-digits': undefined;
