@@ -433,7 +433,16 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
     let memParticipants = 1;
     while (participants < max) {
       const add = Math.min(step, max - participants);
-      rooms += await addParticipants(engine, loads, add, 10, `r${participants}`);
+      // A saturated worker answers set-up requests slowly: give up the ramp rather than the time budget.
+      const added = await Promise.race([
+        addParticipants(engine, loads, add, 10, `r${participants}`),
+        sleep(20_000).then(() => null),
+      ]);
+      if (added === null) {
+        console.log(`  (setting up ${add} more participants took over 20 s: the worker is saturated)`);
+        break;
+      }
+      rooms += added;
       participants += add;
       const r = await measure(engine, loads, participants, rooms, windowMs);
       results.push(r);
