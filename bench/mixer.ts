@@ -434,10 +434,9 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
     while (participants < max) {
       const add = Math.min(step, max - participants);
       // A saturated worker answers set-up requests slowly: give up the ramp rather than the time budget.
-      const added = await Promise.race([
-        addParticipants(engine, loads, add, 10, `r${participants}`),
-        sleep(20_000).then(() => null),
-      ]);
+      const adding = addParticipants(engine, loads, add, 10, `r${participants}`);
+      adding.catch(() => {}); // abandoned below when too slow; the engine's close ends it
+      const added = await Promise.race([adding, sleep(20_000).then(() => null)]);
       if (added === null) {
         console.log(`  (setting up ${add} more participants took over 20 s: the worker is saturated)`);
         break;
