@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MediaEngine } from '../../media/index.ts';
 import { isMediaFailure } from './call-media.ts';
-import { answerWebRtc, isWebRtcOffer, WebRtcCallMedia } from './webrtc-media.ts';
+import {
+  answerWebRtc,
+  isWebRtcOffer,
+  isWebSocketTarget,
+  offerWebRtc,
+  WebRtcCallMedia,
+} from './webrtc-media.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'media', 'sdp', 'fixtures');
 const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
@@ -77,5 +83,22 @@ describe('WebRTC leg media', () => {
       '127.0.0.1',
     );
     assert.ok(isMediaFailure(noCodec) && noCodec.status === 488, JSON.stringify(noCodec));
+  });
+
+  test('offers to a browser: opus + telephone-event/48000, actpass, ICE-lite, BUNDLE; a bad answer is refused', async () => {
+    const media = await offerWebRtc(engine, '127.0.0.1');
+    assert.ok(!isMediaFailure(media), JSON.stringify(media));
+    const sdp = media.localSdp;
+    assert.match(sdp, /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 111 110\r$/m);
+    assert.match(sdp, /^a=setup:actpass\r$/m);
+    assert.match(sdp, /^a=ice-lite\r$/m);
+    assert.match(sdp, /^a=group:BUNDLE 0\r$/m);
+    assert.match(sdp, /^a=mid:0\r$/m);
+    assert.equal((sdp.match(/^a=candidate:/gm) ?? []).length, 1);
+    const refused = await media.acceptAnswer('v=0\r\nnonsense');
+    assert.ok(refused && refused.status === 400, JSON.stringify(refused));
+    media.close();
+    assert.equal(isWebSocketTarget({ transport: 'wss' }), true);
+    assert.equal(isWebSocketTarget({ transport: 'udp' }), false);
   });
 });

@@ -4,18 +4,22 @@
  * media/webrtc/) and the answer carries its ICE and DTLS values. Otherwise it is a `CallMedia` like any
  * other: the call layer, the conference steps and the rooms see no difference.
  *
- * Plug it into the call manager: `manager.answerers.push(webRtcAnswerer())`.
+ * Plug it into the call manager: `manager.answerers.push(webRtcAnswerer())` for browsers calling in, and
+ * `offerWebRtc` instead of `CallMedia.offer` for a leg to a contact registered over WebSocket
+ * (`isWebSocketTarget`).
  */
 import type { CreateSessionOptions, MediaEngine } from '../../media/index.ts';
 import {
   isSdpError,
   type NegotiatedAudio,
+  OPUS,
   parseSdp,
+  type Sdp,
   SdpSessionVersion,
   serializeSdp,
 } from '../../media/sdp/index.ts';
 import type { WebRtcLocalParameters } from '../../media/webrtc/local-parameters.ts';
-import { answerWebRtcOffer, isWebRtcSdp } from '../../media/webrtc/webrtc-sdp.ts';
+import { answerWebRtcOffer, createWebRtcOffer, isWebRtcSdp } from '../../media/webrtc/webrtc-sdp.ts';
 import type { MediaAnswerer } from './call-manager.ts';
 import { CallMedia, type MediaFailure } from './call-media.ts';
 
@@ -52,12 +56,25 @@ export class WebRtcCallMedia extends CallMedia {
       address: string;
       sdpSession: SdpSessionVersion;
       localSdp: string;
-      audio: NegotiatedAudio;
+      audio?: NegotiatedAudio;
+      offer?: Sdp;
       webrtc: WebRtcLocalParameters;
     },
   ) {
     super(engine, init);
     this.webrtc = init.webrtc;
+  }
+
+  /** The browser's answer to our offer: the codec it took, then its ICE and DTLS values to the transport. */
+  override async acceptAnswer(answerText: string): Promise<MediaFailure | undefined> {
+    const failure = await super.acceptAnswer(answerText);
+    if (failure) return failure;
+    try {
+      await this.engine.acceptWebRtcAnswer(this.sessionId, answerText);
+    } catch (err) {
+      return { status: 488, message: `the WebRTC answer was refused: ${(err as Error).message}` };
+    }
+    return undefined;
   }
 
   /**
@@ -172,4 +189,59 @@ export function webRtcAnswerer(options: Omit<WebRtcMediaOptions, 'room'> = {}): 
     answer: (svc, offer, answerOptions: WebRtcMediaOptions) =>
       answerWebRtc(svc.engine, offer, svc.mediaAddress, { ...options, ...answerOptions }),
   };
+}
+
+/** Does this SIP target reach its contact over WebSocket (a browser: SIP.js, Odoo, Parley's phone)? */
+export function isWebSocketTarget(target: { transport: string }): boolean {
+  return target.transport === 'ws' || target.transport === 'wss';
+}
+
+/**
+ * Opens a WebRTC session and makes Parley's offer to a browser (a call to a user registered over
+ * WebSocket): Opus with telephone-event/48000, which every browser has. The answer goes to `acceptAnswer`.
+ */
+export async function offerWebRtc(
+  engine: MediaEngine,
+  address: string,
+  options: WebRtcMediaOptions = {},
+): Promise<WebRtcCallMedia | MediaFailure> {
+  let opened: Awaited<ReturnType<MediaEngine['createSession']>>;
+  try {
+    opened = await engine.createSession({
+      localAddress: address,
+      codec: { name: OPUS.encoding, payloadType: OPUS.payloadType, clockRate: OPUS.clockRate },
+      telephoneEvent: { payloadType: 110, clockRate: 48000 },
+      rtcpMux: true,
+      ...(options.room ? { room: options.room } : {}),
+      webrtc: {
+        ...(options.iceServers ? { iceServers: options.iceServers } : {}),
+        ...(options.advertisedAddress ? { advertisedAddress: options.advertisedAddress } : {}),
+      },
+    });
+  } catch (err) {
+    return { status: 503, message: `no media: ${(err as Error).message}` };
+  }
+  if (!opened.webrtc) {
+    await engine.closeSession(opened.id).catch(() => {});
+    return { status: 500, message: 'the media engine opened no WebRTC transport' };
+  }
+  const sdpSession = new SdpSessionVersion();
+  const offer = sdpSession.stamp(
+    createWebRtcOffer({
+      address: options.advertisedAddress ?? address,
+      port: opened.localPort,
+      session: sdpSession,
+      codec: OPUS,
+      local: opened.webrtc,
+    }),
+  );
+  return new WebRtcCallMedia(engine, {
+    sessionId: opened.id,
+    localPort: opened.localPort,
+    address,
+    sdpSession,
+    localSdp: serializeSdp(offer),
+    offer,
+    webrtc: opened.webrtc,
+  });
 }
