@@ -435,7 +435,11 @@ export class MediaEngine {
     room.settings.set(sessionId, { ...room.settings.get(sessionId), ...settings });
   }
 
-  /** Starts recording a session's audio or a room's mix to a WAV file; returns the recording's id. */
+  /**
+   * Starts recording a session's audio (what it says) or a room's mix to a WAV file; returns the
+   * recording's id. A session's recording ends if the session moves to another worker by joining a room
+   * there: start it after `join`, or open the session with `room`.
+   */
   async record(target: RecordTarget, file: string): Promise<string> {
     const worker =
       'sessionId' in target
