@@ -7,12 +7,10 @@
  * (participants API), under the caller ID the carrier sent.
  */
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ALAW_DECODE, MULAW_DECODE } from '../../src/media/codec/g711.ts';
-import { isRtpParseError, parseRtp } from '../../src/media/rtp/rtp-packet.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { rtpListener } from './helpers/rtp-listener.ts';
 import { describeSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
 import { levelDb, soundingShare, waitFor } from './helpers/tones.ts';
 
@@ -25,36 +23,6 @@ interface Participant {
   id: string;
   callerId: string;
   extension?: string;
-}
-
-/** What Parley sends to the carrier's RTP address, decoded to 8 kHz samples, in arrival order. */
-function rtpListener(): Promise<{ socket: Socket; port: number; audio: () => Int16Array }> {
-  const chunks: Int16Array[] = [];
-  const socket = createSocket('udp4');
-  socket.on('message', (msg) => {
-    const rtp = parseRtp(msg);
-    if (isRtpParseError(rtp)) return;
-    const table = rtp.payloadType === 0 ? MULAW_DECODE : rtp.payloadType === 8 ? ALAW_DECODE : undefined;
-    if (!table) return;
-    chunks.push(Int16Array.from(rtp.payload, (b) => table[b]!));
-  });
-  return new Promise((resolve) =>
-    socket.bind(0, '127.0.0.1', () =>
-      resolve({
-        socket,
-        port: socket.address().port,
-        audio: () => {
-          const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
-          let at = 0;
-          for (const c of chunks) {
-            out.set(c, at);
-            at += c.length;
-          }
-          return out;
-        },
-      }),
-    ),
-  );
 }
 
 describe('a carrier calls an incoming number', { skip }, () => {
