@@ -81,6 +81,12 @@ export class PhoneClient {
     this.#audio.autoplay = true;
   }
 
+  /** The far end's audio of the call in progress (for level meters, recordings, tests). */
+  get remoteStream(): MediaStream | undefined {
+    const sdh = this.#session?.sessionDescriptionHandler;
+    return sdh instanceof Web.SessionDescriptionHandler ? sdh.remoteMediaStream : undefined;
+  }
+
   /** Calls `listener` on every change; returns the unsubscribe function. */
   subscribe(listener: (view: PhoneView) => void): () => void {
     this.#listeners.add(listener);
