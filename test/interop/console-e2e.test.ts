@@ -1,11 +1,15 @@
 /**
- * The management console end to end, in Debian's Chromium against a real Parley server, following the
+ * The management console end to end, in Debian's Chromium against a real `parley serve`, following the
  * seed: sign in, add a conference with its fields, see one pending change, apply, find it in production,
- * edit it, invite an extension, point an incoming number at it, delete it — and refused input shows the
- * API's own message beside the field. Controls are found by their visible names, as a person would.
+ * a desk phone (baresip) dials its extension, hears the receptionist, types the code and shows up on the
+ * Live page, edit it, invite an extension, point an incoming number at it, delete it — and refused input
+ * shows the API's own message beside the field. Controls are found by their visible names, as a person
+ * would find them.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
@@ -15,7 +19,9 @@ import {
   launchChromium,
   signIn,
   startConsoleServer,
+  toneWav,
 } from './console-harness.ts';
+import { BARESIP, Baresip } from './helpers/baresip.ts';
 
 const haveChromium = existsSync(CHROMIUM);
 
@@ -41,6 +47,13 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
+
+/** Root mean square of 16-bit samples: speech or a prompt is well above a silent line's few units. */
+function rms(samples: Int16Array): number {
+  let sum = 0;
+  for (const v of samples) sum += v * v;
+  return samples.length ? Math.sqrt(sum / samples.length) : 0;
+}
 
 /** The Apply changes button's pending count, read from its visible badge. */
 async function pendingCount(page: Page): Promise<number> {
@@ -165,10 +178,51 @@ test('the console, following the seed', {
     await page.waitForURL(/\/conferences$/);
   });
 
-  // The integrator adds this step once `parley serve` runs the PBX: baresip dials 800, hears the prompt.
-  await t.test('a real SIP client calls its extension and reaches the receptionist', {
-    todo: 'needs the PBX wired into parley serve',
-  });
+  await t.test(
+    'a real SIP client calls its extension, reaches the receptionist, and shows up live',
+    async (t) => {
+      if (s.mode !== 'serve' || !BARESIP) {
+        t.skip(BARESIP ? 'needs parley serve (the PBX)' : 'baresip is not installed');
+        return;
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'parley-console-call-'));
+      // Alice (101) is the room's administrator: her phone dials the conference's internal extension.
+      const phone = await Baresip.start({
+        extension: '101',
+        password: 'alice-secret-1',
+        domain: s.domain!,
+        pbxPort: s.sipPort!,
+        source: toneWav(join(dir, 'tone.wav')),
+      });
+      try {
+        await phone.registered();
+        await page.getByRole('link', { name: 'Live', exact: true }).click();
+        await page.getByRole('heading', { name: /Sales weekly/ }).waitFor();
+        await phone.command('dial', '800');
+        await phone.event('CALL_ESTABLISHED');
+        // The digital receptionist asks for the access code: let it speak, then type the code and #.
+        await new Promise((r) => setTimeout(r, 2500));
+        await phone.sendDigits('4321#');
+        const alice = page
+          .getByRole('list', { name: 'People in Sales weekly' })
+          .getByRole('listitem')
+          .filter({ hasText: 'Alice Martin' });
+        await alice.getByText('Administrator').waitFor();
+        await phone.command('hangup');
+        await phone.event('CALL_CLOSED');
+        await alice.waitFor({ state: 'detached' });
+        // What the phone heard first (its recording is whole once the call is over): the prompt.
+        const { samples, sampleRate } = phone.received();
+        const asked = rms(samples.subarray(0, 2 * sampleRate));
+        t.diagnostic(`receptionist RMS ${asked.toFixed(0)}`);
+        assert.ok(asked > 200, `the receptionist said something before the code (RMS ${asked.toFixed(0)})`);
+      } finally {
+        await phone.stop();
+        rmSync(dir, { recursive: true, force: true });
+        await page.getByRole('link', { name: 'Conferences', exact: true }).click();
+      }
+    },
+  );
 
   await t.test('edit it', async () => {
     await page
