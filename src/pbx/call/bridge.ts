@@ -86,6 +86,9 @@ export async function bridge(
       },
     );
     legs.set(leg, media);
+    // The callee's re-INVITEs and UPDATEs (hold, resume, a new address) are answered from its own
+    // session, as the caller's are from theirs: the engine bridges whatever each side negotiates.
+    leg.handlers = { reoffer: (offer) => media.reoffer(offer), currentSdp: () => media.localSdp };
     call.addLeg(leg, false);
   }
   if (pending === 0) giveUp(480, 'no reachable destination', 'failed');
