@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { freePort } from './ports.ts';
 import { describeSipp, type SippRun, startSipp } from './sipp.ts';
 
-const SCENARIO = join(import.meta.dirname, '..', 'scenarios', 'calls-carrier-uas.xml');
+const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
 
 export interface CarrierAccount {
   username: string;
@@ -20,12 +20,18 @@ export interface CarrierAccount {
 /** A listening carrier (its SIP port is `run.port`), ready for the first INVITE. */
 export async function startCarrier(
   account: CarrierAccount,
-  options: { calls?: number; timeoutSeconds?: number; traceMessages?: boolean } = {},
+  options: {
+    calls?: number;
+    timeoutSeconds?: number;
+    traceMessages?: boolean;
+    /** Another carrier scenario in scenarios/ taking the same variables (default calls-carrier-uas.xml). */
+    scenario?: string;
+  } = {},
 ): Promise<SippRun> {
   let last = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const run = await startSipp({
-      scenario: SCENARIO,
+      scenario: join(SCENARIOS, options.scenario ?? 'calls-carrier-uas.xml'),
       localPort: await freePort(),
       calls: options.calls ?? 1,
       set: { trunkuser: account.username, trunkpass: account.password, callerid: account.callerId },
