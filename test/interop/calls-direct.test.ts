@@ -2,7 +2,8 @@
  * One user calls another through Parley (the B2BUA bridges the two legs' media in the engine): baresip
  * 101 dials baresip 102, which answers by itself, and each hears the other's tone and not its own. A
  * user with no registered phone gets 480 (sipp), and a caller giving up while the callee rings sends
- * CANCEL: 487 to the caller, and the ringing phone stops ringing (Parley cancelled its leg).
+ * CANCEL: 487 to the caller, and the ringing phone stops ringing (Parley cancelled its leg); a callee who
+ * declines is busy (486) for the caller.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BARESIP, Baresip } from './helpers/baresip.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { describeSipp, runSipp, sippCount, sippPath } from './helpers/sipp.ts';
+import { describeSipp, runSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
 import { describeWindow, SOX, sleep, toneFile, toneShare, windowBefore } from './helpers/tones.ts';
 
 const SCENARIOS = join(import.meta.dirname, 'scenarios');
@@ -110,6 +111,27 @@ describe('direct calls between users', { skip }, () => {
     });
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
     assert.equal(sippCount(r, '480', false), 1, describeSipp(r));
+  });
+
+  test('the callee declines: the caller gets 486 Busy Here', async () => {
+    const callee = phones.get('104')!;
+    const run = await startSipp({
+      scenario: join(SCENARIOS, 'calls-busy.xml'),
+      remote: `127.0.0.1:${parley.sipPort}`,
+      service: '104',
+      authUser: '101',
+      authPassword: 'alice-secret-1',
+      set: { caller: '101' },
+      extraArgs: ['-auth_uri', `104@127.0.0.1:${parley.sipPort}`],
+      calls: 1,
+      timeoutSeconds: 15,
+    });
+    await callee.event('CALL_INCOMING');
+    await callee.command('hangup');
+    const r = await run.result;
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
+    assert.equal(sippCount(r, '486', false), 1, describeSipp(r));
+    await callee.event('CALL_CLOSED');
   });
 
   test('CANCEL while the callee rings: 487, and the callee stops ringing', async () => {
