@@ -4,19 +4,33 @@
  * destination is a conference with an access code. Parley answers and the digital receptionist speaks
  * (the test listens on the RTP port sipp's SDP names and finds speech, decoded from G.711); the caller
  * types the code and `#` as RFC 4733 events (sip-tester's captures) and is then in the room
- * (participants API), under the caller ID the carrier sent.
+ * (participants API), under the caller ID the carrier sent. A second DID points at extension 102
+ * (baresip, answering by itself): the phone sees the carrier's caller ID and the carrier hears its tone.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { BARESIP, Baresip } from './helpers/baresip.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
 import { rtpListener } from './helpers/rtp-listener.ts';
 import { describeSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
-import { levelDb, soundingShare, waitFor } from './helpers/tones.ts';
+import {
+  levelDb,
+  SOX,
+  sleep,
+  soundingShare,
+  toneFile,
+  toneShare,
+  waitFor,
+  windowBefore,
+} from './helpers/tones.ts';
 
 const SCENARIO = join(import.meta.dirname, 'scenarios', 'calls-incoming-did.xml');
 const skip = sippPath() ? false : 'sipp is not installed';
 const DID = '+3221234567';
+const DID_TO_102 = '+3221234568';
 const CALLER = '+32475123456';
 
 interface Participant {
@@ -32,6 +46,7 @@ describe('a carrier calls an incoming number', { skip }, () => {
   before(async () => {
     parley = await startParley();
     const { conferences } = await parley.provision({
+      users: [{ name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' }],
       conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
       trunks: [
         {
@@ -49,6 +64,10 @@ describe('a carrier calls an incoming number', { skip }, () => {
     await parley.api('POST', '/api/incoming-numbers', {
       number: DID,
       destination: { type: 'conference', conferenceId },
+    });
+    await parley.api('POST', '/api/incoming-numbers', {
+      number: DID_TO_102,
+      destination: { type: 'extension', extension: '102' },
     });
     await parley.api('POST', '/api/apply', {});
   });
@@ -103,5 +122,49 @@ describe('a carrier calls an incoming number', { skip }, () => {
     } finally {
       rtp.socket.close();
     }
+  });
+
+  test('a DID pointing at an extension rings that phone, and they talk', async (t) => {
+    if (!BARESIP || !SOX) {
+      t.skip('baresip or sox is not installed');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'parley-did-'));
+    const rtp = await rtpListener();
+    const phone = await Baresip.start({
+      extension: '102',
+      password: 'bob-secret-22',
+      domain: parley.domain,
+      pbxPort: parley.sipPort,
+      source: toneFile(dir, 1300),
+      autoAnswer: true,
+    });
+    t.after(async () => {
+      rtp.socket.close();
+      await phone.stop().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await phone.registered();
+    const carrier = await startSipp({
+      scenario: SCENARIO,
+      remote: `127.0.0.1:${parley.sipPort}`,
+      service: DID_TO_102,
+      set: { caller: CALLER, rtpport: String(rtp.port) },
+      pcap: true,
+      calls: 1,
+      timeoutSeconds: 30,
+    });
+    const established = await phone.event('CALL_ESTABLISHED');
+    assert.match(String(established.peeruri), new RegExp(`^sip:\\${CALLER}@`), JSON.stringify(established));
+    // Before the scenario's digits (3 s after its ACK), what reaches the carrier is the phone's voice.
+    await sleep(2500);
+    const heard = rtp.audio();
+    const w = windowBefore(heard, 8000, heard.length, 1.5, 0.1);
+    assert.ok(w.length >= 8000, `too little audio reached the carrier: ${heard.length} samples`);
+    const share = toneShare(w, 8000, 1300);
+    assert.ok(share > 0.6, `the carrier should hear the phone's 1300 Hz: share ${share.toFixed(3)}`);
+    const r = await carrier.result;
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+    await phone.event('CALL_CLOSED');
   });
 });
