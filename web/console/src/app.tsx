@@ -1,8 +1,10 @@
 /**
- * The console's frame: sign-in when there is no session, otherwise the left menu, the signed-in account
- * with Sign out, **Apply changes** in the upper-right corner, and the page the address names.
+ * The console's frame: sign-in when there is no session, otherwise the left menu, the phone icon (the
+ * browser phone, web/softphone), the signed-in account with Sign out, **Apply changes** in the upper-right
+ * corner, and the page the address names.
  */
 import { useEffect, useState } from 'react';
+import { PhoneButton } from '../../softphone/phone-button.tsx';
 import { ApiError, api, type Me, onUnauthorized } from './api.ts';
 import { ApplyChangesButton } from './components/apply-changes.tsx';
 import { ErrorBoundary } from './components/error-boundary.tsx';
@@ -95,6 +97,7 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
           <span className="brand-name">Parley</span>
         </p>
         <div className="topbar-right">
+          <PhoneButton defaults={me.domain ? { domain: me.domain } : {}} />
           <span className="account" title="Signed in">
             <span className="sr-only">Signed in as </span>
             {me.username}
