@@ -5,7 +5,8 @@
  *   hears the other's tone, and the caller ID they were shown names the conference.
  * - An outside number: the call goes through the trunk to a carrier played by sipp, which challenges the
  *   INVITE and only answers when the digest credentials are the trunk's and the caller ID is the trunk's;
- *   the answerer is then in the room, and kicking it through the API sends the carrier a BYE.
+ *   the answerer is then in the room, and kicking it through the API sends the carrier a BYE. A carrier
+ *   that refuses the credentials (403) makes the invitation fail, reported as a `call.failed` event.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -170,4 +171,71 @@ describe('invite to a conference', { skip }, () => {
     assert.equal(sippCount(r, '403', true), 0, 'the carrier accepted the credentials and caller ID');
     assert.equal(sippCount(r, 'BYE', false), 1, describeSipp(r));
   });
+
+  test('an invitation the carrier refuses is reported as call.failed', async (t) => {
+    // This carrier expects another password than the trunk's: it refuses Parley's credentials with 403.
+    const carrier = await startCarrier({ ...TRUNK, password: 'not-the-trunk-password' });
+    t.after(() => carrier.stop());
+    const list = await parley.api<{ items?: Array<{ id: string }> } | Array<{ id: string }>>(
+      'GET',
+      '/api/trunks',
+    );
+    const trunk = (Array.isArray(list) ? list : (list.items ?? []))[0]!;
+    await parley.api('PATCH', `/api/trunks/${trunk.id}`, { port: carrier.port });
+    await parley.api('POST', '/api/apply', {});
+    const events = await eventStream(parley);
+    t.after(() => events.close());
+    const { callId } = await invite('+3221234567');
+    const failed = await waitFor(
+      'a call.failed event',
+      () => events.seen.find((e) => e.type === 'call.failed' && e.data.callId === callId),
+      10_000,
+    );
+    assert.equal(failed.data.status, 403, JSON.stringify(failed));
+    assert.equal(failed.data.conferenceId, conferenceId, JSON.stringify(failed));
+    const r = await carrier.stop();
+    assert.equal(sippCount(r, '403', true), 1, describeSipp(r));
+    assert.equal(
+      (await participants()).find((p) => p.callerId === '+3221234567'),
+      undefined,
+      'nobody joined',
+    );
+  });
 });
+
+/** The API's server-sent events as they come (`GET /api/events`), until `close()`. */
+async function eventStream(parley: ParleyProcess): Promise<{
+  seen: Array<{ type: string; data: Record<string, unknown> }>;
+  close(): void;
+}> {
+  const abort = new AbortController();
+  const seen: Array<{ type: string; data: Record<string, unknown> }> = [];
+  const res = await fetch(`http://127.0.0.1:${parley.httpPort}/api/events`, {
+    headers: { authorization: `Bearer ${parley.token}` },
+    signal: abort.signal,
+  });
+  assert.equal(res.status, 200);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  void (async () => {
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const type = /^event: (.*)$/m.exec(frame)?.[1];
+          const data = /^data: (.*)$/m.exec(frame)?.[1];
+          if (type && data) seen.push({ type, data: JSON.parse(data) as Record<string, unknown> });
+          end = buffer.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return { seen, close: () => abort.abort() };
+}
