@@ -62,11 +62,16 @@ async function blankPage(): Promise<{ url: string; server: Server }> {
 }
 
 /** Launches Chromium whose fake microphone plays `wavFile`; `url` opens a page (default an empty one). */
-export async function launchChromium(wavFile: string, url?: string): Promise<ChromiumPeer> {
+export async function launchChromium(
+  wavFile: string,
+  url?: string,
+  options: { ignoreHttpsErrors?: boolean } = {},
+): Promise<ChromiumPeer> {
   const profile = mkdtempSync(join(tmpdir(), 'parley-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
+    ignoreHTTPSErrors: options.ignoreHttpsErrors ?? false,
     args: [
       '--no-sandbox',
       '--disable-gpu',
