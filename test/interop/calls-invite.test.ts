@@ -2,7 +2,8 @@
  * Invitations from the API (`POST /api/conferences/{id}/invite`): Parley calls out and whoever answers
  * joins the room without the access code.
  * - Extensions: baresip 101 and 102 answer by themselves; both end up in the room (participants API), each
- *   hears the other's tone, and the caller ID they were shown names the conference.
+ *   hears the other's tone, and the caller ID they were shown names the conference; muted through the
+ *   API, 101 is not heard until unmuted; 102 hanging up leaves the room.
  * - An outside number: the call goes through the trunk to a carrier played by sipp, which challenges the
  *   INVITE and only answers when the digest credentials are the trunk's and the caller ID is the trunk's;
  *   the answerer is then in the room, and kicking it through the API sends the carrier a BYE. A carrier
@@ -48,6 +49,7 @@ interface Participant {
   callerId: string;
   extension?: string;
   role: string;
+  muted: boolean;
 }
 
 describe('invite to a conference', { skip }, () => {
@@ -123,6 +125,22 @@ describe('invite to a conference', { skip }, () => {
       assert.ok(toneShare(w, sampleRate, other) > 0.6, `should hear ${other} Hz: ${what}`);
       assert.ok(toneShare(w, sampleRate, own) < 0.05, `should not hear its own ${own} Hz: ${what}`);
     }
+    // Live control: 101 muted is not heard by 102; unmuted, it is again.
+    const alice = inRoom.find((p) => p.callerId === '101')!;
+    const base = `/api/conferences/${conferenceId}/participants/${alice.id}`;
+    const heardByBob = async () => {
+      await sleep(1500);
+      const { samples, sampleRate } = recordingSoFar(b.dir);
+      const w = windowBefore(samples, sampleRate, samples.length, 1, 0.1);
+      return { share: toneShare(w, sampleRate, TONES['101']!), what: describeWindow(w, sampleRate, [700]) };
+    };
+    await parley.api('POST', `${base}/mute`, {});
+    const muted = await heardByBob();
+    assert.ok(muted.share < 0.05, `muted 101 should not be heard: ${muted.what}`);
+    assert.equal((await participants()).find((p) => p.id === alice.id)?.muted, true);
+    await parley.api('POST', `${base}/unmute`, {});
+    const unmuted = await heardByBob();
+    assert.ok(unmuted.share > 0.6, `unmuted 101 should be heard again: ${unmuted.what}`);
     // The invitee hangs up: its BYE takes it out of the room.
     await b.command('hangup');
     await b.event('CALL_CLOSED');
