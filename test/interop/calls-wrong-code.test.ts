@@ -1,8 +1,8 @@
 /**
  * A caller who does not know a conference's access code: sipp (user 101, digest credentials) dials the
- * room, types a wrong code and `#` three times as SIP INFO digits, and must then receive Parley's BYE
- * (the scenario fails on a BYE that comes too early or not at all). The call record says it was
- * answered and ended, and nobody is left in the room.
+ * room (over UDP, then over TCP), types a wrong code and `#` three times as SIP INFO digits, and must then
+ * receive Parley's BYE (the scenario fails on a BYE that comes too early or not at all). The call record
+ * says it was answered and ended, and nobody is left in the room.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -30,33 +30,42 @@ describe('a wrong access code three times', { skip }, () => {
     await parley?.stop();
   });
 
-  test('ends in a BYE from Parley', async () => {
-    const r = await runSipp({
-      scenario: SCENARIO,
-      remote: `127.0.0.1:${parley.sipPort}`,
-      service: '500',
-      authUser: '101',
-      authPassword: 'alice-secret-1',
-      set: { caller: '101' },
-      // sipp's digest uri defaults to sip:host:port; Parley checks it against the Request-URI (RFC 2617 §3.2.2.5).
-      extraArgs: ['-auth_uri', `500@127.0.0.1:${parley.sipPort}`],
-      calls: 1,
-      timeoutSeconds: 40,
+  for (const transport of ['u1', 't1'] as const) {
+    test(`ends in a BYE from Parley (${transport === 'u1' ? 'UDP' : 'TCP'})`, async () => {
+      const records = async () =>
+        (await parley.api<{ items: Array<Record<string, unknown>> }>('GET', '/api/calls')).items;
+      const before = (await records()).length;
+      const r = await runSipp({
+        scenario: SCENARIO,
+        transport,
+        remote: `127.0.0.1:${parley.sipPort}`,
+        service: '500',
+        authUser: '101',
+        authPassword: 'alice-secret-1',
+        set: { caller: '101' },
+        // sipp's digest uri defaults to sip:host:port; Parley checks it against the Request-URI (RFC 2617 §3.2.2.5).
+        extraArgs: ['-auth_uri', `500@127.0.0.1:${parley.sipPort}`],
+        calls: 1,
+        timeoutSeconds: 40,
+      });
+      assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+      assert.equal(r.successfulCalls, 1, describeSipp(r));
+      assert.equal(sippCount(r, 'INFO', true), 9, 'nine digits were typed');
+      assert.equal(sippCount(r, 'BYE', false), 1, 'Parley hung up once');
+      const participants = await parley.api<unknown[]>(
+        'GET',
+        `/api/conferences/${conferenceId}/participants`,
+      );
+      assert.deepEqual(participants, [], 'the caller never got into the room');
+      // The call record is written when the call ends: the answered call that Parley ended.
+      const calls = await waitFor(async () => {
+        const list = await records();
+        return list.length > before ? list : undefined;
+      });
+      assert.equal(calls[0]!.to, '500');
+      assert.equal(calls[0]!.disposition, 'answered');
     });
-    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
-    assert.equal(r.successfulCalls, 1, describeSipp(r));
-    assert.equal(sippCount(r, 'INFO', true), 9, 'nine digits were typed');
-    assert.equal(sippCount(r, 'BYE', false), 1, 'Parley hung up once');
-    const participants = await parley.api<unknown[]>('GET', `/api/conferences/${conferenceId}/participants`);
-    assert.deepEqual(participants, [], 'the caller never got into the room');
-    // The call record is written when the call ends: the answered call that Parley ended.
-    const calls = await waitFor(async () => {
-      const list = await parley.api<{ items: Array<Record<string, unknown>> }>('GET', '/api/calls');
-      return list.items.length > 0 ? list.items : undefined;
-    });
-    assert.equal(calls[0]!.to, '500');
-    assert.equal(calls[0]!.disposition, 'answered');
-  });
+  }
 });
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
