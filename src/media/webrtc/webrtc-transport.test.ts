@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { MediaEngine } from '../engine.ts';
 import { isWavError, parseWav } from '../player/wav.ts';
 import { goertzelPower, meanSquare } from '../processor/goertzel.ts';
-import { OPUS, PCMU } from '../sdp/audio-codecs.ts';
+import { OPUS, PCMA, PCMU } from '../sdp/audio-codecs.ts';
 import { parseSdp } from '../sdp/parse-sdp.ts';
 import { isSdpError, type Sdp } from '../sdp/sdp.ts';
 import { serializeSdp } from '../sdp/serialize-sdp.ts';
@@ -177,11 +177,11 @@ describe('WebRtcTransport with Chromium', { skip: chromiumMissing() ?? false }, 
     await engine.closeSession(id);
   }
 
-  for (const codecs of [undefined, [PCMU]]) {
-    const label = codecs ? 'PCMU' : 'opus (Chromium’s preference)';
+  for (const codecs of [undefined, [PCMU], [PCMA]]) {
+    const label = codecs ? codecs[0]!.encoding : 'opus (Chromium’s preference)';
     test(`${label}: the browser’s tone arrives in the engine, the engine’s tone in the page`, async () => {
       const { id, codec } = await call(codecs);
-      assert.equal(codec, codecs ? 'PCMU' : 'opus');
+      assert.equal(codec, codecs ? codecs[0]!.encoding : 'opus');
       await checkMedia(id, codec);
     });
   }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { MediaEngine } from '../../media/index.ts';
 import { isMediaFailure } from './call-media.ts';
 import {
@@ -100,5 +101,35 @@ describe('WebRTC leg media', () => {
     media.close();
     assert.equal(isWebSocketTarget({ transport: 'wss' }), true);
     assert.equal(isWebSocketTarget({ transport: 'udp' }), false);
+  });
+
+  test('any damaged browser offer is answered or refused with a status, never thrown', async () => {
+    const lines = CHROMIUM_OFFER.split('\r\n');
+    const outcomes: number[] = [];
+    await fc.assert(
+      fc.asyncProperty(
+        // Each line kept nine times in ten: most offers stay close enough to reach werift.
+        fc.array(
+          fc.nat(9).map((x) => x > 0),
+          { minLength: lines.length, maxLength: lines.length },
+        ),
+        fc.nat(lines.length - 1),
+        fc.string({ maxLength: 12 }),
+        async (keep, at, junk) => {
+          const damaged = lines.filter((_, i) => keep[i] || i === 0);
+          damaged.splice(Math.min(at, damaged.length), 0, junk);
+          const media = await answerWebRtc(engine, damaged.join('\r\n'), '127.0.0.1');
+          outcomes.push(isMediaFailure(media) ? media.status : 200);
+          if (isMediaFailure(media)) {
+            assert.ok([400, 488, 503].includes(media.status), JSON.stringify(media));
+          } else {
+            assert.match(media.localSdp, /a=setup:passive/);
+            media.close();
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+    assert.ok(outcomes.includes(200), `some damaged offers are still answered: ${outcomes.join(' ')}`);
   });
 });

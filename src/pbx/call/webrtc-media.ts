@@ -146,7 +146,9 @@ export async function answerWebRtc(
       },
     });
   } catch (err) {
-    return { status: 503, message: `no media: ${(err as Error).message}` };
+    // werift refusing the offer (no fingerprint, no ICE credentials…) is the offer's fault: 488.
+    const refused = (err as { code?: string }).code === 'bad-request';
+    return { status: refused ? 488 : 503, message: `no media: ${(err as Error).message}` };
   }
   if (!opened.webrtc) {
     await engine.closeSession(opened.id).catch(() => {});
