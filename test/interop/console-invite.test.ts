@@ -72,35 +72,47 @@ test('Invite rings a real phone into the room, Live lists it talking, Kick hangs
     return;
   }
   const page = browser!.page;
-  await signIn(page, server!);
-  await page.getByRole('link', { name: 'Conferences', exact: true }).click();
-  await page
-    .getByRole('row', { name: /Sales weekly/ })
-    .getByRole('button', { name: /Invite/ })
-    .click();
-  const dialog = page.getByRole('dialog', { name: 'Invite to Sales weekly' });
-  await dialog.getByLabel('Please enter the phone number of the person you want to invite').fill('102');
-  const [res] = await Promise.all([
-    page.waitForResponse((r) => r.url().endsWith('/invite')),
-    dialog.getByRole('button', { name: 'Invite', exact: true }).click(),
-  ]);
-  assert.equal(res.status(), 202, await res.text());
-  await phone!.event('CALL_ESTABLISHED');
-  await dialog.locator('[aria-current="step"]').getByText('Joined the conference').waitFor();
-  await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
+  try {
+    await signIn(page, server!);
+    await page.getByRole('link', { name: 'Conferences', exact: true }).click();
+    await page
+      .getByRole('row', { name: /Sales weekly/ })
+      .getByRole('button', { name: /Invite/ })
+      .click();
+    const dialog = page.getByRole('dialog', { name: 'Invite to Sales weekly' });
+    await dialog.getByLabel('Please enter the phone number of the person you want to invite').fill('102');
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/invite')),
+      dialog.getByRole('button', { name: 'Invite', exact: true }).click(),
+    ]);
+    assert.equal(res.status(), 202, await res.text());
+    await phone!.event('CALL_ESTABLISHED');
+    await dialog.locator('[aria-current="step"]').getByText('Joined the conference').waitFor();
+    await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
 
-  await page.getByRole('link', { name: 'Live', exact: true }).click();
-  const member = page
-    .getByRole('list', { name: 'People in Sales weekly' })
-    .getByRole('listitem')
-    .filter({ hasText: '102' });
-  await member.waitFor();
-  await member.getByText('Talking').waitFor({ state: 'attached', timeout: 15_000 });
-  await member.getByRole('button', { name: /Kick/ }).click();
-  await page
-    .getByRole('dialog', { name: 'Remove from the conference?' })
-    .getByRole('button', { name: 'Kick' })
-    .click();
-  await phone!.event('CALL_CLOSED');
-  await member.waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Live', exact: true }).click();
+    const member = page
+      .getByRole('list', { name: 'People in Sales weekly' })
+      .getByRole('listitem')
+      .filter({ hasText: '102' });
+    await member.waitFor();
+    await member.getByText('Talking').waitFor({ state: 'attached', timeout: 15_000 });
+    await member.getByRole('button', { name: /Kick/ }).click();
+    await page
+      .getByRole('dialog', { name: 'Remove from the conference?' })
+      .getByRole('button', { name: 'Kick' })
+      .click();
+    await phone!.event('CALL_CLOSED');
+    await member.waitFor({ state: 'detached' });
+  } catch (err) {
+    // What was on screen and what the phone saw, so a failure on a busy machine says where it stopped.
+    const screen = (
+      await page
+        .locator('main, dialog[open]')
+        .allTextContents()
+        .catch(() => [])
+    ).join(' | ');
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new Error(`${msg}\n--- screen: ${screen}\n--- baresip: ${phone?.output.slice(-1500)}`);
+  }
 });
