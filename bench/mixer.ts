@@ -393,6 +393,24 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
   const step = arg('step', 500, args);
   const windowMs = arg('window', 3, args) * 1000;
   const started = performance.now();
+  // Whatever happens (a machine so busy that the worker answers nothing), the run ends within ~2 minutes.
+  const watchdog = setTimeout(() => {
+    console.log('the run exceeded 150 s: the machine is too busy to measure; stopping');
+    for (const l of loads) l.child.kill('SIGKILL');
+    console.log(
+      JSON.stringify({
+        bench: 'mixer',
+        participantsPerCore: null,
+        udpEchoLimitPerCore: null,
+        tickP99Ms: null,
+        bytesPerParticipant: null,
+        aborted: true,
+        loadAverage: loadavg()[0],
+      }),
+    );
+    process.exit(1);
+  }, 150_000);
+  watchdog.unref();
   console.log(
     `machine load average before: ${loadavg()
       .map((x) => x.toFixed(2))
@@ -526,6 +544,7 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
       }),
     );
   } finally {
+    clearTimeout(watchdog);
     await engine.close();
     for (const l of loads) l.child.send({ cmd: 'exit' });
   }
