@@ -3,6 +3,7 @@
  * worker threads. Knows nothing of SIP or the PBX.
  */
 export {
+  type CreatedSession,
   type CreateSessionOptions,
   MediaEngine,
   type MediaEngineOptions,
@@ -21,5 +22,6 @@ export type {
   RecordingSummary,
   RecordTarget,
   TelephoneEventSpec,
+  WebRtcSessionSpec,
   WorkerStats,
 } from './worker/messages.ts';
