@@ -17,9 +17,10 @@ const PCMU = { name: 'PCMU', payloadType: 0, clockRate: 8000 };
 
 describe('WebRTC sessions on media workers', () => {
   let engine: MediaEngine;
-  before(() => {
+  before(async () => {
     const base = 44000 + Math.floor(Math.random() * 100) * 100;
     engine = new MediaEngine({ workers: 2, rtpPorts: `${base}-${base + 99}` });
+    await engine.warmUpWebRtc();
   });
   after(async () => {
     await engine.close();

@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import {
-  type RTCDtlsTransport,
+  RTCDtlsTransport,
   type RTCIceServer,
   RTCPeerConnection,
   RTCRtpCodecParameters,
@@ -119,6 +119,11 @@ export class WebRtcTransport implements PacketTransport {
     this.local = local;
     this.port = local.port;
     this.#maxBytes = options.maxPacketBytes ?? 1500;
+  }
+
+  /** Makes the DTLS certificate (once per thread: werift keeps it for every connection) ahead of use. */
+  static async warmUp(): Promise<void> {
+    await RTCDtlsTransport.SetupCertificate();
   }
 
   /**
