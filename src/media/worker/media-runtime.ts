@@ -146,6 +146,11 @@ export class MediaRuntime {
         if (failed) throw new MediaError('bad-request', `${failed.code}: ${failed.message}`);
         return undefined;
       }
+      case 'warm-webrtc': {
+        const { WebRtcTransport } = await import('../webrtc/webrtc-transport.ts');
+        await WebRtcTransport.warmUp();
+        return undefined;
+      }
       case 'play':
         return this.#play(req.sessionId, req.files, req.loop, req.interruptOnDigit);
       case 'stop-playback':

@@ -75,6 +75,7 @@ export type WorkerRequest =
   | { op: 'open-session'; spec: SessionSpec }
   | { op: 'set-remote'; sessionId: string; remote: Endpoint | null }
   | { op: 'webrtc-answer'; sessionId: string; sdp: string }
+  | { op: 'warm-webrtc' }
   | {
       op: 'play';
       sessionId: string;
@@ -162,6 +163,7 @@ export interface WorkerResults {
   'open-session': { localPort: number; webrtc?: WebRtcLocalParameters };
   'set-remote': undefined;
   'webrtc-answer': undefined;
+  'warm-webrtc': undefined;
   play: PlaybackResult;
   'stop-playback': undefined;
   'send-digits': undefined;
