@@ -190,7 +190,12 @@ export class CallManager {
       placed ??= leg.callId;
       call.addLeg(leg, false);
       this.#legs.add(leg);
-      leg.onEnded(() => this.#forget(leg));
+      // A leg cancelled or hung up because another answered first gives back its media session at once
+      // (left open, it would time out for lack of RTP and take the whole call down with it).
+      leg.onEnded(() => {
+        media.close();
+        this.#forget(leg);
+      });
     }
     if (!placed) {
       call.end('failed');
