@@ -1,7 +1,8 @@
 /**
  * Parallel ringing: user 102 has two phones registered (two baresip instances, desk and mobile). When 101
  * calls 102 both ring; the one that answers first gets the call (101 hears its tone), and Parley cancels
- * the other, which stops ringing without ever being connected.
+ * the other, which stops ringing without ever being connected. The same when Parley invites 102 into a
+ * conference. Only the answered legs keep a media session (checked on /metrics).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,6 +39,7 @@ describe('a user with two phones', { skip }, () => {
         { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
         { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
       ],
+      conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
     });
     const phone = (extension: string, password: string, freq: number) =>
       Baresip.start({
@@ -75,6 +77,8 @@ describe('a user with two phones', { skip }, () => {
       'the desk phone was never connected',
     );
     await sleep(3000);
+    // The caller's session and the winner's: the cancelled phone's is closed.
+    assert.equal(await mediaSessions(parley), 2, 'RTP sessions open during the call');
     const { samples, sampleRate } = recordingSoFar(caller.dir);
     const w = windowBefore(samples, sampleRate, samples.length, 1.5, 0.1);
     const what = describeWindow(w, sampleRate, [1300, 1900]);
@@ -89,4 +93,42 @@ describe('a user with two phones', { skip }, () => {
     assert.equal(records.length, 1, `one call, not one per phone: ${JSON.stringify(records)}`);
     assert.equal(records[0]!.disposition, 'answered');
   });
+
+  test('an invitation to 102 rings both phones; the loser is cancelled and its media closed', async () => {
+    // Nothing left over from the call before.
+    await waitFor('no RTP session open', async () =>
+      (await mediaSessions(parley)) === 0 ? true : undefined,
+    );
+    const list = await parley.api<{ items?: Array<{ id: string }> } | Array<{ id: string }>>(
+      'GET',
+      '/api/conferences',
+    );
+    const conferenceId = (Array.isArray(list) ? list : (list.items ?? []))[0]!.id;
+    await parley.api('POST', `/api/conferences/${conferenceId}/invite`, { destination: '102' });
+    await Promise.all([desk.event('CALL_INCOMING'), mobile.event('CALL_INCOMING')]);
+    await desk.command('accept');
+    await desk.event('CALL_ESTABLISHED');
+    await mobile.event('CALL_CLOSED', 5000);
+    await waitFor('the invitee in the room', async () => {
+      const p = await parley.api<unknown[]>('GET', `/api/conferences/${conferenceId}/participants`);
+      return p.length === 1 ? true : undefined;
+    });
+    await sleep(2500);
+    // Only the answered leg's session: a forgotten one would never get RTP and, 30 s later, its RTP
+    // timeout would hang up the invitee's call.
+    assert.equal(await mediaSessions(parley), 1, 'RTP sessions open with one invitee in the room');
+    await desk.command('hangup');
+    await desk.event('CALL_CLOSED');
+  });
 });
+
+/** `parley_media_sessions` from /metrics: RTP sessions open in the media engine (refreshed every second). */
+async function mediaSessions(parley: ParleyProcess): Promise<number> {
+  const r = await fetch(`http://127.0.0.1:${parley.httpPort}/metrics`, {
+    headers: { authorization: `Bearer ${parley.token}` },
+  });
+  const text = await r.text();
+  const m = /^parley_media_sessions\s+(\d+)/m.exec(text);
+  if (!m) throw new Error(`no parley_media_sessions in /metrics (${r.status}):\n${text.slice(0, 500)}`);
+  return Number(m[1]);
+}
