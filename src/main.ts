@@ -181,9 +181,14 @@ function mediaMetrics(engine: MediaEngine, metrics: MetricsRegistry, logger: Log
  * (milliseconds; a deployment that drains longer, or a test that cannot wait).
  */
 function shutdownGraceMs(): number {
-  const raw = process.env.PARLEY_SHUTDOWN_GRACE_MS?.trim();
+  return msFromEnv('PARLEY_SHUTDOWN_GRACE_MS') ?? 10_000;
+}
+
+/** Milliseconds from an environment variable, or undefined when unset or not a number ≥ 0. */
+function msFromEnv(name: string): number | undefined {
+  const raw = process.env[name]?.trim();
   const ms = raw ? Number(raw) : Number.NaN;
-  return Number.isFinite(ms) && ms >= 0 ? ms : 10_000;
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
 export async function startParley(options: ServeOptions, logger: Logger): Promise<Parley> {
@@ -280,7 +285,12 @@ export async function startParley(options: ServeOptions, logger: Logger): Promis
     closers.push(() => sipServer.close());
     await sipServer.start();
 
-    const engine = new MediaEngine({ rtpPorts: options.rtpPorts });
+    // A call whose media stopped arriving for this long is hung up: 30 s, or PARLEY_RTP_TIMEOUT_MS.
+    const rtpTimeoutMs = msFromEnv('PARLEY_RTP_TIMEOUT_MS');
+    const engine = new MediaEngine({
+      rtpPorts: options.rtpPorts,
+      ...(rtpTimeoutMs !== undefined ? { rtpTimeoutMs } : {}),
+    });
     closers.push(() => engine.close());
     // Browsers call in over WebRTC: load it now rather than on the first call (about half a second).
     engine.warmUpWebRtc().catch((err: unknown) => logger.warn({ err }, 'WebRTC warm-up failed'));
