@@ -1,8 +1,9 @@
 /**
  * WebRTC as a packet transport (packet-transport.ts): ICE-lite (RFC 8445 §2.5) with one host candidate on
- * the configured address, DTLS-SRTP (RFC 5763, RFC 5764) with Parley as the DTLS server (`a=setup:passive`,
- * RFC 5763 §5), RTP and RTCP multiplexed (RFC 5761) on one BUNDLEd stream (RFC 8843). The session above
- * sees plain RTP and RTCP: what arrives is decrypted and handed to its sink, what it sends is protected.
+ * the configured address, DTLS-SRTP (RFC 5763, RFC 5764) with Parley as the DTLS server (answering with
+ * `a=setup:passive`; offering `actpass`, browsers answer `active` — RFC 5763 §5), RTP and RTCP multiplexed
+ * (RFC 5761) on one BUNDLEd stream (RFC 8843). The session above sees plain RTP and RTCP: what arrives is
+ * decrypted and handed to its sink, what it sends is protected. ICE restarts are not supported.
  *
  * werift does ICE, DTLS and the SRTP ciphers; its media layer (RTCRtpSender/Receiver) is bypassed: the
  * sender rewrites every payload type to its first codec (RFC 4733 events could not leave) and the receiver
