@@ -227,9 +227,7 @@ describe('the browser phone on /phone', { skip }, () => {
     await page.close();
   });
 
-  test('a desk phone calls the browser: it rings, Answer connects both ways', {
-    todo: 'needs the bridge to offer WebRTC (offerWebRtc) to contacts registered over WebSocket',
-  }, async () => {
+  test('a desk phone calls the browser: it rings, Answer connects both ways', async () => {
     const page = browser.page;
     const d = desks[0] ?? (await desk());
     await d.command('dial', '101');

@@ -6,8 +6,8 @@
  * other (the mixer's N-1 sum) whatever codec each side chose.
  */
 import type { Call } from './call.ts';
-import { CallMedia, isMediaFailure } from './call-media.ts';
-import type { CallServices } from './call-services.ts';
+import { type CallMedia, isMediaFailure } from './call-media.ts';
+import { type CallServices, offerFor } from './call-services.ts';
 import type { InboundLeg } from './inbound-leg.ts';
 import { type DialOptions, OutboundLeg } from './outbound-leg.ts';
 
@@ -45,7 +45,7 @@ export async function bridge(
 
   for (const target of targets) {
     if (call.ended) break;
-    const media = await CallMedia.offer(svc.engine, svc.mediaAddress);
+    const media = await offerFor(svc, target.target);
     if (isMediaFailure(media)) {
       svc.logger.warn({ callId: call.id, err: media.message }, 'no media for an outgoing leg');
       continue;

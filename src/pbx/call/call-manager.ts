@@ -22,7 +22,13 @@ import { TrunkMatcher } from '../trunk/trunk-matcher.ts';
 import { type BridgeTarget, bridge } from './bridge.ts';
 import { Call } from './call.ts';
 import { CallMedia, isMediaFailure, type MediaFailure } from './call-media.ts';
-import { bindingTarget, type CallConfig, type CallServices, type TrunkSettings } from './call-services.ts';
+import {
+  bindingTarget,
+  type CallConfig,
+  type CallServices,
+  offerFor,
+  type TrunkSettings,
+} from './call-services.ts';
 import { InboundLeg } from './inbound-leg.ts';
 import { OutboundLeg } from './outbound-leg.ts';
 import { MIN_SE, negotiateAsUas } from './session-timer.ts';
@@ -138,7 +144,7 @@ export class CallManager {
     let pending = targets.length;
     let winner = false;
     for (const target of targets) {
-      const media = await CallMedia.offer(this.#svc.engine, this.#svc.mediaAddress);
+      const media = await offerFor(this.#svc, target.target);
       if (isMediaFailure(media)) {
         pending--;
         continue;
@@ -169,6 +175,11 @@ export class CallManager {
                 media,
                 callerId: destination,
                 language: this.#svc.language,
+                // We rang that user's own phones: whoever answers is that user (the admin, if it is the
+                // room's administrator extension).
+                ...(config.usersByExtension.has(destination.trim())
+                  ? { authenticatedExtension: destination.trim() }
+                  : {}),
               });
               void this.#runConference(call, ctx, conference, { skipAccessCode: true, answered: true });
             });

@@ -9,6 +9,8 @@ import type { ConferenceManager } from '../conference/conference-manager.ts';
 import type { Binding } from '../registrar/binding.ts';
 import type { RoutingConfig } from '../routing/routing-config.ts';
 import type { CallSummary } from './call.ts';
+import { CallMedia, type MediaFailure } from './call-media.ts';
+import { isWebSocketTarget, offerWebRtc } from './webrtc-media.ts';
 
 /** A trunk as the call layer needs it (the store's `Trunk`). */
 export interface TrunkSettings {
@@ -65,6 +67,16 @@ export interface CallServices {
   language?: string;
   /** How long a callee may ring before we give up (ms). */
   ringTimeoutMs: number;
+}
+
+/**
+ * Opens media and makes our offer for an outgoing leg: over WebRTC to a contact registered over WebSocket
+ * (a browser), plain RTP otherwise.
+ */
+export function offerFor(svc: CallServices, target: SipTarget): Promise<CallMedia | MediaFailure> {
+  return isWebSocketTarget(target)
+    ? offerWebRtc(svc.engine, svc.mediaAddress)
+    : CallMedia.offer(svc.engine, svc.mediaAddress);
 }
 
 /** Where to send requests to a registered contact: back along the flow it registered on. */
