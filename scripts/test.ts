@@ -22,5 +22,5 @@ step('build web', process.execPath, ['scripts/build-web.ts']);
 step('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 step('lint', 'npx', ['biome', 'ci', '.']);
 const only = process.argv.slice(2);
-const globs = only.length ? only : ['src/**/*.test.ts', 'test/**/*.test.ts'];
+const globs = only.length ? only : ['src/**/*.test.ts', 'web/**/*.test.ts', 'test/**/*.test.ts'];
 step('tests', process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=180000', ...globs]);
