@@ -11,6 +11,8 @@ export interface Participant {
   role: 'admin' | 'participant';
   muted: boolean;
   talking: boolean;
+  /** Still waiting for the administrator (hears music, is not heard). */
+  waiting?: boolean;
   /** ISO 8601. */
   joinedAt: string;
 }

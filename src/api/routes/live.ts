@@ -15,6 +15,8 @@ const participant = {
     role: { type: 'string', enum: ['admin', 'participant'] },
     muted: { type: 'boolean' },
     talking: { type: 'boolean' },
+    /** Still waiting for the administrator: hears music, is not heard. */
+    waiting: { type: 'boolean' },
     joinedAt: { type: 'string' },
   },
   required: ['id', 'callerId', 'role', 'muted', 'talking', 'joinedAt'],
