@@ -30,6 +30,9 @@ export interface MediaClockStats {
   lateness: LatenessSummary;
 }
 
+/** Ticks run back to back in one wake-up at most (see `#fire`). */
+const MAX_TICKS_PER_WAKE = 2;
+
 /** The timer wakes up to this early; running the tick a hair early is harmless, sleeping again is not. */
 const EARLY_TOLERANCE_MS = 0.5;
 
@@ -113,10 +116,11 @@ export class MediaClock {
       this.#arm();
       return;
     }
-    // Bounded so that a handler slower than the period cannot hold the loop forever.
+    // At most two ticks per wake-up: a worker that fell behind catches up over a few turns of the event
+    // loop, so the packets waiting for it are read in between instead of piling up behind a burst of ticks.
     for (
       let ran = 0;
-      ran <= this.#maxCatchUp && this.#running && now >= this.#next - EARLY_TOLERANCE_MS;
+      ran < MAX_TICKS_PER_WAKE && this.#running && now >= this.#next - EARLY_TOLERANCE_MS;
       ran++
     ) {
       // A stall longer than the catch-up allowance: skip whole periods so the grid stays where it was.
