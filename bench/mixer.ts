@@ -475,8 +475,9 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
       // processes share the machine and can fail it themselves) until the worker is near saturation or
       // fails badly with its participants on time.
       if (r.bad < 0.001) held = r;
-      if (r.cpu > 0.8 || (r.bad > 0.05 && r.loadSendP99 < 20)) break;
-      if (performance.now() - started > 70_000) {
+      // Saturated: the thread is nearly always busy, or its ticks fill most of the wall time.
+      if (r.cpu > 0.8 || r.tickLoad > 0.8 || (r.bad > 0.05 && r.loadSendP99 < 20)) break;
+      if (performance.now() - started > 60_000) {
         console.log('  (time budget reached)');
         break;
       }
