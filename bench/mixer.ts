@@ -446,7 +446,8 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
     console.log('rooms of 10, everyone talking:');
     let participants = 0;
     let rooms = 0;
-    let held: StepResult | undefined;
+    // The room of 500 is a step like the others: if it met the bar, it is held.
+    let held: StepResult | undefined = big.bad < 0.001 ? big : undefined;
     let memAtHeld = { heap: 0, rss: 0 };
     let memParticipants = 1;
     while (participants < max) {
@@ -474,7 +475,7 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
       // Held: the largest count that met the bar. The ramp goes on past a failed step (the participant
       // processes share the machine and can fail it themselves) until the worker is near saturation or
       // fails badly with its participants on time.
-      if (r.bad < 0.001) held = r;
+      if (r.bad < 0.001 && r.participants >= (held?.participants ?? 0)) held = r;
       // Saturated: the thread is nearly always busy, or its ticks fill most of the wall time.
       if (r.cpu > 0.8 || r.tickLoad > 0.8 || (r.bad > 0.05 && r.loadSendP99 < 20)) break;
       if (performance.now() - started > 60_000) {
@@ -503,7 +504,7 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
     const cpuPer = held ? (held.cpu / held.participants) * 100 : 0;
     console.log(
       held
-        ? `held ${held.participants} participants on one worker at ${(held.cpu * 100).toFixed(1)}% of a core ` +
+        ? `held ${held.participants} participants (${held.rooms === 1 ? 'one room' : `rooms of 10`}) on one worker at ${(held.cpu * 100).toFixed(1)}% of a core ` +
             `(< 0.1 % late or concealed) → ${perCore} per core (work done per CPU second of the thread); ` +
             `${cpuPer.toFixed(4)}% of a core per participant; ` +
             `capacity is ${((perCore / echoPerCore) * 100).toFixed(0)}% of the plain UDP echo`
