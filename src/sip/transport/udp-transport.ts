@@ -14,6 +14,10 @@ export interface UdpTransportOptions extends TransportLimits {
   port: number;
 }
 
+/** Socket buffer sizes asked of the kernel (it caps them at net.core.rmem_max / wmem_max). */
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+const SEND_BUFFER_BYTES = 1024 * 1024;
+
 /** True when a datagram holds only CR/LF/space: a keep-alive some phones send over UDP, not a message. */
 function isBlank(buf: Uint8Array): boolean {
   for (const b of buf) if (b !== 0x0d && b !== 0x0a && b !== 0x20) return false;
@@ -46,6 +50,14 @@ export class UdpTransport extends TransportBase implements Transport {
       socket.once('error', reject);
       socket.bind(options.port, options.host, () => {
         socket.off('error', reject);
+        // The default ~200 KB holds only 100-150 SIP messages: a burst of setups overflowed it and lost
+        // ACKs and BYEs. The kernel caps the size at net.core.rmem_max.
+        try {
+          socket.setRecvBufferSize(RECV_BUFFER_BYTES);
+          socket.setSendBufferSize(SEND_BUFFER_BYTES);
+        } catch {
+          // not fatal: the kernel's default size stays
+        }
         resolve(new UdpTransport(socket, options));
       });
     });
