@@ -44,3 +44,16 @@ test('header length counts CSRCs and the extension (RFC 3550 §5.3.1)', () => {
   p[12 + 8 + 3] = 200; // longer than the packet
   assert.equal(rtpHeaderLength(p), 0);
 });
+
+test('AEAD_AES_128_GCM (what Chromium and werift settle on): round trip, 16-byte tag, forgery refused', () => {
+  const loop = new SrtpLoop('AEAD_AES_128_GCM');
+  for (let seq = 1; seq < 20; seq++) {
+    const plain = packet(seq, new Uint8Array(160).fill(seq));
+    const wire = protectRtp(loop.a.srtp, plain)!;
+    assert.equal(wire.length, plain.length + 16, 'GCM tag (RFC 7714 §7)');
+    assert.deepEqual(loop.b.srtp.decrypt(wire), Buffer.from(plain));
+  }
+  const forged = protectRtp(loop.a.srtp, packet(30, new Uint8Array(160)))!;
+  forged[40]! ^= 1;
+  assert.throws(() => loop.b.srtp.decrypt(forged));
+});

@@ -2,10 +2,19 @@
  * SRTP (RFC 3711) on raw RTP bytes with werift's SRTP sessions: `protectRtp` hands werift's cipher a view
  * of the packet's own header instead of a parsed-and-reserialised one, and `SrtpLoop` pairs two sessions
  * with fresh keys (one side's sending keys are the other's receiving keys) to measure or test the cipher
- * without DTLS. AES_CM_128_HMAC_SHA1_80, what werift negotiates with Chromium.
+ * without DTLS. Two profiles: AEAD_AES_128_GCM (RFC 7714), which werift as DTLS server settles on with
+ * Chromium, and AES_CM_128_HMAC_SHA1_80 (RFC 3711 §4), for peers without GCM.
  */
 import { randomBytes } from 'node:crypto';
-import { ProtectionProfileAes128CmHmacSha1_80, SrtcpSession, SrtpSession } from 'werift';
+import {
+  ProtectionProfileAeadAes128Gcm,
+  ProtectionProfileAes128CmHmacSha1_80,
+  SrtcpSession,
+  SrtpSession,
+} from 'werift';
+
+/** The SRTP profiles werift offers in DTLS-SRTP (RFC 5764 §4.1.2), by the names of their RFCs. */
+export type SrtpProfileName = 'AEAD_AES_128_GCM' | 'AES_CM_128_HMAC_SHA1_80';
 
 /** An RTP header as werift's SRTP cipher reads it: only these members are used. */
 interface HeaderView {
@@ -46,12 +55,14 @@ export class SrtpLoop {
   readonly a: { srtp: SrtpSession; srtcp: SrtcpSession };
   readonly b: { srtp: SrtpSession; srtcp: SrtcpSession };
 
-  constructor() {
+  constructor(profileName: SrtpProfileName = 'AES_CM_128_HMAC_SHA1_80') {
+    const gcm = profileName === 'AEAD_AES_128_GCM';
+    // RFC 7714 §12: 12-byte salts for GCM; RFC 3711 §8.2: 14 bytes for AES-CM.
     const k1 = randomBytes(16);
-    const s1 = randomBytes(14);
+    const s1 = randomBytes(gcm ? 12 : 14);
     const k2 = randomBytes(16);
-    const s2 = randomBytes(14);
-    const profile = ProtectionProfileAes128CmHmacSha1_80;
+    const s2 = randomBytes(gcm ? 12 : 14);
+    const profile = gcm ? ProtectionProfileAeadAes128Gcm : ProtectionProfileAes128CmHmacSha1_80;
     const side = (lk: Buffer, ls: Buffer, rk: Buffer, rs: Buffer) => {
       const keys = { localMasterKey: lk, localMasterSalt: ls, remoteMasterKey: rk, remoteMasterSalt: rs };
       return { srtp: new SrtpSession({ keys, profile }), srtcp: new SrtcpSession({ keys, profile }) };
