@@ -201,6 +201,14 @@ export class CallMedia {
     return this.localSdp;
   }
 
+  /**
+   * The peer put this leg on hold (RFC 3264 §8.4: it offered sendonly or inactive, or the old c=0.0.0.0),
+   * so no audio from it is to be expected: many phones send none until they resume.
+   */
+  get onHold(): boolean {
+    return this.audio !== undefined && this.audio.direction !== 'sendrecv';
+  }
+
   /** Closes the engine session. Idempotent. */
   close(): void {
     if (this.#closed) return;

@@ -44,6 +44,7 @@ export class Call {
   readonly #cleanups: Array<() => void> = [];
   #ended: CallSummary | undefined;
   readonly #listeners: Array<(summary: CallSummary) => void> = [];
+  readonly #answeredListeners: Array<() => void> = [];
 
   constructor(init: CallInit) {
     this.id = init.id;
@@ -67,8 +68,13 @@ export class Call {
 
   /** Whether one of this call's media sessions is `sessionId`. */
   hasSession(sessionId: string): boolean {
-    for (const m of this.#media) if (m.sessionId === sessionId) return true;
-    return false;
+    return this.media(sessionId) !== undefined;
+  }
+
+  /** This call's media session `sessionId`, if it has it. */
+  media(sessionId: string): CallMedia | undefined {
+    for (const m of this.#media) if (m.sessionId === sessionId) return m;
+    return undefined;
   }
 
   addMedia(media: CallMedia): void {
@@ -83,7 +89,15 @@ export class Call {
   }
 
   answered(): void {
-    this.answeredAt ??= new Date();
+    if (this.answeredAt) return;
+    this.answeredAt = new Date();
+    for (const l of this.#answeredListeners.splice(0)) safely(l);
+  }
+
+  /** Called once when the call is answered (never if it ends first). */
+  onAnswered(listener: () => void): void {
+    if (this.answeredAt) listener();
+    else if (!this.#ended) this.#answeredListeners.push(listener);
   }
 
   onEnded(listener: (summary: CallSummary) => void): void {
@@ -111,6 +125,7 @@ export class Call {
       summary.durationSeconds = Math.round((endedAt.getTime() - this.answeredAt.getTime()) / 1000);
     }
     this.#ended = summary;
+    this.#answeredListeners.length = 0;
     for (const leg of this.legs) leg.hangup(reason === 'shutdown' ? 'shutdown' : 'local-hangup');
     for (const m of this.#media) m.close();
     for (const fn of this.#cleanups.splice(0)) safely(fn);
