@@ -3,6 +3,7 @@
  * leaving without disturbing the room, and sessions moving between two worker threads.
  */
 import assert from 'node:assert/strict';
+import { Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,4 +221,37 @@ test('two workers: a session on another worker moves to its room on join, keepin
       assert.ok(power(frames, o.peer.freq) > 3e6, `${m.peer.freq} hears ${o.peer.freq}`);
     assert.ok(power(frames, m.peer.freq) < 1e5);
   }
+});
+
+test('a member whose socket fails is closed; the room goes on', async () => {
+  const engine = engineOf(0);
+  await engine.createRoom('r');
+  const ms = [await phone(engine, 440), await phone(engine, 700), await phone(engine, 1100)];
+  for (const m of ms) await engine.join('r', m.id);
+  const closed: { sessionId: string; reason: string }[] = [];
+  engine.on('session-closed', (e) => closed.push(e));
+  await talk(
+    ms.map((m) => m.peer),
+    300,
+  );
+  // The media runs on this thread (workers: 0): find the failing member's RTP socket among the process's
+  // handles and make it report an error, as the operating system would.
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  const socket = handles.find(
+    (h): h is Socket => h instanceof Socket && (h.address() as { port: number }).port === ms[2]!.port,
+  );
+  assert.ok(socket, 'the member socket is found');
+  socket.emit('error', new Error('network is down'));
+  assert.deepEqual(closed, [
+    { type: 'session-closed', sessionId: ms[2]!.id, reason: 'socket error: network is down' },
+  ]);
+  for (const m of ms) m.peer.received.clear();
+  await talk(
+    ms.map((m) => m.peer),
+    600,
+  );
+  assert.ok(power(framesOf(ms[0]!.peer).slice(-15), 700) > 3e6, 'the others still hear each other');
+  assert.ok(power(framesOf(ms[1]!.peer).slice(-15), 440) > 3e6);
+  assert.ok(power(framesOf(ms[0]!.peer).slice(-15), 1100) < 1e5, 'the failed member is gone');
+  assert.equal(ms[2]!.peer.received.size, 0, 'and gets nothing');
 });
