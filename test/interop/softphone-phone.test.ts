@@ -7,7 +7,7 @@
  * room; a desk phone calling the browser's extension rings it, and answering connects both ways.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -256,5 +256,44 @@ describe('the browser phone on /phone', { skip }, () => {
       samples.length - sampleRate / 2,
     );
     assert.ok(share(tail, sampleRate, BROWSER_HZ) > 0.5, 'the desk phone hears the browser');
+  });
+
+  test('the server restarts: the phone says the connection dropped, then registers again by itself', async () => {
+    const page = browser.page;
+    await page.waitForSelector('.pp-phone[data-status=registered]');
+    // Stop parley serve hard (as a crash would) and start it again on the same ports and data.
+    const old = parley.child;
+    const gone = new Promise((r) => old.once('exit', r));
+    old.kill('SIGKILL');
+    await gone;
+    await page.waitForSelector('.pp-phone[data-status=connecting]', { timeout: 15_000 });
+    assert.match((await page.textContent('[role=alert]')) ?? '', /Lost the connection/);
+    const rtp = 30000 + Math.floor(Math.random() * 290) * 100;
+    const again: ChildProcess = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'src', 'cli', 'main.ts'),
+        'serve',
+        '--data',
+        parley.dataDir,
+        '--http',
+        `127.0.0.1:${parley.httpPort}`,
+        '--sip',
+        `127.0.0.1:${parley.sipPort}`,
+        '--domain',
+        parley.domain,
+        '--rtp-ports',
+        `${rtp}-${rtp + 99}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      await page.waitForSelector('.pp-phone[data-status=registered]', { timeout: 40_000 });
+      assert.equal(await page.locator('[role=alert]').count(), 0, 'the message goes once registered');
+    } finally {
+      const exited = new Promise((r) => again.once('exit', r));
+      again.kill('SIGTERM');
+      await exited;
+    }
   });
 });

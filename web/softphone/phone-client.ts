@@ -74,6 +74,9 @@ export class PhoneClient {
   #session: Session | undefined;
   #options: PhoneClientOptions;
   #audio: HTMLAudioElement;
+  /** Reconnection attempts since the connection dropped (0: connected). */
+  #retries = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: PhoneClientOptions = {}) {
     this.#options = options;
@@ -134,9 +137,30 @@ export class PhoneClient {
       logBuiltinEnabled: false,
       delegate: {
         onInvite: (invitation) => this.#incoming(invitation),
+        onConnect: () => {
+          // Back after a drop: register again on the new connection (RFC 5626's flows are per connection).
+          if (this.#ua !== ua || !this.#registerer || this.#retries === 0) return;
+          this.#retries = 0;
+          this.#registerer
+            .register({
+              requestDelegate: {
+                onAccept: () => this.#set({ status: 'registered', error: undefined }),
+                onReject: (r) =>
+                  this.#set({
+                    status: 'failed',
+                    error: registrationErrorText({ status: r.message.statusCode ?? 0 }),
+                  }),
+              },
+            })
+            .catch(() => {});
+        },
         onDisconnect: (error) => {
           if (error && this.#ua === ua) {
-            this.#set({ status: 'failed', error: 'Lost the connection to the phone server.' });
+            this.#set({
+              status: 'connecting',
+              error: 'Lost the connection to the phone server. Trying again…',
+            });
+            this.#reconnect(ua);
           }
         },
       },
@@ -173,10 +197,23 @@ export class PhoneClient {
     });
   }
 
+  /** Tries the WebSocket again after 1, 2, 4 … 30 s, until it is back or the user signs out. */
+  #reconnect(ua: UserAgent): void {
+    const delay = Math.min(30, 2 ** this.#retries) * 1000;
+    this.#retries++;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      if (this.#ua !== ua) return;
+      ua.reconnect().catch(() => this.#reconnect(ua));
+    }, delay);
+  }
+
   /** Hangs up, unregisters, disconnects. */
   async signOut(): Promise<void> {
     const ua = this.#ua;
     this.#ua = undefined;
+    clearTimeout(this.#retryTimer);
+    this.#retries = 0;
     if (!ua) return;
     await this.hangup().catch(() => {});
     await this.#registerer?.unregister().catch(() => {});
