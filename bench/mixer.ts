@@ -327,6 +327,13 @@ async function addParticipants(
   return rooms;
 }
 
+/** The worker's memory after the garbage of closed sessions and in-flight packets is really gone. */
+async function settledMemory(engine: MediaEngine): Promise<WorkerStats> {
+  await sleep(300);
+  await engine.stats({ collectGarbage: true });
+  return (await engine.stats({ collectGarbage: true })).workers[0]!;
+}
+
 /** The raw limit: one worker thread echoing every packet back on the socket it came in on. */
 async function udpEcho(loads: Load[], participants: number, windowMs: number) {
   const worker = new Worker(
@@ -439,7 +446,7 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
     await Promise.all(loads.map((l) => l.ask({ cmd: 'drop-all' })));
     // Memory baseline once everything is loaded and warm (code, caches, the first room's one-off growth).
     await sleep(200);
-    const mem0 = (await engine.stats({ collectGarbage: true })).workers[0]!;
+    const mem0 = await settledMemory(engine);
     const rss0 = process.memoryUsage().rss;
 
     // Phase 2: rooms of 10, ramping up.
@@ -466,7 +473,7 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
       results.push(r);
       console.log(`  ${line(r)}`);
       // Memory with this many participants live (taken at every step: the last one is reported).
-      const m = (await engine.stats({ collectGarbage: true })).workers[0]!;
+      const m = await settledMemory(engine);
       memAtHeld = {
         heap: m.memory.heapUsed + m.memory.arrayBuffers - (mem0.memory.heapUsed + mem0.memory.arrayBuffers),
         rss: process.memoryUsage().rss - rss0,
