@@ -1,0 +1,72 @@
+/**
+ * Parley registering its trunk to a carrier (RFC 3261 §10.2), against a registrar played by sipp: every
+ * REGISTER is challenged and must carry the trunk's digest credentials; the 2 s binding the registrar
+ * grants is refreshed in time (the API shows the trunk registered throughout); removing the trunk sends
+ * the unregistration (Expires: 0), which the scenario requires.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startCarrier } from './helpers/carrier.ts';
+import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { describeSipp, type SippRun, sippCount, sippPath } from './helpers/sipp.ts';
+import { sleep, waitFor } from './helpers/tones.ts';
+
+const skip = sippPath() ? false : 'sipp is not installed';
+const TRUNK = { username: 'parley-trunk', password: 'trunk-secret-9', callerId: '+3225550000' };
+
+interface TrunkView {
+  id: string;
+  registration?: { state: string; detail?: string };
+}
+
+describe('trunk registration to a carrier', { skip }, () => {
+  let parley: ParleyProcess;
+  let registrar: SippRun;
+
+  before(async () => {
+    registrar = await startCarrier(TRUNK, { scenario: 'calls-carrier-registrar.xml', timeoutSeconds: 30 });
+    parley = await startParley();
+  });
+
+  after(async () => {
+    await registrar?.stop();
+    await parley?.stop();
+  });
+
+  test('registers with the credentials, refreshes, and unregisters when removed', async () => {
+    const created = await parley.provision({
+      trunks: [
+        {
+          name: 'Carrier',
+          host: '127.0.0.1',
+          port: registrar.port,
+          transport: 'udp',
+          username: TRUNK.username,
+          password: TRUNK.password,
+          register: true,
+          callerId: TRUNK.callerId,
+          inboundAddresses: [],
+        },
+      ],
+    });
+    const id = created.trunks![0]!.id;
+    const trunk = async () => {
+      const list = await parley.api<{ items?: TrunkView[] } | TrunkView[]>('GET', '/api/trunks?view=live');
+      return (Array.isArray(list) ? list : (list.items ?? [])).find((t) => t.id === id);
+    };
+    await waitFor('the trunk registered', async () =>
+      (await trunk())?.registration?.state === 'registered' ? true : undefined,
+    ).catch(async (err) => {
+      throw new Error(`${err}: ${JSON.stringify(await trunk())}\n${describeSipp(await registrar.stop())}`);
+    });
+    // The binding lasts 2 s: past it, the refresh has kept the trunk registered.
+    await sleep(3000);
+    assert.equal((await trunk())?.registration?.state, 'registered', JSON.stringify(await trunk()));
+    await parley.api('DELETE', `/api/trunks/${id}`);
+    await parley.api('POST', '/api/apply', {});
+    const r = await registrar.result;
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
+    assert.equal(sippCount(r, 'REGISTER', false), 6, 'three cycles, each challenged once');
+    assert.equal(sippCount(r, '403', true), 0, 'the registrar accepted the credentials');
+  });
+});
