@@ -35,6 +35,12 @@ export interface MixerInput {
   frameEnergy?(): number | null;
   sendPcm(pcm: Int16Array): void;
   sendPayload(payload: Uint8Array): void;
+  /**
+   * Optional fast path: limit `sum − minus` (soft-limit.ts) and encode it in one pass, straight into the
+   * packet. Returns false when it cannot (another rate, a codec without the fast path); the mixer then
+   * limits and calls `sendPcm`.
+   */
+  sendMix?(sum: Int32Array, minus: Int16Array): boolean;
 }
 
 /** Per-member settings. */
@@ -283,9 +289,10 @@ export class ConferenceMixer {
         input.sendPayload(this.#silenceFor(input));
       } else if (m.summed) {
         // A talker hears everyone but itself: its own mix, encoded for it alone.
+        this.#stats.ownEncodes++;
+        if (input.sampleRate === this.#rate && input.sendMix?.(sum, m.contribution)) continue;
         const own = limitInto(sum, m.own, m.contribution);
         input.sendPcm(this.#toMember(m, own));
-        this.#stats.ownEncodes++;
       } else {
         input.sendPayload(this.#sharedPayload(input, mix));
         this.#stats.sharedSends++;

@@ -3,7 +3,9 @@
  * unchanged; above it they are compressed smoothly towards full scale instead of being cut flat, which
  * would add harsh odd harmonics when several loud talkers add up. Always within int16.
  */
-const KNEE = 24576;
+/** Samples up to this magnitude pass unchanged (callers inline the test and call `softLimit` beyond it). */
+export const SOFT_LIMIT_KNEE = 24576;
+const KNEE = SOFT_LIMIT_KNEE;
 const HEADROOM = 32767 - KNEE;
 
 /** Limits one summed sample (any integer) into [−32767, 32767]. */

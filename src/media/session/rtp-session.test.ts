@@ -341,3 +341,33 @@ function ssrcOf(packets: Uint8Array[]): number {
   assert.ok(audio);
   return audio.ssrc;
 }
+
+test('sendMix: the N−1 mix is limited softly and encoded straight into the packet', () => {
+  const sent: Uint8Array[] = [];
+  const fake: PacketTransport = {
+    kind: 'fake',
+    start: () => {},
+    sendRtp: (p) => sent.push(p),
+    sendRtcp: () => {},
+    stats: () => ({}) as TransportStats,
+    close: () => {},
+  };
+  const session = new RtpSession(
+    { id: 'mix', codec: { name: 'PCMA', payloadType: 8, clockRate: 8000 } },
+    pcma,
+    fake,
+  );
+  session.pull(0);
+  const sum = new Int32Array(160).map((_, i) => (i % 2 ? 90000 : 1000));
+  const minus = new Int16Array(160).fill(500);
+  assert.equal(session.sendMix(sum, minus), true);
+  const p = parseRtp(sent[0]!);
+  assert.ok(!isRtpParseError(p));
+  const pcm = pcma.create().decode(p.payload);
+  for (let i = 0; i < 160; i++) {
+    if (i % 2) assert.ok(pcm[i]! > 24000 && pcm[i]! <= 32767, `loud sample ${pcm[i]}`);
+    else assert.ok(Math.abs(pcm[i]! - 500) <= 16, `quiet sample ${pcm[i]}`);
+  }
+  assert.equal(session.sendMix(new Int32Array(320), new Int16Array(320)), false, 'another frame size');
+  session.close();
+});

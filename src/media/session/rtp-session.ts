@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { Codec, CodecFactory } from '../codec/codec.ts';
 import { ALAW_DECODE, ALAW_ENCODE, MULAW_DECODE, MULAW_ENCODE } from '../codec/g711.ts';
 import { getCodecFactory } from '../codec/index.ts';
+import { SOFT_LIMIT_KNEE, softLimit } from '../mixer/soft-limit.ts';
 import type { DtmfDigit } from '../processor/dtmf-digit.ts';
 import { InbandDtmfDetector } from '../processor/dtmf-inband.ts';
 import { Rfc4733Receiver, Rfc4733Sender, type ScheduledPacket } from '../processor/dtmf-rfc4733.ts';
@@ -483,6 +484,25 @@ export class RtpSession {
       return;
     }
     this.sendPayload(this.codec.encode(pcm));
+  }
+
+  /**
+   * G.711 fast path for the mixer: `sum − minus`, soft-limited (mixer/soft-limit.ts), encoded straight into
+   * the packet in one pass. Returns false (nothing sent) when the fast path does not apply.
+   */
+  sendMix(sum: Int32Array, minus: Int16Array): boolean {
+    const g = this.#g711;
+    const n = this.frameSamples;
+    if (!g || sum.length !== n || minus.length !== n) return false;
+    if (this.#closed || this.#sentThisTick || this.#digitPackets.length) return true;
+    const buf = this.#header(n);
+    const table = g.encode;
+    for (let i = 0; i < n; i++) {
+      const v = sum[i]! - minus[i]!;
+      buf[12 + i] = table[(v <= SOFT_LIMIT_KNEE && v >= -SOFT_LIMIT_KNEE ? v : softLimit(v)) & 0xffff]!;
+    }
+    this.#emit(buf, this.#payloadLength);
+    return true;
   }
 
   /** Sends an already encoded frame of this session's codec (a shared mix encoded once for many members). */
