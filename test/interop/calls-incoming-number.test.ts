@@ -6,6 +6,7 @@
  * types the code and `#` as RFC 4733 events (sip-tester's captures) and is then in the room
  * (participants API), under the caller ID the carrier sent. A second DID points at extension 102
  * (baresip, answering by itself): the phone sees the carrier's caller ID and the carrier hears its tone.
+ * DIDs whose destination is "none" or "hang up" are refused with 404 and 603.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { BARESIP, Baresip } from './helpers/baresip.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
 import { rtpListener } from './helpers/rtp-listener.ts';
-import { describeSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
+import { describeSipp, runSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
 import {
   levelDb,
   SOX,
@@ -31,6 +32,8 @@ const SCENARIO = join(import.meta.dirname, 'scenarios', 'calls-incoming-did.xml'
 const skip = sippPath() ? false : 'sipp is not installed';
 const DID = '+3221234567';
 const DID_TO_102 = '+3221234568';
+const DID_NONE = '+3221234569';
+const DID_HANGUP = '+3221234560';
 const CALLER = '+32475123456';
 
 interface Participant {
@@ -68,6 +71,11 @@ describe('a carrier calls an incoming number', { skip }, () => {
     await parley.api('POST', '/api/incoming-numbers', {
       number: DID_TO_102,
       destination: { type: 'extension', extension: '102' },
+    });
+    await parley.api('POST', '/api/incoming-numbers', { number: DID_NONE, destination: { type: 'none' } });
+    await parley.api('POST', '/api/incoming-numbers', {
+      number: DID_HANGUP,
+      destination: { type: 'hangup' },
     });
     await parley.api('POST', '/api/apply', {});
   });
@@ -167,4 +175,22 @@ describe('a carrier calls an incoming number', { skip }, () => {
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
     await phone.event('CALL_CLOSED');
   });
+
+  for (const [did, kind, status] of [
+    [DID_NONE, 'none', '404'],
+    [DID_HANGUP, 'hangup', '603'],
+  ] as const) {
+    test(`a DID whose destination is "${kind}" is refused with ${status}`, async () => {
+      const r = await runSipp({
+        scenario: join(import.meta.dirname, 'scenarios', 'calls-incoming-refused.xml'),
+        remote: `127.0.0.1:${parley.sipPort}`,
+        service: did,
+        set: { caller: CALLER, rtpport: '9' },
+        calls: 1,
+        timeoutSeconds: 10,
+      });
+      assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
+      assert.equal(sippCount(r, status, false), 1, describeSipp(r));
+    });
+  }
 });
