@@ -11,14 +11,18 @@ export interface RtpListener {
   port: number;
   /** Everything decoded so far. */
   audio(): Int16Array;
+  /** RTP payload types seen so far. */
+  payloadTypes: Set<number>;
 }
 
 export function rtpListener(): Promise<RtpListener> {
   const chunks: Int16Array[] = [];
+  const payloadTypes = new Set<number>();
   const socket = createSocket('udp4');
   socket.on('message', (msg) => {
     const rtp = parseRtp(msg);
     if (isRtpParseError(rtp)) return;
+    payloadTypes.add(rtp.payloadType);
     const table = rtp.payloadType === 0 ? MULAW_DECODE : rtp.payloadType === 8 ? ALAW_DECODE : undefined;
     if (!table) return;
     chunks.push(Int16Array.from(rtp.payload, (b) => table[b]!));
@@ -28,6 +32,7 @@ export function rtpListener(): Promise<RtpListener> {
       resolve({
         socket,
         port: socket.address().port,
+        payloadTypes,
         audio: () => {
           const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
           let at = 0;
