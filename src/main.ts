@@ -4,7 +4,7 @@
  * fails, so a port in use leaves nothing half-running.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { buildApi, EventBus, MetricsRegistry, type PbxPort, PbxPortError } from './api/index.ts';
 import type { ServeOptions } from './cli/options.ts';
 import type { Logger } from './log.ts';
@@ -261,11 +261,10 @@ export async function startParley(options: ServeOptions, logger: Logger): Promis
         ),
       );
     }
-    const advertised =
-      options.publicIp ?? (sipHost === '0.0.0.0' || sipHost === '::' ? '127.0.0.1' : sipHost);
+    const advertised = options.publicIp ?? advertisedAddress(sipHost);
     const allowOrigin = webSocketOriginPolicy(
       [options.domain, options.http.host, options.publicIp, sipHost],
-      process.env.PARLEY_WS_ORIGINS,
+      options.wsOrigins,
     );
     transports.push(new WsTransport({ server: api.server, log: sipLog, allowOrigin }));
     const stack = new SipStack(transports, {

@@ -20,6 +20,8 @@ export interface ServeOptions {
   domain: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** Extra browser origins allowed on the SIP WebSocket (e.g. an Odoo server's), comma-separated. */
+  wsOrigins?: string;
   logLevel: string;
 }
 
@@ -104,6 +106,14 @@ export const SERVE_FLAGS: FlagSpec[] = [
     value: 'FILE',
     defaultText: 'none',
     help: 'PEM private key for --tls-cert',
+  },
+  {
+    flag: '--ws-origins',
+    env: 'PARLEY_WS_ORIGINS',
+    key: 'wsOrigins',
+    value: 'LIST',
+    defaultText: "Parley's own names",
+    help: 'other web origins whose pages may use SIP over WebSocket, e.g. https://odoo.example.com',
   },
   {
     flag: '--log-level',
@@ -213,6 +223,7 @@ export function parseServeOptions(
       domain,
       tlsCert,
       tlsKey,
+      ...(get('--ws-origins') ? { wsOrigins: get('--ws-origins') } : {}),
       logLevel,
     },
   };
