@@ -177,6 +177,18 @@ function mediaMetrics(engine: MediaEngine, metrics: MetricsRegistry, logger: Log
 }
 
 /**
+ * The address phones are told to send to when none is given: the bind address, or for a wildcard bind the
+ * machine's first non-internal IPv4 address (loopback when it has none).
+ */
+function advertisedAddress(bindHost: string): string {
+  if (bindHost !== '0.0.0.0' && bindHost !== '::') return bindHost;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+/**
  * How long calls may go on after SIGTERM before they are hung up: 10 s, or `PARLEY_SHUTDOWN_GRACE_MS`
  * (milliseconds; a deployment that drains longer, or a test that cannot wait).
  */
