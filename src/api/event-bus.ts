@@ -3,38 +3,22 @@
  * store's Apply becomes `config.applied`, and `GET /api/events` streams them as server-sent events.
  * A failing subscriber is reported to `onError`, never thrown back into the publisher.
  */
+import type { CallEventData, CallEventMap } from '../pbx/call/call-services.ts';
+import type { ConferenceEventMap } from '../pbx/conference/conference-events.ts';
 
-export interface ParleyEventMap {
-  'conference.started': { conferenceId: string; name?: string };
-  'conference.ended': { conferenceId: string };
-  'participant.joined': {
-    conferenceId: string;
-    participantId: string;
-    callerId?: string;
-    extension?: string;
-    role?: 'admin' | 'participant';
-  };
-  'participant.left': { conferenceId: string; participantId: string };
-  'participant.talking': { conferenceId: string; participantId: string; talking: boolean };
-  'participant.muted': { conferenceId: string; participantId: string; muted: boolean };
+/**
+ * Every live event: the rooms' and the calls' (their names and shapes are the PBX's own) and the API's.
+ */
+export interface ParleyEventMap extends ConferenceEventMap, CallEventMap {
   'config.applied': { version: number };
   'trunk.registration': {
     trunkId: string;
     state: 'registering' | 'registered' | 'failed' | 'unregistered';
     detail?: string;
   };
-  'call.started': CallEventData;
-  'call.answered': CallEventData;
-  'call.ended': CallEventData & { reason?: string };
-  'call.failed': CallEventData & { status?: number; reason?: string };
 }
 
-export interface CallEventData {
-  callId: string;
-  from?: string;
-  to?: string;
-  direction?: 'inbound' | 'outbound' | 'internal';
-}
+export type { CallEventData };
 
 export type ParleyEventType = keyof ParleyEventMap;
 

@@ -4,6 +4,7 @@
  * `{ kind: 'response', reqId, ok, … }` and sends `{ kind: 'event', event }` whenever something happens.
  * Everything here is structured-clone safe (plain objects, strings, numbers).
  */
+import type { CodecSpec, TelephoneEventSpec } from '../session/rtp-session.ts';
 import type { WebRtcLocalParameters } from '../webrtc/local-parameters.ts';
 import type { MediaClockStats } from './clock.ts';
 
@@ -13,18 +14,8 @@ export interface Endpoint {
   port: number;
 }
 
-/** A negotiated audio codec as signalled in SDP. */
-export interface CodecSpec {
-  name: string;
-  payloadType: number;
-  clockRate: number;
-}
-
-/** Negotiated RFC 4733 telephone-event format. */
-export interface TelephoneEventSpec {
-  payloadType: number;
-  clockRate: number;
-}
+/** The negotiated formats, as the session takes them. */
+export type { CodecSpec, TelephoneEventSpec } from '../session/rtp-session.ts';
 
 /** The outgoing RTP stream's identity, carried along when a session moves to another worker. */
 export interface OutgoingStreamState {
