@@ -97,7 +97,8 @@ describe('a carrier calls an incoming number', { skip }, () => {
         timeoutSeconds: 30,
       });
       // The scenario waits 3 s after the ACK before typing: what Parley sent by then is the prompt.
-      await waitFor('audio from Parley', () => (rtp.audio().length >= 8000 * 2.5 ? true : undefined), 8000);
+      await waitFor('audio from Parley', () => (rtp.audio().length >= 8000 * 1.5 ? true : undefined), 8000);
+      await sleep(700);
       const prompt = rtp.audio();
       const level = levelDb(prompt);
       const sounding = soundingShare(prompt, 8000);

@@ -31,7 +31,7 @@ const skip = !BARESIP
       ? 'sipp is not installed'
       : false;
 
-const GRACE_MS = 5000;
+const GRACE_MS = 8000;
 const USERS = [
   { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
   { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
