@@ -9,8 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { BARESIP, type Baresip } from './helpers/baresip.ts';
+import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { startPhone } from './helpers/phones.ts';
 import { rtpListener } from './helpers/rtp-listener.ts';
 import { describeSipp, sippPath, startSipp } from './helpers/sipp.ts';
 import {
@@ -51,7 +53,7 @@ describe('a conference across G.711 µ-law and A-law', { skip }, () => {
       conferences: [{ name: 'Sales', extension: '500', waitForAdmin: false }],
     });
     conferenceId = created.conferences![0]!.id;
-    phone = await Baresip.start({
+    phone = await startPhone({
       extension: '102',
       password: 'bob-secret-22',
       domain: parley.domain,
@@ -116,5 +118,7 @@ describe('a conference across G.711 µ-law and A-law', { skip }, () => {
       `102 should hear the A-law speech: ${level.toFixed(1)} dBFS, sounding ${sounding.toFixed(2)}`,
     );
     await phone.command('hangup');
+    await phone.event('CALL_CLOSED');
+    await noMediaLeft(parley);
   });
 });

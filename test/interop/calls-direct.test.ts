@@ -10,8 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { BARESIP, type Baresip } from './helpers/baresip.ts';
+import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { startPhone } from './helpers/phones.ts';
 import { describeSipp, runSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
 import { describeWindow, SOX, sleep, toneFile, toneShare, windowBefore } from './helpers/tones.ts';
 
@@ -43,7 +45,7 @@ describe('direct calls between users', { skip }, () => {
     await parley.provision({ users: USERS });
     // 103 never registers; 104 rings without answering.
     for (const ext of ['101', '102', '104']) {
-      const phone = await Baresip.start({
+      const phone = await startPhone({
         extension: ext,
         password: USERS.find((u) => u.extension === ext)!.sipPassword,
         domain: parley.domain,
@@ -95,6 +97,7 @@ describe('direct calls between users', { skip }, () => {
     await b.event('CALL_CLOSED');
     const closed = await a.event('CALL_CLOSED', 5000);
     assert.equal(closed.direction, 'outgoing', JSON.stringify(closed));
+    await noMediaLeft(parley);
   });
 
   test('a user with no registered phone: 480', async () => {
@@ -111,6 +114,7 @@ describe('direct calls between users', { skip }, () => {
     });
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
     assert.equal(sippCount(r, '480', false), 1, describeSipp(r));
+    await noMediaLeft(parley);
   });
 
   test('the callee declines: the caller gets 486 Busy Here', async () => {
@@ -132,6 +136,7 @@ describe('direct calls between users', { skip }, () => {
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
     assert.equal(sippCount(r, '486', false), 1, describeSipp(r));
     await callee.event('CALL_CLOSED');
+    await noMediaLeft(parley);
   });
 
   test('CANCEL while the callee rings: 487, and the callee stops ringing', async () => {
@@ -156,5 +161,6 @@ describe('direct calls between users', { skip }, () => {
     const calls = await parley.api<{ items: Array<Record<string, unknown>> }>('GET', '/api/calls');
     const record = calls.items.find((c) => c.to === '104');
     assert.equal(record?.disposition, 'cancelled', JSON.stringify(calls.items));
+    await noMediaLeft(parley);
   });
 });

@@ -9,8 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { BARESIP, type Baresip } from './helpers/baresip.ts';
+import { mediaSessions } from './helpers/parley-metrics.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { startPhone } from './helpers/phones.ts';
 import {
   describeWindow,
   recordingSoFar,
@@ -42,7 +44,7 @@ describe('a user with two phones', { skip }, () => {
       conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
     });
     const phone = (extension: string, password: string, freq: number) =>
-      Baresip.start({
+      startPhone({
         extension,
         password,
         domain: parley.domain,
@@ -121,14 +123,3 @@ describe('a user with two phones', { skip }, () => {
     await desk.event('CALL_CLOSED');
   });
 });
-
-/** `parley_media_sessions` from /metrics: RTP sessions open in the media engine (refreshed every second). */
-async function mediaSessions(parley: ParleyProcess): Promise<number> {
-  const r = await fetch(`http://127.0.0.1:${parley.httpPort}/metrics`, {
-    headers: { authorization: `Bearer ${parley.token}` },
-  });
-  const text = await r.text();
-  const m = /^parley_media_sessions\s+(\d+)/m.exec(text);
-  if (!m) throw new Error(`no parley_media_sessions in /metrics (${r.status}):\n${text.slice(0, 500)}`);
-  return Number(m[1]);
-}

@@ -10,9 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { BARESIP, type Baresip } from './helpers/baresip.ts';
 import { startCarrier } from './helpers/carrier.ts';
+import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { startPhone } from './helpers/phones.ts';
 import { describeSipp, type SippRun, sippCount, sippPath } from './helpers/sipp.ts';
 import { SOX, sleep, toneFile } from './helpers/tones.ts';
 
@@ -52,7 +54,7 @@ describe('hold and resume in a bridged call', { skip }, () => {
         },
       ],
     });
-    phone = await Baresip.start({
+    phone = await startPhone({
       extension: '101',
       password: 'alice-secret-1',
       domain: parley.domain,
@@ -84,5 +86,6 @@ describe('hold and resume in a bridged call', { skip }, () => {
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
     assert.equal(sippCount(r, '200', false), 2, `both re-INVITEs answered 200: ${describeSipp(r)}`);
     assert.equal(sippCount(r, 'BYE', false), 1, describeSipp(r));
+    await noMediaLeft(parley);
   });
 });

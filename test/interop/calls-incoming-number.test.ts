@@ -13,8 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { BARESIP } from './helpers/baresip.ts';
+import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { startPhone } from './helpers/phones.ts';
 import { rtpListener } from './helpers/rtp-listener.ts';
 import { describeSipp, runSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
 import {
@@ -140,7 +142,7 @@ describe('a carrier calls an incoming number', { skip }, () => {
     }
     const dir = mkdtempSync(join(tmpdir(), 'parley-did-'));
     const rtp = await rtpListener();
-    const phone = await Baresip.start({
+    const phone = await startPhone({
       extension: '102',
       password: 'bob-secret-22',
       domain: parley.domain,
@@ -175,6 +177,7 @@ describe('a carrier calls an incoming number', { skip }, () => {
     const r = await carrier.result;
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
     await phone.event('CALL_CLOSED');
+    await noMediaLeft(parley);
   });
 
   for (const [did, kind, status] of [
@@ -192,6 +195,7 @@ describe('a carrier calls an incoming number', { skip }, () => {
       });
       assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
       assert.equal(sippCount(r, status, false), 1, describeSipp(r));
+      await noMediaLeft(parley);
     });
   }
 });

@@ -14,9 +14,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { BARESIP, type Baresip } from './helpers/baresip.ts';
 import { startCarrier } from './helpers/carrier.ts';
+import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { startPhone } from './helpers/phones.ts';
 import { describeSipp, sippCount, sippPath } from './helpers/sipp.ts';
 import {
   describeWindow,
@@ -68,7 +70,7 @@ describe('invite to a conference', { skip }, () => {
     conferenceId = created.conferences![0]!.id;
     const started = await Promise.all(
       USERS.map((u) =>
-        Baresip.start({
+        startPhone({
           extension: u.extension,
           password: u.sipPassword,
           domain: parley.domain,
@@ -218,6 +220,11 @@ describe('invite to a conference', { skip }, () => {
       undefined,
       'nobody joined',
     );
+    // The last member leaves: nothing of any of these calls is left in the media engine.
+    const a = phones.get('101')!;
+    await a.command('hangup');
+    await a.event('CALL_CLOSED');
+    await noMediaLeft(parley);
   });
 });
 

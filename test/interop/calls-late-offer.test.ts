@@ -12,8 +12,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { BARESIP } from './helpers/baresip.ts';
+import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { startPhone } from './helpers/phones.ts';
 import { rtpListener } from './helpers/rtp-listener.ts';
 import { describeSipp, sippPath, startSipp } from './helpers/sipp.ts';
 import { levelDb, SOX, sleep, toneFile, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
@@ -83,6 +85,7 @@ describe('a late-offer call into a conference', { skip }, () => {
     // Parley's 200 to the body-less INVITE carried an offer.
     const ok = r.messages.split(/-{20,}/).find((m) => /SIP\/2\.0 200 OK[\s\S]*CSeq: 2 INVITE/.test(m));
     assert.match(ok ?? '', /m=audio \d+ RTP\/AVP/, 'the 200 carried an SDP offer');
+    await noMediaLeft(parley);
   });
 
   test('a late offer to a user is bridged: the callee is heard at the ACK answer address', async (t) => {
@@ -92,7 +95,7 @@ describe('a late-offer call into a conference', { skip }, () => {
     }
     const dir = mkdtempSync(join(tmpdir(), 'parley-late-'));
     const rtp = await rtpListener();
-    const phone = await Baresip.start({
+    const phone = await startPhone({
       extension: '102',
       password: 'bob-secret-22',
       domain: parley.domain,
@@ -129,5 +132,6 @@ describe('a late-offer call into a conference', { skip }, () => {
     const r = await run.result;
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
     await phone.event('CALL_CLOSED');
+    await noMediaLeft(parley);
   });
 });

@@ -8,8 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { BARESIP, type Baresip } from './helpers/baresip.ts';
+import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { startPhone } from './helpers/phones.ts';
 import { describeSipp, runSipp, sippCount, sippPath } from './helpers/sipp.ts';
 import { SOX, toneFile, waitFor } from './helpers/tones.ts';
 
@@ -39,7 +41,7 @@ describe('a locked conference', { skip }, () => {
       conferences: [{ name: 'Board', extension: '600', adminExtension: '100', waitForAdmin: false }],
     });
     conferenceId = created.conferences![0]!.id;
-    admin = await Baresip.start({
+    admin = await startPhone({
       extension: '100',
       password: 'admin-secret-0',
       domain: parley.domain,
@@ -86,5 +88,6 @@ describe('a locked conference', { skip }, () => {
     assert.equal(inRoom[0]!.role, 'admin');
     await admin.command('hangup');
     await admin.event('CALL_CLOSED');
+    await noMediaLeft(parley);
   });
 });

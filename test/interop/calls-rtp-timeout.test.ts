@@ -10,8 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { BARESIP, type Baresip } from './helpers/baresip.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { startPhone } from './helpers/phones.ts';
 import {
   describeWindow,
   recordingSoFar,
@@ -42,14 +43,14 @@ describe('RTP timeout', { skip }, () => {
       ],
     });
     [a, b] = await Promise.all([
-      Baresip.start({
+      startPhone({
         extension: '101',
         password: 'alice-secret-1',
         domain: parley.domain,
         pbxPort: parley.sipPort,
         source: toneFile(dir, 700),
       }),
-      Baresip.start({
+      startPhone({
         extension: '102',
         password: 'bob-secret-22',
         domain: parley.domain,

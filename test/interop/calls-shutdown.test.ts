@@ -9,8 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { BARESIP, type Baresip } from './helpers/baresip.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { startPhone } from './helpers/phones.ts';
 import { describeSipp, runSipp, sippCount, sippPath } from './helpers/sipp.ts';
 import {
   describeWindow,
@@ -50,7 +51,7 @@ describe('SIGTERM with a call in progress', { skip }, () => {
     await parley.provision({ users: USERS });
     const started = await Promise.all(
       ['101', '102'].map((ext) =>
-        Baresip.start({
+        startPhone({
           extension: ext,
           password: USERS.find((u) => u.extension === ext)!.sipPassword,
           domain: parley.domain,

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startCarrier } from './helpers/carrier.ts';
+import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
 import { describeSipp, runSipp, type SippRun, sippCount, sippPath } from './helpers/sipp.ts';
 
@@ -140,5 +141,6 @@ describe('toll fraud: unauthenticated calls never reach the trunk', { skip }, ()
     assert.equal(r.exitCode, 0, describeSipp(r));
     assert.equal(r.successfulCalls, 2, describeSipp(r));
     assert.equal(sippCount(r, 'BYE', false), 2, 'the callers hung up: the carrier got the BYEs');
+    await noMediaLeft(parley);
   });
 });

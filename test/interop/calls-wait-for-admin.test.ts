@@ -10,8 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { BARESIP, type Baresip } from './helpers/baresip.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { startPhone } from './helpers/phones.ts';
 import {
   describeWindow,
   isMusic,
@@ -59,7 +60,7 @@ describe('wait for the administrator', { skip }, () => {
     conferenceId = created.conferences![0]!.id;
     const started = await Promise.all(
       USERS.map((u) =>
-        Baresip.start({
+        startPhone({
           extension: u.extension,
           password: u.sipPassword,
           domain: parley.domain,

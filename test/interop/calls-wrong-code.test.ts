@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
 import { describeSipp, runSipp, sippCount, sippPath } from './helpers/sipp.ts';
 
@@ -64,6 +65,7 @@ describe('a wrong access code three times', { skip }, () => {
       });
       assert.equal(calls[0]!.to, '500');
       assert.equal(calls[0]!.disposition, 'answered');
+      await noMediaLeft(parley);
     });
   }
 });
