@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BARESIP, type Baresip } from './helpers/baresip.ts';
+import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
 import { startPhone } from './helpers/phones.ts';
 import {
@@ -106,5 +107,6 @@ describe('RTP timeout', { skip }, () => {
     });
     assert.equal(records[0]!.disposition, 'answered', JSON.stringify(records[0]));
     assert.match(parley.output(), /no RTP for too long/);
+    await noMediaLeft(parley);
   });
 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BARESIP, type Baresip } from './helpers/baresip.ts';
+import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
 import { startPhone } from './helpers/phones.ts';
 import {
@@ -110,6 +111,8 @@ describe('wait for the administrator', { skip }, () => {
     await sleep(STARTING_PROMPT_MS);
     const started = [a, b, admin].map((p) => recordingSoFar(p.dir));
     for (const p of phones.values()) await p.command('hangup');
+    for (const p of phones.values()) await p.event('CALL_CLOSED');
+    await noMediaLeft(parley);
 
     for (const [i, own] of [A, B].entries()) {
       const { samples, sampleRate } = waiting[i]!;
