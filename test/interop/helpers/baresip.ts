@@ -170,7 +170,7 @@ export class Baresip {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise((r) => this.child.once('exit', r));
       try {
         await Promise.race([this.command('quit'), new Promise((r) => setTimeout(r, 2000))]);
