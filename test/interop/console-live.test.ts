@@ -2,7 +2,7 @@
  * The console's live side in Debian's Chromium: the Live page's rosters and the Invite pop-up's progress
  * follow the server's event stream (`GET /api/events`, real SSE through the real API), and the buttons
  * reach the PBX through the API's live routes. The PBX itself is the API's `PbxPort` implemented here
- * over a plain map (rooms with calls in them need the whole PBX; that flow is the integrator's test), and
+ * over a plain map (rooms with real calls in them are console-invite.test.ts and console-e2e.test.ts), and
  * the events are published on the API's own bus exactly as the PBX publishes them.
  */
 import assert from 'node:assert/strict';
