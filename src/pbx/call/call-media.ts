@@ -8,8 +8,10 @@ import {
   type AudioCodec,
   answerOffer,
   createOffer,
+  G722,
   isSdpError,
   type NegotiatedAudio,
+  OPUS,
   PCMA,
   PCMU,
   parseSdp,
@@ -19,8 +21,11 @@ import {
   serializeSdp,
 } from '../../media/sdp/index.ts';
 
-/** Codecs the media engine runs, in Parley's order of preference. */
-export const ENGINE_CODECS: readonly AudioCodec[] = [PCMU, PCMA];
+/**
+ * Codecs the media engine runs, in Parley's order of preference: G.711 first (the mixer reads its energy
+ * without decoding, the cheapest member there is), then G.722 and Opus for phones that offer only those.
+ */
+export const ENGINE_CODECS: readonly AudioCodec[] = [PCMU, PCMA, G722, OPUS];
 
 export interface MediaFailure {
   /** SIP status to answer the offer with: 488 Not Acceptable Here, 400 for unreadable SDP, 503 no ports. */

@@ -27,6 +27,8 @@ export interface BaresipOptions {
   source: string;
   /** Answer incoming calls by itself. */
   autoAnswer?: boolean;
+  /** Codecs it offers and accepts, in its order (default PCMU, PCMA). */
+  codecs?: string[];
 }
 
 export class Baresip {
@@ -72,6 +74,7 @@ export class Baresip {
         `net_interface ${HOST}`,
         'module_path /usr/lib/baresip/modules',
         'module g711.so',
+        'module g722.so',
         'module aufile.so',
         'module aubridge.so',
         'module sndfile.so',
@@ -89,7 +92,7 @@ export class Baresip {
     const answer = o.autoAnswer ? ';answermode=auto' : '';
     writeFileSync(
       join(dir, 'accounts'),
-      `<sip:${o.extension}@${o.domain}>;auth_pass=${o.password};outbound="sip:${HOST}:${o.pbxPort};transport=udp";regint=300${answer};audio_codecs=PCMU,PCMA\n`,
+      `<sip:${o.extension}@${o.domain}>;auth_pass=${o.password};outbound="sip:${HOST}:${o.pbxPort};transport=udp";regint=300${answer};audio_codecs=${(o.codecs ?? ['PCMU', 'PCMA']).join(',')}\n`,
     );
     const child = spawn(BARESIP!, ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let socket: Socket | undefined;
