@@ -17,12 +17,12 @@ const SOX = spawnSync('sh', ['-c', 'command -v sox'], { encoding: 'utf8' }).stdo
 const skip = !BARESIP ? 'baresip is not installed' : !SOX ? 'sox is not installed' : false;
 
 /** A mono 8 kHz tone file for a phone's microphone. */
-function toneFile(dir: string, freq: number): string {
-  const file = join(dir, `tone-${freq}.wav`);
+function toneFile(dir: string, freq: number, rate = 8000): string {
+  const file = join(dir, `tone-${freq}-${rate}.wav`);
   const r = spawnSync(SOX!, [
     '-n',
     '-r',
-    '8000',
+    String(rate),
     '-c',
     '1',
     '-b',
@@ -65,7 +65,7 @@ function tail(samples: Int16Array, rate: number, seconds: number): Int16Array {
 describe('two desk phones in a conference with an access code', { skip }, () => {
   let parley: ParleyProcess;
   let dir: string;
-  const phones: Baresip[] = [];
+  const started: Baresip[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-conf-'));
@@ -80,57 +80,88 @@ describe('two desk phones in a conference with an access code', { skip }, () => 
   });
 
   after(async () => {
-    for (const p of phones) await p.stop().catch(() => {});
+    for (const p of started) await p.stop().catch(() => {});
     await parley?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('each hears the other tone, not its own', async () => {
+  /** 101 and 102 dial the room, type the code, talk over each other; each hears the other, not itself. */
+  async function twoPhones(codecs: Record<string, string[] | undefined>): Promise<number[]> {
     const tones = { '101': 440, '102': 1000 };
-    for (const [ext, freq] of Object.entries(tones)) {
-      const phone = await Baresip.start({
-        extension: ext,
-        password: ext === '101' ? 'alice-secret-1' : 'bob-secret-22',
-        domain: parley.domain,
-        pbxPort: parley.sipPort,
-        source: toneFile(dir, freq),
-      });
-      phones.push(phone);
-      await phone.registered();
-    }
-    for (const phone of phones) {
-      await phone.command('dial', '500');
-      await phone.event('CALL_ESTABLISHED');
-      // Let the receptionist start asking, then type the code and #.
-      await new Promise((r) => setTimeout(r, 1500));
-      await phone.sendDigits('1234#');
-    }
-    const participants = async () =>
-      parley.api<Array<{ extension?: string }>>(
-        'GET',
-        `/api/conferences/${await conferenceId(parley)}/participants`,
-      );
-    for (let i = 0; i < 100 && (await participants()).length < 2; i++)
-      await new Promise((r) => setTimeout(r, 200));
-    assert.equal((await participants()).length, 2, parley.output().slice(-4000));
-    // Both in the room: let them talk over each other for a while.
-    await new Promise((r) => setTimeout(r, 6000));
-    for (const phone of phones) await phone.command('hangup');
-    await new Promise((r) => setTimeout(r, 500));
+    const phones: Baresip[] = [];
+    const rates: number[] = [];
+    try {
+      for (const [ext, freq] of Object.entries(tones)) {
+        const wideband = codecs[ext]?.some((c) => c.startsWith('G722'));
+        const phone = await Baresip.start({
+          extension: ext,
+          password: ext === '101' ? 'alice-secret-1' : 'bob-secret-22',
+          domain: parley.domain,
+          pbxPort: parley.sipPort,
+          source: toneFile(dir, freq, wideband ? 16000 : 8000),
+          ...(codecs[ext] ? { codecs: codecs[ext] } : {}),
+        });
+        phones.push(phone);
+        started.push(phone);
+        await phone.registered();
+      }
+      for (const phone of phones) {
+        await phone.command('dial', '500');
+        await phone.event('CALL_ESTABLISHED');
+        // Let the receptionist start asking, then type the code and #.
+        await new Promise((r) => setTimeout(r, 1500));
+        await phone.sendDigits('1234#');
+      }
+      const participants = async () =>
+        parley.api<Array<{ extension?: string }>>(
+          'GET',
+          `/api/conferences/${await conferenceId(parley)}/participants`,
+        );
+      for (let i = 0; i < 100 && (await participants()).length < 2; i++)
+        await new Promise((r) => setTimeout(r, 200));
+      assert.equal((await participants()).length, 2, parley.output().slice(-4000));
+      // Both in the room: let them talk over each other for a while.
+      await new Promise((r) => setTimeout(r, 6000));
+      for (const phone of phones) await phone.command('hangup');
+      await new Promise((r) => setTimeout(r, 500));
 
-    for (const [i, phone] of phones.entries()) {
-      const own = i === 0 ? 440 : 1000;
-      const other = i === 0 ? 1000 : 440;
-      const { samples, sampleRate } = phone.received();
-      const window = tail(samples, sampleRate, 3);
-      const heard = toneShare(window, sampleRate, other);
-      const echoed = toneShare(window, sampleRate, own);
-      assert.ok(heard > 0.6, `phone ${i + 1} should hear ${other} Hz: share ${heard.toFixed(3)}`);
-      assert.ok(
-        echoed < 0.05,
-        `phone ${i + 1} should not hear its own ${own} Hz: share ${echoed.toFixed(3)}`,
-      );
+      for (const [i, phone] of phones.entries()) {
+        const own = i === 0 ? 440 : 1000;
+        const other = i === 0 ? 1000 : 440;
+        const { samples, sampleRate } = phone.received();
+        rates.push(sampleRate);
+        const window = tail(samples, sampleRate, 3);
+        const heard = toneShare(window, sampleRate, other);
+        const echoed = toneShare(window, sampleRate, own);
+        assert.ok(heard > 0.6, `phone ${i + 1} should hear ${other} Hz: share ${heard.toFixed(3)}`);
+        assert.ok(
+          echoed < 0.05,
+          `phone ${i + 1} should not hear its own ${own} Hz: share ${echoed.toFixed(3)}`,
+        );
+      }
+      return rates;
+    } finally {
+      for (const p of phones) await p.stop().catch(() => {});
+      // The room empties before the next test dials in.
+      for (let i = 0; i < 50; i++) {
+        const list = await parley.api<unknown[]>(
+          'GET',
+          `/api/conferences/${await conferenceId(parley)}/participants`,
+        );
+        if (list.length === 0) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
+  }
+
+  test('each hears the other tone, not its own', async () => {
+    await twoPhones({});
+  });
+
+  test('a G.722-only phone and a G.711 phone in one room hear each other', async () => {
+    const rates = await twoPhones({ '101': ['G722/16000/1'] });
+    // baresip records what it decodes at the codec's rate: 16 kHz means the call ran G.722.
+    assert.deepEqual(rates, [16000, 8000]);
   });
 });
 
