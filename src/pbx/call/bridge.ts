@@ -19,6 +19,7 @@ export async function bridge(
   a: InboundLeg,
   aMedia: CallMedia,
   targets: readonly BridgeTarget[],
+  onBridged?: (b: OutboundLeg, bMedia: CallMedia, room: string) => void,
 ): Promise<void> {
   const legs = new Map<OutboundLeg, CallMedia>();
   let winner: OutboundLeg | undefined;
@@ -130,6 +131,7 @@ export async function bridge(
       call.end('failed');
       return;
     }
+    onBridged?.(leg, bMedia, room);
     if (a.offer === undefined) {
       const late = await acked;
       if (late !== undefined) await aMedia.acceptAnswer(late);

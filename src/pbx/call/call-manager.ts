@@ -34,6 +34,7 @@ import { OutboundLeg } from './outbound-leg.ts';
 import { MIN_SE, negotiateAsUas } from './session-timer.ts';
 import { SipCallContext } from './sip-call-context.ts';
 import type { SipLeg } from './sip-leg.ts';
+import { enableTransfer } from './transfer.ts';
 
 /** Why an invitation could not start (the API maps each code to a status). */
 export class InviteError extends Error {
@@ -402,7 +403,35 @@ export class CallManager {
     }
     call.addMedia(media);
     leg.handlers = { reoffer: (offer) => media.reoffer(offer), currentSdp: () => media.localSdp };
-    await bridge(this.#svc, call, leg, media, targets);
+    const config = this.#svc.config();
+    const domain = this.#svc.domain;
+    // Blind transfer (RFC 3515): only users' own legs may REFER, never a trunk's.
+    await bridge(this.#svc, call, leg, media, targets, (b, bMedia, room) =>
+      enableTransfer(
+        {
+          svc: this.#svc,
+          call,
+          room,
+          targetsFor: (extension, from) => this.#targetsFor(extension, from, this.#svc.config()),
+          adopt: (l) => {
+            this.#legs.add(l);
+            l.onEnded(() => this.#forget(l));
+          },
+        },
+        {
+          leg,
+          media,
+          identity: `<sip:${call.from}@${domain}>`,
+          mayRefer: caller.kind === 'user',
+        },
+        {
+          leg: b,
+          media: bMedia,
+          identity: b.options.to,
+          mayRefer: config.usersByExtension.has(call.to.trim()),
+        },
+      ),
+    );
     for (const l of call.legs) {
       this.#legs.add(l);
       l.onEnded(() => this.#forget(l));

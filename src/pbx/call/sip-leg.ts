@@ -34,6 +34,8 @@ export interface LegHandlers {
   dtmf?(info: DtmfInfo): void;
   /** Our current SDP, re-sent unchanged in session refreshes (RFC 4028 §7.4). */
   currentSdp?(): string | undefined;
+  /** A REFER (RFC 3515): the handler answers it (202 and NOTIFYs). Without one, 501. */
+  refer?(incoming: IncomingRequest): void;
 }
 
 const SDP = 'application/sdp';
@@ -76,6 +78,11 @@ export abstract class SipLeg {
   onEnded(listener: (reason: EndReason) => void): void {
     if (this.#ended) listener(this.#ended);
     else this.#endListeners.push(listener);
+  }
+
+  /** Forgets who listens for the end: a transferred party's leg leaves its call (RFC 3515). */
+  releaseEndListeners(): void {
+    this.#endListeners.length = 0;
   }
 
   /** Ends the leg in whatever way its state needs (BYE, CANCEL, a final response). Idempotent. */
@@ -171,6 +178,10 @@ export abstract class SipLeg {
         incoming.reply(200);
         return;
       case 'ACK':
+        return;
+      case 'REFER':
+        if (this.handlers.refer) this.handlers.refer(incoming);
+        else incoming.reply(501);
         return;
       default:
         incoming.reply(501);
