@@ -3,7 +3,9 @@
  * (baresip, answers by itself) and transfers it to 103 (baresip) with an in-dialog REFER. sipp checks
  * the 202, the NOTIFY "SIP/2.0 100 Trying" (Event: refer, message/sipfrag, active), the final
  * "SIP/2.0 200 OK" (terminated) and Parley's BYE; then 102 and 103 must hear each other's tones. A
- * target that declines (486) or is no extension (403) gets a failure NOTIFY and the call goes on.
+ * target that declines (486) or is no extension (403) gets a failure NOTIFY and the call goes on. The
+ * callee's side transfers too: baresip 102, called by baresip 104, sends REFER with its `transfer`
+ * command, and 104 then talks to 103.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -131,6 +133,35 @@ describe('blind transfer by REFER', { skip }, () => {
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
     assert.equal(sippCount(r, 'NOTIFY', false), 2, describeSipp(r));
     await b.event('CALL_CLOSED', 5000);
+    await noMediaLeft(parley);
+  });
+
+  test('the callee transfers (baresip sends REFER): the caller and the target hear each other', async () => {
+    const caller = phones.get('104')!;
+    const b = phones.get('102')!;
+    const c = phones.get('103')!;
+    await caller.command('dial', '102');
+    await caller.event('CALL_ESTABLISHED', 15000);
+    await b.event('CALL_ESTABLISHED', 15000);
+    await sleep(1000);
+    await b.command('transfer', `sip:103@${parley.domain}`);
+    await c.event('CALL_ESTABLISHED', 20000);
+    // The referrer leaves the call once the transfer worked.
+    await b.event('CALL_CLOSED', 10000);
+    await sleep(4000);
+    await caller.command('hangup');
+    await caller.event('CALL_CLOSED');
+    await c.event('CALL_CLOSED', 5000);
+    for (const [phone, own, other] of [
+      [caller, TONES['104']!, TONES['103']!],
+      [c, TONES['103']!, TONES['104']!],
+    ] as const) {
+      const { samples, sampleRate } = phone.received();
+      const w = windowBefore(samples, sampleRate, samples.length, 2.5, 0.5);
+      const what = describeWindow(w, sampleRate, [own, other]);
+      assert.ok(toneShare(w, sampleRate, other) > 0.6, `should hear ${other} Hz: ${what}`);
+      assert.ok(toneShare(w, sampleRate, own) < 0.05, `should not hear its own ${own} Hz: ${what}`);
+    }
     await noMediaLeft(parley);
   });
 });
