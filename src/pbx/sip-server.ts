@@ -52,6 +52,7 @@ export const ALLOWED_METHODS = [
   'INFO',
   'UPDATE',
   'PRACK',
+  'REFER',
 ];
 /** Methods we know and refuse (405) rather than not implement (501). */
 const REFUSED_METHODS = new Set(['MESSAGE', 'REFER', 'NOTIFY']);

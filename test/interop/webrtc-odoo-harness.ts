@@ -89,6 +89,16 @@ globalThis.odooPhone = {
       } }).catch((e) => resolve(String(e)));
     });
   },
+  // Odoo's transfer button: a blind transfer by REFER (RFC 3515); resolves with the REFER's status.
+  refer(number) {
+    const target = SIP.UserAgent.makeURI('sip:' + number + '@' + state.ua.configuration.uri.host);
+    return new Promise((resolve) => {
+      state.session.refer(target, { requestDelegate: {
+        onAccept: (r) => resolve(r.message.statusCode),
+        onReject: (r) => resolve(r.message.statusCode),
+      } }).catch((e) => resolve(String(e)));
+    });
+  },
   localDirection() {
     const t = state.session.sessionDescriptionHandler.peerConnection.getTransceivers()[0];
     return t.currentDirection;
