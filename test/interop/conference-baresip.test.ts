@@ -9,52 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { goertzelPower, meanSquare } from '../../src/media/processor/goertzel.ts';
 import { BARESIP, Baresip } from './helpers/baresip.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { toneFile, toneShare } from './helpers/tones.ts';
 
 const SOX = spawnSync('sh', ['-c', 'command -v sox'], { encoding: 'utf8' }).stdout.trim() || null;
 const skip = !BARESIP ? 'baresip is not installed' : !SOX ? 'sox is not installed' : false;
-
-/** A mono 8 kHz tone file for a phone's microphone. */
-function toneFile(dir: string, freq: number, rate = 8000): string {
-  const file = join(dir, `tone-${freq}-${rate}.wav`);
-  const r = spawnSync(SOX!, [
-    '-n',
-    '-r',
-    String(rate),
-    '-c',
-    '1',
-    '-b',
-    '16',
-    file,
-    'synth',
-    '60',
-    'sine',
-    String(freq),
-    'vol',
-    '0.4',
-  ]);
-  assert.equal(r.status, 0, String(r.stderr));
-  return file;
-}
-
-/**
- * Share of the window's energy at `freq`, 0-1, averaged over 20 ms blocks: a phone's jitter buffer may
- * slip a few samples now and then, which would smear one long Goertzel window but not short ones.
- */
-function toneShare(samples: Int16Array, rate: number, freq: number): number {
-  const block = rate / 50;
-  let sum = 0;
-  let blocks = 0;
-  for (let i = 0; i + block <= samples.length; i += block) {
-    const w = samples.subarray(i, i + block);
-    const total = meanSquare(w);
-    sum += total === 0 ? 0 : goertzelPower(w, rate, freq) / total;
-    blocks++;
-  }
-  return blocks === 0 ? 0 : sum / blocks;
-}
 
 /** The last `seconds` before the end, minus the final half second (hang-up). */
 function tail(samples: Int16Array, rate: number, seconds: number): Int16Array {

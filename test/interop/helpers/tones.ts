@@ -12,12 +12,12 @@ import { goertzelPower, meanSquare } from '../../../src/media/processor/goertzel
 export const SOX = spawnSync('sh', ['-c', 'command -v sox'], { encoding: 'utf8' }).stdout.trim() || null;
 
 /** A mono 8 kHz, 60 s tone file for a phone's microphone. */
-export function toneFile(dir: string, freq: number): string {
-  const file = join(dir, `tone-${freq}.wav`);
+export function toneFile(dir: string, freq: number, rate = 8000): string {
+  const file = join(dir, rate === 8000 ? `tone-${freq}.wav` : `tone-${freq}-${rate}.wav`);
   const r = spawnSync(SOX!, [
     '-n',
     '-r',
-    '8000',
+    String(rate),
     '-c',
     '1',
     '-b',
