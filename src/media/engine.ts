@@ -286,6 +286,58 @@ export class MediaEngine {
   }
 
   /**
+   * The answer to Parley's offer chose another codec than the session was opened with (RFC 3264 §6.1):
+   * re-opens the session on the same worker and port with that codec, back in its room if it was in one.
+   * A playback or recording of the session ends. Not for WebRTC sessions (their codec is werift's).
+   */
+  async setCodec(sessionId: string, codec: CodecSpec, telephoneEvent?: TelephoneEventSpec): Promise<void> {
+    const s = await this.#session(sessionId);
+    if (s.pinned) throw new MediaError('bad-request', `session ${sessionId} is WebRTC`);
+    const link = this.#links[s.worker]!;
+    s.moving = (async () => {
+      const {
+        telephoneEvent: _old,
+        outgoing,
+        ...spec
+      } = await link.request({ op: 'detach-session', sessionId });
+      // Another clock rate restarts the stream's timestamps: a new SSRC says so (RFC 3550 §8).
+      const sameClock = spec.codec.clockRate === codec.clockRate;
+      try {
+        await link.request({
+          op: 'open-session',
+          spec: {
+            ...spec,
+            codec,
+            ...(telephoneEvent ? { telephoneEvent } : {}),
+            ...(sameClock && outgoing ? { outgoing } : {}),
+          },
+        });
+      } catch (err) {
+        this.#onEvent({
+          type: 'session-closed',
+          sessionId,
+          reason: `codec change failed: ${(err as Error).message}`,
+        });
+        throw err;
+      }
+      const room = s.roomId ? this.#rooms.get(s.roomId) : undefined;
+      if (room && s.roomId) {
+        await link.request({
+          op: 'join',
+          roomId: s.roomId,
+          sessionId,
+          member: room.settings.get(sessionId) ?? {},
+        });
+      }
+    })();
+    try {
+      await s.moving;
+    } finally {
+      s.moving = undefined;
+    }
+  }
+
+  /**
    * Loads the WebRTC stack and makes its DTLS certificate in every worker now, so the first browser call
    * does not wait for them (about half a second). For servers; tests that never use WebRTC skip it.
    */
