@@ -44,6 +44,8 @@ export class CallMedia {
   /** Our last SDP (offer or answer), as sent. */
   localSdp: string;
   #offer: Sdp | undefined;
+  /** The codec `offer` opened the session with, until the answer settles it. */
+  #openedWith: { name: string; payloadType: number; telephoneEventPayloadType: number } | undefined;
   #closed = false;
 
   protected constructor(
@@ -56,6 +58,7 @@ export class CallMedia {
       localSdp: string;
       audio?: NegotiatedAudio;
       offer?: Sdp;
+      openedWith?: { name: string; payloadType: number; telephoneEventPayloadType: number };
     },
   ) {
     this.engine = engine;
@@ -66,6 +69,7 @@ export class CallMedia {
     this.localSdp = init.localSdp;
     this.audio = init.audio;
     this.#offer = init.offer;
+    this.#openedWith = init.openedWith;
   }
 
   /** Answers a remote offer: negotiates, opens the session, returns it with our answer in `localSdp`. */
@@ -132,8 +136,10 @@ export class CallMedia {
   }
 
   /**
-   * Opens a session and makes our offer (outbound legs, late-offer INVITEs). The session runs G.711
-   * µ-law, so that is what we offer, with telephone-event at 8 kHz.
+   * Opens a session and makes our offer (outbound legs, late-offer INVITEs): every codec the engine runs,
+   * with telephone-event at each of their clock rates, so a carrier that takes only A-law (or a phone
+   * that takes only G.722 or Opus) can answer. The session opens with G.711 µ-law; `acceptAnswer`
+   * switches it to the codec the answer chose.
    */
   static async offer(engine: MediaEngine, address: string, room?: string): Promise<CallMedia | MediaFailure> {
     let opened: { id: string; localPort: number };
@@ -153,8 +159,8 @@ export class CallMedia {
         address,
         port: opened.localPort,
         session: sdpSession,
-        codecs: [PCMU],
-        telephoneEventRates: [8000],
+        codecs: ENGINE_CODECS,
+        telephoneEventRates: [8000, 48000],
         rtcpMux: false,
       }),
     );
@@ -165,6 +171,7 @@ export class CallMedia {
       sdpSession,
       localSdp: serializeSdp(offer),
       offer,
+      openedWith: { name: PCMU.encoding, payloadType: PCMU.payloadType, telephoneEventPayloadType: 101 },
     });
   }
 
@@ -176,6 +183,30 @@ export class CallMedia {
     const audio = readAnswer(this.#offer, answer);
     if ('error' in audio) return { status: 488, message: audio.message };
     this.audio = audio;
+    const opened = this.#openedWith;
+    const te = audio.telephoneEvent;
+    if (
+      opened &&
+      (opened.name.toLowerCase() !== audio.codec.encoding.toLowerCase() ||
+        opened.payloadType !== audio.codec.sendPayloadType ||
+        (te !== undefined && te.sendPayloadType !== opened.telephoneEventPayloadType))
+    ) {
+      // `offer` opened the session before knowing the answer's choice: take it now.
+      this.#openedWith = undefined;
+      try {
+        await this.engine.setCodec(
+          this.sessionId,
+          {
+            name: audio.codec.encoding,
+            payloadType: audio.codec.sendPayloadType,
+            clockRate: audio.codec.clockRate,
+          },
+          te ? { payloadType: te.sendPayloadType, clockRate: te.clockRate } : undefined,
+        );
+      } catch (err) {
+        return { status: 488, message: `the answer's codec could not be set: ${(err as Error).message}` };
+      }
+    }
     await this.engine.setRemote(this.sessionId, audio.remote).catch(() => {});
     return undefined;
   }

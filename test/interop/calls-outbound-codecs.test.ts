@@ -1,0 +1,170 @@
+/**
+ * Parley's own offers list every codec the media engine runs (PCMU, PCMA, G722, opus, telephone-event at
+ * each clock rate) and the leg takes the codec the answer chose (RFC 3264 §6.1, §7):
+ * - an invitation to extension 102, a baresip phone that accepts only A-law, is answered (no 488) and
+ *   102 hears 101's tone from the room, and 101 hears 102's;
+ * - an invitation to an outside number reaches a carrier played by sipp that answers with A-law only: the
+ *   RTP Parley sends to the carrier's SDP address is A-law (payload type 8) carrying 101's tone.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BARESIP, type Baresip } from './helpers/baresip.ts';
+import { noMediaLeft } from './helpers/parley-metrics.ts';
+import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { startPhone } from './helpers/phones.ts';
+import { freePort } from './helpers/ports.ts';
+import { rtpListener } from './helpers/rtp-listener.ts';
+import { describeSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
+import {
+  describeWindow,
+  recordingSoFar,
+  SOX,
+  sleep,
+  toneFile,
+  toneShare,
+  waitFor,
+  windowBefore,
+} from './helpers/tones.ts';
+
+const CARRIER = join(import.meta.dirname, 'scenarios', 'calls-carrier-pcma.xml');
+const skip = !BARESIP
+  ? 'baresip is not installed'
+  : !SOX
+    ? 'sox is not installed'
+    : !sippPath()
+      ? 'sipp is not installed'
+      : false;
+
+const USERS = [
+  { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
+  { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
+];
+const TONES: Record<string, number> = { '101': 700, '102': 1300 };
+
+interface Participant {
+  id: string;
+  callerId: string;
+}
+
+describe('outbound offers carry every engine codec', { skip }, () => {
+  let parley: ParleyProcess;
+  let dir: string;
+  let conferenceId: string;
+  const phones = new Map<string, Baresip>();
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-outbound-codecs-'));
+    parley = await startParley();
+    const created = await parley.provision({
+      users: USERS,
+      conferences: [{ name: 'Sales', extension: '500', waitForAdmin: false }],
+    });
+    conferenceId = created.conferences![0]!.id;
+    const started = await Promise.all(
+      USERS.map((u) =>
+        startPhone({
+          extension: u.extension,
+          password: u.sipPassword,
+          domain: parley.domain,
+          pbxPort: parley.sipPort,
+          source: toneFile(dir, TONES[u.extension]!),
+          // 102 takes A-law only: an offer of µ-law alone would get 488 Not Acceptable Here.
+          ...(u.extension === '102' ? { codecs: ['PCMA'], autoAnswer: true } : {}),
+        }),
+      ),
+    );
+    for (const [i, u] of USERS.entries()) phones.set(u.extension, started[i]!);
+    await Promise.all(started.map((p) => p.registered()));
+  });
+
+  after(async () => {
+    for (const p of phones.values()) await p.stop().catch(() => {});
+    await parley?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const participants = () =>
+    parley.api<Participant[]>('GET', `/api/conferences/${conferenceId}/participants`);
+  const invite = (destination: string) =>
+    parley.api<{ callId: string }>('POST', `/api/conferences/${conferenceId}/invite`, { destination });
+
+  test('an A-law-only phone answers an invitation and hears the room', async () => {
+    const a = phones.get('101')!;
+    const b = phones.get('102')!;
+    await a.command('dial', '500');
+    await a.event('CALL_ESTABLISHED');
+    await waitFor('101 in the room', async () => ((await participants()).length === 1 ? true : undefined));
+    await invite('102');
+    const established = await b.event('CALL_ESTABLISHED');
+    assert.equal(established.direction, 'incoming', JSON.stringify(established));
+    await waitFor('102 in the room', async () => ((await participants()).length === 2 ? true : undefined));
+    // "You are now entering the conference" is over: each hears the other.
+    await sleep(4000);
+    for (const [phone, own, other] of [
+      [a, TONES['101']!, TONES['102']!],
+      [b, TONES['102']!, TONES['101']!],
+    ] as const) {
+      const { samples, sampleRate } = recordingSoFar(phone.dir);
+      const w = windowBefore(samples, sampleRate, samples.length, 1.5, 0.2);
+      const what = describeWindow(w, sampleRate, [own, other]);
+      assert.ok(toneShare(w, sampleRate, other) > 0.6, `should hear ${other} Hz: ${what}`);
+      assert.ok(toneShare(w, sampleRate, own) < 0.05, `should not hear its own ${own} Hz: ${what}`);
+    }
+    await b.command('hangup');
+    await b.event('CALL_CLOSED');
+    await waitFor('102 out of the room', async () =>
+      (await participants()).length === 1 ? true : undefined,
+    );
+  });
+
+  test('an A-law-only carrier answers an invitation and gets the room in A-law', async (t) => {
+    const rtp = await rtpListener();
+    t.after(() => rtp.socket.close());
+    const carrier = await startSipp({
+      scenario: CARRIER,
+      localPort: await freePort(),
+      calls: 1,
+      set: { rtpport: String(rtp.port) },
+      timeoutSeconds: 40,
+    });
+    t.after(() => carrier.stop());
+    await carrier.ready();
+    await parley.api('POST', '/api/trunks', {
+      name: 'Carrier',
+      host: '127.0.0.1',
+      port: carrier.port,
+      transport: 'udp',
+      register: false,
+      callerId: '+3225550000',
+      inboundAddresses: [],
+    });
+    await parley.api('POST', '/api/apply', {});
+    await invite('+3221234567');
+    const answerer = await waitFor(
+      'the carrier call in the room',
+      async () => (await participants()).find((p) => p.callerId === '+3221234567'),
+      15_000,
+    ).catch(async (err) => {
+      const r = await carrier.stop();
+      throw new Error(`${err}\n${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+    });
+    // Past the entry prompt: the room (101's tone) reaches the carrier's address, in A-law.
+    await sleep(4000);
+    assert.deepEqual([...rtp.payloadTypes], [8], 'Parley sends the A-law carrier A-law');
+    const heard = rtp.audio();
+    const w = windowBefore(heard, 8000, heard.length, 1.5, 0.1);
+    const share = toneShare(w, 8000, TONES['101']!);
+    assert.ok(share > 0.6, `the carrier should hear 101's 700 Hz: ${describeWindow(w, 8000, [700])}`);
+    await parley.api('DELETE', `/api/conferences/${conferenceId}/participants/${answerer.id}`);
+    const r = await carrier.result;
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+    assert.equal(sippCount(r, 'BYE', false), 1, describeSipp(r));
+    const a = phones.get('101')!;
+    await a.command('hangup');
+    await a.event('CALL_CLOSED');
+    await noMediaLeft(parley);
+  });
+});
