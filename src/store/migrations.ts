@@ -85,6 +85,34 @@ export const MIGRATIONS: readonly Migration[] = [
         ]);
     },
   },
+  {
+    version: 5,
+    name: 'users may call external numbers unless told otherwise',
+    sql: () => '',
+    // Every user so far could call out: say so in the draft and in every applied version, so that the
+    // field is always present and the migration shows up as no pending change.
+    run: async (db) => {
+      const withPermission = (u: Record<string, unknown>) =>
+        typeof u.canCallOut === 'boolean' ? u : { ...u, canCallOut: true };
+      const drafts = await db.all<{ id: string; data: string }>(
+        "SELECT id, data FROM draft WHERE kind = 'users'",
+      );
+      for (const r of drafts)
+        await db.run("UPDATE draft SET data = ? WHERE kind = 'users' AND id = ?", [
+          JSON.stringify(withPermission(JSON.parse(r.data))),
+          r.id,
+        ]);
+      const versions = await db.all<{ version: number; config: string }>(
+        'SELECT version, config FROM versions',
+      );
+      for (const v of versions) {
+        const config = JSON.parse(v.config) as { users?: Record<string, unknown>[] };
+        if (!Array.isArray(config.users)) continue;
+        config.users = config.users.map(withPermission);
+        await db.run('UPDATE versions SET config = ? WHERE version = ?', [JSON.stringify(config), v.version]);
+      }
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

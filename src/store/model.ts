@@ -24,6 +24,11 @@ export interface UserFields {
   extension: string;
   sipPassword: string;
   email?: string;
+  /**
+   * May this user call external numbers through a trunk? The store writes `true` when a write leaves it
+   * out (and schema migration 5 wrote it into older data), so stored users always carry it.
+   */
+  canCallOut?: boolean;
 }
 export type User = UserFields & Stored;
 

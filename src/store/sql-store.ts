@@ -38,7 +38,7 @@ import { type ValidationError, validateConfiguration, validateObject } from './v
 
 /** The fields each kind keeps; anything else in a write is ignored. */
 const FIELDS: Record<ObjectKind, readonly string[]> = {
-  users: ['name', 'extension', 'sipPassword', 'email'],
+  users: ['name', 'extension', 'sipPassword', 'email', 'canCallOut'],
   conferences: ['name', 'extension', 'accessCode', 'adminExtension', 'waitForAdmin'],
   incomingNumbers: ['number', 'trunkId', 'destination'],
   trunks: [
@@ -62,9 +62,20 @@ const ID_PREFIX: Record<ObjectKind, string> = {
 /** Rows per multi-row INSERT: few round trips to PostgreSQL, well under SQLite's bound-parameter limit. */
 const INSERT_BATCH = 300;
 
+/** Values a field takes when a write leaves it out (or clears it with null). */
+const DEFAULTS: Record<ObjectKind, Record<string, unknown>> = {
+  users: { canCallOut: true },
+  conferences: {},
+  incomingNumbers: {},
+  trunks: {},
+};
+
 function pick(kind: ObjectKind, obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const f of FIELDS[kind]) if (obj[f] !== undefined && obj[f] !== null) out[f] = obj[f];
+  for (const f of FIELDS[kind]) {
+    const v = obj[f] ?? DEFAULTS[kind][f];
+    if (v !== undefined && v !== null) out[f] = v;
+  }
   return out;
 }
 

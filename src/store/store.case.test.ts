@@ -417,5 +417,34 @@ export function storeContract(engine: string, fixture: () => Promise<StoreFixtur
       assert.equal(store.live.findUser('2999')?.name, 'User 999');
       assert.equal(store.live.findUser('101'), undefined);
     });
+
+    it('lets users call external numbers unless told otherwise', async () => {
+      // Written when left out: by create, and by replaceDraft (users 2000-2999 above).
+      assert.equal(store.live.usersByExtension.get('2000')?.canCallOut, true);
+      const carol = await store.create(
+        'users',
+        { name: 'Carol', extension: '3000', sipPassword: 'carol-pw' },
+        ctx,
+      );
+      assert.equal(carol.canCallOut, true);
+      const err = await rejects(store.update('users', carol.id, { canCallOut: 'yes' }, ctx), 'INVALID');
+      assert.deepEqual(
+        err.errors.map((e) => e.path),
+        ['canCallOut'],
+      );
+      const denied = await store.update('users', carol.id, { canCallOut: false }, ctx);
+      assert.equal(denied.canCallOut, false);
+      assert.equal((await store.get('users', carol.id))?.canCallOut, false);
+      const pending = (await store.changes()).changes.find((c) => c.id === carol.id);
+      assert.deepEqual(
+        pending?.fields.find((f) => f.field === 'canCallOut'),
+        { field: 'canCallOut', to: false },
+      );
+      await store.apply(ctx);
+      assert.equal(store.live.findUser('3000') && store.live.usersByExtension.get('3000')?.canCallOut, false);
+      // Cleared with null: back to the default.
+      const again = await store.update('users', carol.id, { canCallOut: null }, ctx);
+      assert.equal(again.canCallOut, true);
+    });
   });
 }

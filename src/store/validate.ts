@@ -71,6 +71,8 @@ const CHECKS: { [K in ObjectKind]: Check } = {
       out.push({ path: 'sipPassword', message: 'SIP password is longer than 128 characters.' });
     if (o.email !== undefined && (typeof o.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(o.email)))
       out.push({ path: 'email', message: 'Email address is not valid.' });
+    if (o.canCallOut !== undefined && typeof o.canCallOut !== 'boolean')
+      out.push({ path: 'canCallOut', message: '"May call external numbers" must be true or false.' });
   },
   conferences(o, out) {
     text(o, 'name', 'Name', out);

@@ -54,11 +54,16 @@ export const userRoutes = configResource({
     extension: { type: 'string', maxLength: 40 },
     sipPassword: { type: 'string', maxLength: 200, description: 'write-only' },
     email: { type: 'string', maxLength: 200 },
+    canCallOut: {
+      type: 'boolean',
+      description: 'may call external numbers through a trunk (default true)',
+    },
   },
   readable: {
     name: { type: 'string' },
     extension: { type: 'string' },
     email: { type: 'string' },
+    canCallOut: { type: 'boolean' },
   },
   extraWritable: {
     username: {
