@@ -108,6 +108,8 @@ export class MediaEngine {
   readonly ports: PortAllocator;
   #links: WorkerLink[] = [];
   #sessions = new Map<string, SessionRecord>();
+  /** Sessions per worker, kept as they come and go (choosing a worker must not walk every session). */
+  #load: number[] = [];
   #rooms = new Map<string, RoomRecord>();
   #recordings = new Map<string, number>();
   /** Rooms not created yet that a pinned (WebRTC) session is waiting for: create them on its worker. */
@@ -126,6 +128,7 @@ export class MediaEngine {
     const range = parseRange(options.rtpPorts);
     this.ports = new PortAllocator(range.min, range.max);
     const count = options.workers ?? availableParallelism();
+    this.#load = new Array<number>(Math.max(1, count)).fill(0);
     if (count <= 0) this.#links.push(this.#wire(new InlineWorkerLink(0)));
     else for (let i = 0; i < count; i++) this.#links.push(this.#wire(this.#thread(i)));
   }
@@ -161,6 +164,7 @@ export class MediaEngine {
       const s = this.#sessions.get(e.sessionId);
       if (!s) return;
       this.#sessions.delete(e.sessionId);
+      this.#load[s.worker]!--;
       this.ports.release(s.port);
       const room = s.roomId ? this.#rooms.get(s.roomId) : undefined;
       room?.members.delete(e.sessionId);
@@ -204,8 +208,7 @@ export class MediaEngine {
   }
 
   #leastLoaded(): number {
-    const load = new Array<number>(this.#links.length).fill(0);
-    for (const s of this.#sessions.values()) load[s.worker]!++;
+    const load = this.#load;
     let best = 0;
     for (let i = 1; i < load.length; i++) if (load[i]! < load[best]!) best = i;
     return best;
@@ -249,6 +252,7 @@ export class MediaEngine {
       const record: SessionRecord = { worker, port, roomId: undefined, moving: undefined };
       if (options.webrtc) record.pinned = true;
       this.#sessions.set(id, record);
+      this.#load[worker]!++;
       try {
         const r = await this.#links[worker]!.request({
           op: 'open-session',
@@ -268,6 +272,7 @@ export class MediaEngine {
         return r.webrtc ? { id, localPort: r.localPort, webrtc: r.webrtc } : { id, localPort: r.localPort };
       } catch (err) {
         this.#sessions.delete(id);
+        this.#load[worker]!--;
         this.ports.release(port);
         if (
           !(err instanceof MediaError && err.code === 'bind-failed' && /EADDRINUSE|EACCES/.test(err.message))
@@ -461,6 +466,8 @@ export class MediaEngine {
     s.moving = (async () => {
       const spec = await this.#links[from]!.request({ op: 'detach-session', sessionId });
       s.worker = to;
+      this.#load[from]!--;
+      this.#load[to]!++;
       try {
         await this.#links[to]!.request({ op: 'open-session', spec });
       } catch (err) {
@@ -569,6 +576,7 @@ export class MediaEngine {
     );
     for (const s of this.#sessions.values()) this.ports.release(s.port);
     this.#sessions.clear();
+    this.#load.fill(0);
     this.#rooms.clear();
     this.#listeners.clear();
   }
