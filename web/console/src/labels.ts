@@ -21,6 +21,7 @@ const FIELDS: Record<string, string> = {
   waitForAdmin: 'Wait for the administrator to start the conference',
   sipPassword: 'SIP password',
   email: 'Email',
+  canCallOut: 'May call external numbers',
   permissions: 'Permissions',
   number: 'Number',
   trunkId: 'Trunk',

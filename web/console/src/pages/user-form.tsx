@@ -1,6 +1,7 @@
 /**
- * A user's form: extension, name, email, SIP password (generate, reveal, copy), console access with its
- * permissions, and the settings a phone or Odoo's VoIP widget needs to register as this user.
+ * A user's form: extension, name, email, SIP password (generate, reveal, copy), whether the user may call
+ * external numbers, console access with its permissions, and the settings a phone or Odoo's VoIP widget
+ * needs to register as this user.
  */
 import { type FormEvent, useState } from 'react';
 import { api, optional, type Permission, type User, type UserInput, type UserRow } from '../api.ts';
@@ -15,6 +16,7 @@ const FIELD_PATHS = {
   name: ['name'],
   email: ['email'],
   sipPassword: ['sipPassword'],
+  canCallOut: ['canCallOut'],
   permissions: ['permissions'],
   username: ['username'],
   password: ['password'],
@@ -39,6 +41,7 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
   const [name, setName] = useState(user?.name ?? '');
   const [email, setEmail] = useState(user?.email ?? '');
   const [sipPassword, setSipPassword] = useState(user ? '' : generatePassword());
+  const [canCallOut, setCanCallOut] = useState(user?.canCallOut ?? true);
   const [permissions, setPermissions] = useState<Permission[]>(
     user?.permissions ?? ['conferences', 'participants'],
   );
@@ -55,6 +58,7 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
     const fields: UserInput = { extension: extension.trim(), name: name.trim() };
     fields.email = optional(email, user?.email);
     if (sipPassword) fields.sipPassword = sipPassword;
+    fields.canCallOut = canCallOut;
     if (consoleAccess) {
       fields.username = username.trim();
       if (password) fields.password = password;
@@ -120,6 +124,21 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
               />
             )}
           </Field>
+          <div className="field">
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                checked={canCallOut}
+                aria-describedby="call-out-hint"
+                onChange={(e) => setCanCallOut(e.target.checked)}
+              />{' '}
+              May call external numbers
+            </label>
+            <p className="field-hint" id="call-out-hint">
+              Through a trunk, at the carrier's rates. Unticked, such calls are refused.
+            </p>
+            {errors.canCallOut && <p className="field-error">{errors.canCallOut}</p>}
+          </div>
           <div className="field">
             <label className="checkbox">
               <input
