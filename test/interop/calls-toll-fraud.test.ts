@@ -2,8 +2,9 @@
  * Nothing unauthenticated reaches a trunk. A carrier played by sipp listens as the trunk (127.0.0.1) and
  * records every message. From 127.0.0.3 (not a trunk's address) an INVITE to an outside number without
  * credentials is challenged, and with wrong credentials challenged again or refused; from the carrier's
- * own address a number that is not one of Parley's is refused (no hairpin back out). The carrier sees
- * none of those numbers. Then an authenticated user (from 127.0.0.2) calls out, which the carrier does
+ * own address a number that is not one of Parley's is refused (no hairpin back out); an authenticated
+ * user who may not call external numbers (`canCallOut: false`) gets 403. The carrier sees none of those
+ * numbers. Then an authenticated user (from 127.0.0.2) calls out, which the carrier does
  * see: the carrier was listening all along, so the zero above means something.
  */
 import assert from 'node:assert/strict';
@@ -20,6 +21,7 @@ const skip = sippPath() ? false : 'sipp is not installed';
 const TRUNK = { username: 'parley-trunk', password: 'trunk-secret-9', callerId: '+3225550000' };
 const FRAUD_NUMBER = '+881234567890';
 const FRAUD_NUMBER_2 = '+882345678901';
+const FORBIDDEN_NUMBER = '+883456789012';
 const ALLOWED_NUMBER = '+3221112233';
 
 /** INVITE request lines the carrier received, from its message trace. */
@@ -36,7 +38,10 @@ describe('toll fraud: unauthenticated calls never reach the trunk', { skip }, ()
     carrier = await startCarrier(TRUNK, { calls: 2, traceMessages: true, timeoutSeconds: 40 });
     parley = await startParley();
     await parley.provision({
-      users: [{ name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' }],
+      users: [
+        { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
+        { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22', canCallOut: false },
+      ],
       trunks: [
         {
           name: 'Carrier',
@@ -93,9 +98,27 @@ describe('toll fraud: unauthenticated calls never reach the trunk', { skip }, ()
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
   });
 
-  test('an authenticated user not allowed to call out', (t) => {
-    // Routing honours `canCallOut: false`, but the store has no such permission for users yet.
-    t.skip('the store has no per-user permission to call outside numbers');
+  test('an authenticated user not allowed to call out: 403', async () => {
+    const r = await runSipp({
+      scenario: join(SCENARIOS, 'calls-outside-forbidden.xml'),
+      remote: `127.0.0.1:${parley.sipPort}`,
+      service: FORBIDDEN_NUMBER,
+      authUser: '102',
+      authPassword: 'bob-secret-22',
+      set: { caller: '102' },
+      extraArgs: [
+        '-i',
+        '127.0.0.2',
+        '-mi',
+        '127.0.0.2',
+        '-auth_uri',
+        `${FORBIDDEN_NUMBER}@127.0.0.1:${parley.sipPort}`,
+      ],
+      calls: 1,
+      timeoutSeconds: 10,
+    });
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
+    assert.equal(sippCount(r, '403', false), 1, describeSipp(r));
   });
 
   test('the carrier saw none of it; authenticated users do reach it, even from its address', async () => {
@@ -132,6 +155,10 @@ describe('toll fraud: unauthenticated calls never reach the trunk', { skip }, ()
     for (const uri of seen) {
       assert.ok(!uri.includes(FRAUD_NUMBER.slice(1)), `a fraudulent INVITE reached the carrier: ${uri}`);
       assert.ok(!uri.includes(FRAUD_NUMBER_2.slice(1)), `a hairpin INVITE reached the carrier: ${uri}`);
+      assert.ok(
+        !uri.includes(FORBIDDEN_NUMBER.slice(1)),
+        `a forbidden user's INVITE reached the carrier: ${uri}`,
+      );
     }
     assert.equal(seen.length, 4, `each call challenged once, then answered: ${seen.join(', ')}`);
     assert.ok(
