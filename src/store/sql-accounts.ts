@@ -18,6 +18,22 @@ import {
 /** A token's last use is written at most this often, so authenticated reads stay reads. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/**
+ * Call records are written together, in one transaction, at most this long after the first of them (or as
+ * soon as this many wait): one commit per call cost more than the rest of a short call's SIP handling.
+ */
+const RECORD_FLUSH_MS = 100;
+const RECORD_BATCH = 256;
+/** Rows per multi-row INSERT, in powers of two down from this, so only a few statements are prepared. */
+const RECORD_ROWS = 64;
+
+/** A call record waiting for its batch, and who waits for it to be written. */
+interface PendingRecord {
+  record: CallRecord;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 export function pageBounds(page: PageOptions = {}): { offset: number; limit: number } {
   const offset = Math.max(0, Math.floor(page.offset ?? 0));
   const limit = Math.max(1, Math.min(10_000, Math.floor(page.limit ?? 100)));
@@ -85,6 +101,10 @@ export async function insertAudit(
 
 export class SqlAccounts {
   protected readonly db: SqlDriver;
+  #pendingRecords: PendingRecord[] = [];
+  #recordTimer: NodeJS.Timeout | undefined;
+  /** The batches written so far, in order: each waits for the one before. */
+  #recordWrites: Promise<void> = Promise.resolve();
 
   constructor(db: SqlDriver) {
     this.db = db;
@@ -316,15 +336,72 @@ export class SqlAccounts {
     );
   }
 
-  async addCallRecord(record: CallRecord): Promise<void> {
-    await this.db.run('INSERT INTO call_records (id, started_at, data) VALUES (?, ?, ?)', [
-      record.id,
-      record.startedAt,
-      JSON.stringify(record),
-    ]);
+  /**
+   * Keeps a call record; resolves once it is written, which happens with others in one transaction within
+   * `RECORD_FLUSH_MS` (see `flushCallRecords`). Rejects when this record could not be written.
+   */
+  addCallRecord(record: CallRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pendingRecords.push({ record, resolve, reject });
+      if (this.#pendingRecords.length >= RECORD_BATCH) void this.flushCallRecords();
+      else this.#recordTimer ??= setTimeout(() => void this.flushCallRecords(), RECORD_FLUSH_MS);
+    });
+  }
+
+  /**
+   * Writes the call records waiting for their batch now; resolves when they (and earlier batches) are
+   * written or failed (each failure goes to its `addCallRecord`). Never rejects. Call before closing.
+   */
+  flushCallRecords(): Promise<void> {
+    if (this.#recordTimer) clearTimeout(this.#recordTimer);
+    this.#recordTimer = undefined;
+    const batch = this.#pendingRecords;
+    if (batch.length > 0) {
+      this.#pendingRecords = [];
+      this.#recordWrites = this.#recordWrites.then(() => this.#writeRecords(batch));
+    }
+    return this.#recordWrites;
+  }
+
+  async #writeRecords(batch: PendingRecord[]): Promise<void> {
+    try {
+      await this.db.tx(async (tx) => {
+        for (let i = 0; i < batch.length; ) {
+          let rows = RECORD_ROWS;
+          while (rows > batch.length - i) rows >>= 1;
+          const params: unknown[] = [];
+          for (const { record } of batch.slice(i, i + rows))
+            params.push(record.id, record.startedAt, JSON.stringify(record));
+          await tx.run(
+            `INSERT INTO call_records (id, started_at, data) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')}`,
+            params,
+          );
+          i += rows;
+        }
+      });
+    } catch {
+      // One bad record (a Call-ID seen twice) fails the whole transaction: write them one at a time, so
+      // only that one is lost and reported.
+      for (const p of batch) {
+        try {
+          await this.db.run('INSERT INTO call_records (id, started_at, data) VALUES (?, ?, ?)', [
+            p.record.id,
+            p.record.startedAt,
+            JSON.stringify(p.record),
+          ]);
+          p.resolve();
+        } catch (err) {
+          p.reject(err);
+        }
+      }
+      return;
+    }
+    for (const p of batch) p.resolve();
   }
 
   async listCallRecords(page?: PageOptions): Promise<Page<CallRecord>> {
+    // Records still waiting for their batch are part of the list.
+    await this.flushCallRecords();
     const { offset, limit } = pageBounds(page);
     const rows = await this.db.all(
       'SELECT data FROM call_records ORDER BY started_at DESC, id LIMIT ? OFFSET ?',

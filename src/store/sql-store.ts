@@ -487,6 +487,7 @@ export class SqlStore extends SqlAccounts implements Store {
     this.closed = true;
     if (this.watcher) clearTimeout(this.watcher);
     this.listeners.clear();
+    await this.flushCallRecords();
     await this.db.close();
   }
 }
