@@ -1,5 +1,6 @@
-import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import { isParseError, parseMessage, serializeMessage } from '../message/index.ts';
 import type { SipMessage } from '../message/types.ts';
 import { isStun, stunBindingResponse } from './stun-keepalive.ts';
@@ -18,6 +19,16 @@ export interface UdpTransportOptions extends TransportLimits {
 const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 const SEND_BUFFER_BYTES = 1024 * 1024;
 
+/**
+ * Address lookup for sends: SIP over UDP answers to the Via's received/rport address, an IP literal, and
+ * dgram's default lookup defers every send by a tick even for those. Names still go to DNS.
+ */
+const literalLookup: SocketOptions['lookup'] = (address, options, callback) => {
+  const family = isIP(address);
+  if (family === 0) dnsLookup(address, options, callback);
+  else callback(null, address, family);
+};
+
 /** True when a datagram holds only CR/LF/space: a keep-alive some phones send over UDP, not a message. */
 function isBlank(buf: Uint8Array): boolean {
   for (const b of buf) if (b !== 0x0d && b !== 0x0a && b !== 0x20) return false;
@@ -32,6 +43,8 @@ export class UdpTransport extends TransportBase implements Transport {
   readonly protocol = 'udp' as const;
   readonly reliable = false;
   readonly localAddress: string;
+  /** Bound once before construction: read here, not from the socket (a system call) on every Via. */
+  readonly localPort: number;
   #socket: Socket;
   #closed = false;
 
@@ -39,6 +52,7 @@ export class UdpTransport extends TransportBase implements Transport {
     super(options);
     this.#socket = socket;
     this.localAddress = options.host;
+    this.localPort = socket.address().port;
     socket.on('message', (buf, rinfo) => this.#onDatagram(buf, rinfo.address, rinfo.port));
     socket.on('error', (err) => this.log.warn({ err }, 'UDP socket error'));
   }
@@ -46,7 +60,7 @@ export class UdpTransport extends TransportBase implements Transport {
   /** Binds the socket; rejects when the address is in use. */
   static listen(options: UdpTransportOptions): Promise<UdpTransport> {
     return new Promise((resolve, reject) => {
-      const socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4' });
+      const socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4', lookup: literalLookup });
       socket.once('error', reject);
       socket.bind(options.port, options.host, () => {
         socket.off('error', reject);
@@ -61,10 +75,6 @@ export class UdpTransport extends TransportBase implements Transport {
         resolve(new UdpTransport(socket, options));
       });
     });
-  }
-
-  get localPort(): number {
-    return this.#socket.address().port;
   }
 
   #onDatagram(buf: Buffer, address: string, port: number): void {
