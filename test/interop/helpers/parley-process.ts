@@ -26,7 +26,7 @@ export interface ParleyProcess {
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   /** Creates objects then applies the draft. */
   provision(config: {
-    users?: Array<{ name: string; extension: string; sipPassword: string }>;
+    users?: Array<{ name: string; extension: string; sipPassword: string; canCallOut?: boolean }>;
     conferences?: Array<{
       name: string;
       extension: string;
