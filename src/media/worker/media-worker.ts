@@ -1,25 +1,38 @@
 /**
  * Entry point of a media worker thread: connects the channel (messages.ts) on `parentPort` to a
  * `MediaRuntime`. Requests are answered in any order (a `play` answers when the playback ends); events go
- * out as they happen. Nothing else lives here.
+ * out as they happen, answers and events of one event-loop turn in one post. Nothing else lives here.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { MediaError, MediaRuntime } from './media-runtime.ts';
-import type { RequestEnvelope, WorkerMessage } from './messages.ts';
+import type { RequestBatch, RequestEnvelope, WorkerBatch, WorkerMessage } from './messages.ts';
 
 const port = parentPort;
 if (!port) throw new Error('media-worker.ts runs as a worker thread');
 const { workerId, frameMs } = (workerData ?? {}) as { workerId?: number; frameMs?: number };
 const runtime = new MediaRuntime({ workerId: workerId ?? 0, frameMs: frameMs ?? 20 });
-const post = (m: WorkerMessage) => port.postMessage(m);
+/** What this turn of the event loop has to say, posted together at its end (see `WorkerBatch`). */
+let outbox: WorkerMessage[] = [];
+const flush = () => {
+  const messages = outbox;
+  outbox = [];
+  if (messages.length === 1) port.postMessage(messages[0]);
+  else if (messages.length > 1) port.postMessage({ kind: 'batch', messages } satisfies WorkerBatch);
+};
+const post = (m: WorkerMessage) => {
+  if (outbox.push(m) === 1) setImmediate(flush);
+};
 runtime.onEvent = (event) => post({ kind: 'event', event });
 
-port.on('message', (m: RequestEnvelope) => {
+const receive = (m: RequestEnvelope) => {
   if (m?.kind !== 'request') return;
   runtime.handle(m.request).then(
     (result) => {
       post({ kind: 'response', reqId: m.reqId, ok: true, result });
-      if (m.request.op === 'shutdown') port.close();
+      if (m.request.op === 'shutdown') {
+        flush();
+        port.close();
+      }
     },
     (err: unknown) => {
       const e =
@@ -29,5 +42,9 @@ port.on('message', (m: RequestEnvelope) => {
       post({ kind: 'response', reqId: m.reqId, ok: false, error: { code: e.code, message: e.message } });
     },
   );
+};
+port.on('message', (m: RequestEnvelope | RequestBatch) => {
+  if (m?.kind === 'batch') for (const one of m.messages) receive(one);
+  else receive(m);
 });
 post({ kind: 'ready', workerId: workerId ?? 0 });

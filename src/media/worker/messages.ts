@@ -225,3 +225,18 @@ export type WorkerMessage =
   | { kind: 'response'; reqId: number; ok: false; error: MediaErrorInfo }
   | { kind: 'event'; event: MediaEvent }
   | { kind: 'ready'; workerId: number };
+
+/**
+ * Either way, the messages of one event-loop turn go as one post (in order): a post wakes the other
+ * thread, and call setups issue their requests (and get their answers) a few at a time.
+ */
+export interface RequestBatch {
+  kind: 'batch';
+  messages: RequestEnvelope[];
+}
+
+/** Worker → main thread, several at once (see `RequestBatch`). */
+export interface WorkerBatch {
+  kind: 'batch';
+  messages: WorkerMessage[];
+}

@@ -6,7 +6,15 @@
  */
 import { Worker } from 'node:worker_threads';
 import { MediaError, MediaRuntime } from './media-runtime.ts';
-import type { MediaEvent, RequestEnvelope, WorkerMessage, WorkerRequest, WorkerResults } from './messages.ts';
+import type {
+  MediaEvent,
+  RequestBatch,
+  RequestEnvelope,
+  WorkerBatch,
+  WorkerMessage,
+  WorkerRequest,
+  WorkerResults,
+} from './messages.ts';
 
 /** One worker as the engine sees it. */
 export interface WorkerLink {
@@ -32,6 +40,7 @@ export class ThreadWorkerLink implements WorkerLink {
   #worker: Worker;
   #pending = new Map<number, Pending>();
   #nextId = 1;
+  #outbox: RequestEnvelope[] = [];
   #ready: Promise<void>;
   #dead = false;
 
@@ -45,7 +54,7 @@ export class ThreadWorkerLink implements WorkerLink {
     this.#ready = new Promise((r) => {
       ready = r;
     });
-    this.#worker.on('message', (m: WorkerMessage) => {
+    const receive = (m: WorkerMessage) => {
       if (m.kind === 'ready') ready();
       else if (m.kind === 'event') this.onEvent(m.event);
       else if (m.kind === 'response') {
@@ -55,6 +64,10 @@ export class ThreadWorkerLink implements WorkerLink {
         if (m.ok) p.resolve(m.result);
         else p.reject(new MediaError(m.error.code, m.error.message));
       }
+    };
+    this.#worker.on('message', (m: WorkerMessage | WorkerBatch) => {
+      if (m.kind === 'batch') for (const one of m.messages) receive(one);
+      else receive(m);
     });
     const fail = (reason: string) => {
       if (this.#dead) return;
@@ -75,9 +88,19 @@ export class ThreadWorkerLink implements WorkerLink {
     return new Promise((resolve, reject) => {
       this.#pending.set(reqId, { resolve: resolve as (v: unknown) => void, reject });
       const envelope: RequestEnvelope = { kind: 'request', reqId, request: req };
-      this.#worker.postMessage(envelope);
+      if (this.#outbox.push(envelope) === 1) setImmediate(this.#flush);
     });
   }
+
+  /** Posts this event-loop turn's requests, together (see `RequestBatch`). */
+  #flush = (): void => {
+    const messages = this.#outbox;
+    this.#outbox = [];
+    // A worker that died meanwhile rejected them already.
+    if (this.#dead) return;
+    if (messages.length === 1) this.#worker.postMessage(messages[0]);
+    else this.#worker.postMessage({ kind: 'batch', messages } satisfies RequestBatch);
+  };
 
   async terminate(): Promise<void> {
     if (this.#dead) return;
