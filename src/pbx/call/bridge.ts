@@ -7,7 +7,7 @@
  */
 import type { Call } from './call.ts';
 import { type CallMedia, isMediaFailure } from './call-media.ts';
-import { type CallServices, offerFor } from './call-services.ts';
+import { type CallServices, mediaHandlers, offerFor } from './call-services.ts';
 import type { InboundLeg } from './inbound-leg.ts';
 import { type DialOptions, OutboundLeg } from './outbound-leg.ts';
 
@@ -89,7 +89,7 @@ export async function bridge(
     legs.set(leg, media);
     // The callee's re-INVITEs and UPDATEs (hold, resume, a new address) are answered from its own
     // session, as the caller's are from theirs: the engine bridges whatever each side negotiates.
-    leg.handlers = { reoffer: (offer) => media.reoffer(offer), currentSdp: () => media.localSdp };
+    leg.handlers = mediaHandlers(media);
     call.addLeg(leg, false);
   }
   if (pending === 0) giveUp(480, 'no reachable destination', 'failed');

@@ -26,6 +26,7 @@ import {
   bindingTarget,
   type CallConfig,
   type CallServices,
+  mediaHandlers,
   offerFor,
   type TrunkSettings,
 } from './call-services.ts';
@@ -402,7 +403,7 @@ export class CallManager {
       return;
     }
     call.addMedia(media);
-    leg.handlers = { reoffer: (offer) => media.reoffer(offer), currentSdp: () => media.localSdp };
+    leg.handlers = mediaHandlers(media);
     const config = this.#svc.config();
     const domain = this.#svc.domain;
     // Blind transfer (RFC 3515): only users' own legs may REFER, never a trunk's.

@@ -216,7 +216,13 @@ export class CallMedia {
    * can be accepted. The codec in use is kept; a new remote address re-latches the session.
    */
   reoffer(offerText: string | undefined): string | undefined {
-    if (offerText === undefined) return this.localSdp;
+    if (offerText === undefined) {
+      // A re-INVITE without SDP: our current SDP, unchanged, becomes our offer (RFC 3264 §8); the
+      // answer comes to `acceptAnswer` (in the ACK).
+      const ours = parseSdp(this.localSdp);
+      if (!isSdpError(ours)) this.#offer = ours;
+      return this.localSdp;
+    }
     const offer = parseSdp(offerText);
     if (isSdpError(offer)) return undefined;
     const answer = answerOffer(offer, {

@@ -10,6 +10,7 @@ import type { Binding } from '../registrar/binding.ts';
 import type { RoutingConfig } from '../routing/routing-config.ts';
 import type { CallSummary } from './call.ts';
 import { CallMedia, type MediaFailure } from './call-media.ts';
+import type { LegHandlers } from './sip-leg.ts';
 import { isWebSocketTarget, offerWebRtc } from './webrtc-media.ts';
 
 /** A trunk as the call layer needs it (the store's `Trunk`). */
@@ -77,6 +78,18 @@ export function offerFor(svc: CallServices, target: SipTarget): Promise<CallMedi
   return isWebSocketTarget(target)
     ? offerWebRtc(svc.engine, svc.mediaAddress)
     : CallMedia.offer(svc.engine, svc.mediaAddress);
+}
+
+/**
+ * What a leg with its own media session answers in its dialog: re-offers (hold, resume, a new address)
+ * from that session, session refreshes with its SDP, and the answer to our offer in an ACK.
+ */
+export function mediaHandlers(media: CallMedia): LegHandlers {
+  return {
+    reoffer: (offer) => media.reoffer(offer),
+    currentSdp: () => media.localSdp,
+    answer: (sdp) => void media.acceptAnswer(sdp),
+  };
 }
 
 /** Where to send requests to a registered contact: back along the flow it registered on. */

@@ -48,6 +48,7 @@ export class SipCallContext implements CallContext {
     this.leg.handlers = {
       reoffer: (offer) => this.media.reoffer(offer),
       currentSdp: () => this.media.localSdp,
+      answer: (sdp) => void this.media.acceptAnswer(sdp),
       dtmf: (info) => {
         // SIP INFO digits do not pass through the engine, so they cut an interruptible prompt here.
         if (this.#interruptible) void this.media.engine.stopPlayback(this.media.sessionId).catch(() => {});

@@ -30,6 +30,11 @@ export interface LegHandlers {
    * refuse it (488). `offer` is undefined for a re-INVITE without SDP (we then offer in the 200).
    */
   reoffer?(offer: string | undefined): string | undefined;
+  /**
+   * The answer to the offer we made in our 200 to a re-INVITE without SDP: it comes in the ACK
+   * (RFC 3261 §14.2, RFC 3264 §8).
+   */
+  answer?(answer: string): void;
   /** A digit sent by SIP INFO (application/dtmf-relay or application/dtmf). */
   dtmf?(info: DtmfInfo): void;
   /** Our current SDP, re-sent unchanged in session refreshes (RFC 4028 §7.4). */
@@ -151,10 +156,19 @@ export abstract class SipLeg {
         return;
       case 'INVITE':
       case 'UPDATE': {
-        const answer = this.handlers.reoffer?.(sdpBody(req));
+        const offer = sdpBody(req);
+        const answer = this.handlers.reoffer?.(offer);
         if (answer === undefined) {
           incoming.reply(488);
           return;
+        }
+        if (offer === undefined && req.method === 'INVITE') {
+          // Our 200 carries an offer; the peer's answer comes in the ACK (RFC 3261 §14.2). An ACK
+          // without one leaves the session as it was.
+          incoming.onAck((ack) => {
+            const sdp = sdpBody(ack);
+            if (sdp !== undefined && !this.ended) this.handlers.answer?.(sdp);
+          });
         }
         // A re-INVITE or UPDATE refreshes the session (RFC 4028 §10).
         this.sessionTimer?.reset();

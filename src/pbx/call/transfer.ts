@@ -12,7 +12,7 @@ import type { IncomingRequest } from '../../sip/stack.ts';
 import type { BridgeTarget } from './bridge.ts';
 import type { Call } from './call.ts';
 import { type CallMedia, isMediaFailure } from './call-media.ts';
-import { type CallServices, offerFor } from './call-services.ts';
+import { type CallServices, mediaHandlers, offerFor } from './call-services.ts';
 import { OutboundLeg } from './outbound-leg.ts';
 import type { SipLeg } from './sip-leg.ts';
 
@@ -184,7 +184,7 @@ async function ring(
       },
     );
     legs.set(leg, media);
-    leg.handlers = { reoffer: (offer) => media.reoffer(offer), currentSdp: () => media.localSdp };
+    leg.handlers = mediaHandlers(media);
     call.addLeg(leg, false);
     ts.adopt(leg);
   }
