@@ -39,7 +39,7 @@ import {
 } from './transaction/outgoing-request.ts';
 import type { TimerBase } from './transaction/timers.ts';
 import { type ResponseInfo, TransactionLayer } from './transaction/transaction-layer.ts';
-import type { TransactionSender } from './transaction/transaction-types.ts';
+import type { ServerTransactionUser, TransactionSender } from './transaction/transaction-types.ts';
 import {
   responseDestination,
   responseToMalformed,
@@ -374,8 +374,11 @@ export class SipStack {
     if (!tx) return;
     this.#decorate(response);
     tx.respond(response);
-    if (tx instanceof InviteServerTransaction && response.status >= 200 && response.status < 300) {
-      this.#retransmit2xx(incoming, tx, response);
+    if (tx instanceof InviteServerTransaction && response.status >= 200) {
+      // A CANCEL now finds nothing to cancel (§9.2); the transaction, living on for its timers, must not
+      // keep the call's handle alive through this map.
+      this.#handles.delete(tx);
+      if (response.status < 300) this.#retransmit2xx(incoming, tx, response);
     }
     // §12.3: a non-2xx final response ends the early dialog an earlier 1xx created.
     if (response.status >= 300 && incoming.dialog?.state === 'early') this.forgetDialog(incoming.dialog);
@@ -549,12 +552,11 @@ export class SipStack {
     const dialogKey = dialogKeyOfRequest(request);
     const dialog = dialogKey ? this.#dialogs.get(dialogKey) : undefined;
     const incoming = new IncomingRequestHandle(request, source, dialog, (h, r) => this.#sendResponse(h, r));
-    const result = this.#layer.receiveRequest(request, this.#sender(transport, destination), {
-      fail: (reason, error) =>
-        this.#log.debug({ reason, err: error, source }, 'SIP server transaction failed'),
-      receiveAck: (ack) => this.#onAck(ack),
-      terminated: () => {},
-    });
+    const result = this.#layer.receiveRequest(
+      request,
+      this.#sender(transport, destination),
+      this.#serverUser(source),
+    );
     switch (result.kind) {
       case 'invalid':
         this.#droppedRequests++;
@@ -638,6 +640,20 @@ export class SipStack {
     if (tx instanceof InviteServerTransaction && !incoming.responded && !incoming.dropped) {
       tx.respond(createResponse(request, 100));
     }
+  }
+
+  /**
+   * The stack as user of a server transaction. Made here, not where the request is handled: a completed
+   * transaction lives on for 64*T1 to answer retransmissions, and closures made there would keep the
+   * whole call they belong to alive that long.
+   */
+  #serverUser(source: MessageSource): ServerTransactionUser {
+    return {
+      fail: (reason, error) =>
+        this.#log.debug({ reason, err: error, source }, 'SIP server transaction failed'),
+      receiveAck: (ack) => this.#onAck(ack),
+      terminated: () => {},
+    };
   }
 
   #retransmit2xx(incoming: IncomingRequestHandle, tx: InviteServerTransaction, response: SipResponse): void {
