@@ -25,8 +25,13 @@ export async function bridge(
   let winner: OutboundLeg | undefined;
   let pending = 0;
   let busy = 0;
+  let failed = 0;
   let lastStatus = 480;
   let rang = false;
+  // True while the targets are still being dialled: each dial first awaits its media session, and a leg
+  // that fails meanwhile (a contact whose connection just closed fails at once) must not end the call
+  // before the later contacts have rung.
+  let dialling = true;
 
   const giveUp = (status: number, reason: string, disposition: 'busy' | 'no-answer' | 'failed') => {
     if (winner || call.ended) return;
@@ -38,6 +43,18 @@ export async function bridge(
     a.reject(status);
     svc.events('call.failed', { callId: call.id, from: call.from, to: call.to, status, reason });
     call.end(reason, disposition);
+  };
+
+  /** Every leg dialled has failed (or none could be dialled). */
+  const allFailed = () => {
+    if (busy > 0) giveUp(486, 'busy', 'busy');
+    else if (failed === 0) giveUp(480, 'no reachable destination', 'failed');
+    else
+      giveUp(
+        lastStatus === 404 || lastStatus === 603 ? lastStatus : 480,
+        `callee answered ${lastStatus}`,
+        'failed',
+      );
   };
 
   const timer = setTimeout(() => giveUp(480, 'no-answer', 'no-answer'), svc.ringTimeoutMs);
@@ -72,17 +89,10 @@ export async function bridge(
           media.close();
           legs.delete(leg);
           pending--;
+          failed++;
           lastStatus = status;
           if (status === 486 || status === 600) busy++;
-          if (pending === 0 && !winner) {
-            if (busy > 0) giveUp(486, 'busy', 'busy');
-            else
-              giveUp(
-                status === 404 || status === 603 ? status : 480,
-                `callee answered ${lastStatus}`,
-                'failed',
-              );
-          }
+          if (pending === 0 && !winner && !dialling) allFailed();
         },
       },
     );
@@ -92,7 +102,8 @@ export async function bridge(
     leg.handlers = mediaHandlers(media);
     call.addLeg(leg, false);
   }
-  if (pending === 0) giveUp(480, 'no reachable destination', 'failed');
+  dialling = false;
+  if (pending === 0 && !winner) allFailed();
 
   async function connect(leg: OutboundLeg, answer: string | undefined): Promise<void> {
     if (winner || call.ended) {

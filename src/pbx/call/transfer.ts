@@ -135,6 +135,9 @@ async function ring(
   let busy = 0;
   let lastStatus = 480;
   let lastReason = 'Temporarily Unavailable';
+  // While targets are still being dialled (each awaits its media session first), a leg that fails at
+  // once must not fail the transfer before the later contacts have rung (see bridge.ts).
+  let dialling = true;
   let resolve: () => void = () => {};
   const finished = new Promise<void>((r) => {
     resolve = r;
@@ -150,6 +153,10 @@ async function ring(
     }
     notify(referrer, status, reason, true);
     resolve();
+  };
+  const allFailed = () => {
+    if (busy > 0) fail(486, 'Busy Here');
+    else fail(lastStatus, lastReason);
   };
   const timer = setTimeout(() => fail(480, 'Temporarily Unavailable'), svc.ringTimeoutMs);
   timer.unref();
@@ -176,10 +183,7 @@ async function ring(
           lastStatus = status;
           lastReason = reason || 'Failed';
           if (status === 486 || status === 600) busy++;
-          if (--pending === 0) {
-            if (busy > 0) fail(486, 'Busy Here');
-            else fail(lastStatus, lastReason);
-          }
+          if (--pending === 0 && !dialling) allFailed();
         },
       },
     );
@@ -188,7 +192,8 @@ async function ring(
     call.addLeg(leg, false);
     ts.adopt(leg);
   }
-  if (pending === 0) fail(480, 'Temporarily Unavailable');
+  dialling = false;
+  if (pending === 0) allFailed();
   await finished;
 
   async function connect(leg: OutboundLeg, media: CallMedia, answer: string | undefined): Promise<void> {
