@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,6 +22,15 @@ import {
   makeToneWav,
   waitForTones,
 } from '../../src/media/webrtc/chromium-test-peer.ts';
+import { DigestClient } from '../../src/sip/auth/index.ts';
+import {
+  generateBranch,
+  generateCallId,
+  generateTag,
+  getHeaderValues,
+  isParseError,
+  parseMessage,
+} from '../../src/sip/message/index.ts';
 import { BARESIP, Baresip } from './helpers/baresip.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
 import { recordingSoFar } from './helpers/tones.ts';
@@ -53,6 +63,74 @@ function deskHears(samples: Int16Array, rate: number, freq: number, seconds = 3)
     n++;
   }
   return n === 0 ? 0 : sum / n;
+}
+
+/**
+ * Registers `extension` over a TCP connection of its own (digest-authenticated, q=1.0 so it is rung
+ * first), then closes that connection: Parley keeps a TCP binding (the phone may come back on a new
+ * connection), but the phone is gone, so an INVITE to it fails at once with a transport error.
+ * Returns the final status of the REGISTER.
+ */
+async function registerVanishingTcpPhone(
+  sipPort: number,
+  domain: string,
+  extension: string,
+  password: string,
+): Promise<number> {
+  const socket = connect(sipPort, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  let buffer = '';
+  const responses: ReturnType<typeof parseMessage>[] = [];
+  socket.setEncoding('latin1');
+  socket.on('data', (d: string) => {
+    buffer += d;
+    for (let end = buffer.indexOf('\r\n\r\n'); end >= 0; end = buffer.indexOf('\r\n\r\n')) {
+      const length = Number(/^content-length:\s*(\d+)/im.exec(buffer.slice(0, end))?.[1] ?? 0);
+      if (buffer.length < end + 4 + length) break;
+      responses.push(parseMessage(Buffer.from(buffer.slice(0, end + 4 + length), 'latin1')));
+      buffer = buffer.slice(end + 4 + length);
+    }
+  });
+  const callId = generateCallId();
+  const tag = generateTag();
+  const uri = `sip:${domain}`;
+  const local = `127.0.0.1:${socket.localPort}`;
+  const digest = new DigestClient({ username: extension, password });
+  const send = async (cseq: number, auth: string[]) => {
+    const before = responses.length;
+    socket.write(
+      [
+        `REGISTER ${uri} SIP/2.0`,
+        `Via: SIP/2.0/TCP ${local};branch=${generateBranch()};rport`,
+        'Max-Forwards: 70',
+        `From: <sip:${extension}@${domain}>;tag=${tag}`,
+        `To: <sip:${extension}@${domain}>`,
+        `Call-ID: ${callId}`,
+        `CSeq: ${cseq} REGISTER`,
+        `Contact: <sip:${extension}@${local};transport=tcp>;q=1.0`,
+        'Expires: 300',
+        ...auth,
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    assert.ok(await until(async () => responses.length > before, 5000), 'REGISTER answered');
+    const r = responses.at(-1)!;
+    if (isParseError(r) || r.kind !== 'response') throw new Error('unreadable REGISTER response');
+    return r;
+  };
+  let r = await send(1, []);
+  if (r.status === 401) {
+    const value = digest.authorize(getHeaderValues(r, 'www-authenticate'), 'REGISTER', uri);
+    assert.ok(value, 'a usable digest challenge');
+    r = await send(2, [`Authorization: ${value}`]);
+  }
+  socket.destroy();
+  return r.status;
 }
 
 describe('SIP.js configured as Odoo’s VoIP widget, against parley serve', { skip }, () => {
@@ -203,7 +281,7 @@ describe('SIP.js configured as Odoo’s VoIP widget, against parley serve', { sk
     await new Promise((r) => setTimeout(r, 4000));
     const desk = desks[0]!;
     await desk.command('hangup');
-    await new Promise((r) => setTimeout(r, 500));
+    await desk.event('CALL_CLOSED');
     const { samples, sampleRate } = desk.received();
     const deskA = deskHears(samples, sampleRate, TONE.browserA);
     const deskB = deskHears(samples, sampleRate, TONE.browserB);
@@ -247,17 +325,41 @@ describe('SIP.js configured as Odoo’s VoIP widget, against parley serve', { sk
     const { samples, sampleRate } = desk.received();
     const share = deskHears(samples, sampleRate, TONE.browserA, 2);
     assert.ok(share > 0.6, `the desk phone hears the browser: ${share.toFixed(3)}`);
+    // Gone (and unregistered) before the next test registers another 104: with both registered, a call
+    // to 104 rings both and either may answer (forking), so the next test's phone might not be in it.
+    await desk.stop();
+    desks.splice(desks.indexOf(desk), 1);
+  });
+
+  test('a desk phone calls a browser whose extension also has a vanished phone: the browser still rings', async () => {
+    // The vanished phone is rung first and fails at once; the call must go on ringing the browser.
+    const user = USERS.find((u) => u.extension === '101')!;
+    assert.equal(
+      await registerVanishingTcpPhone(parley.sipPort, parley.domain, '101', user.sipPassword),
+      200,
+      'the second phone registered',
+    );
+    const caller = desks[0]!; // 103, idle since it left the room
+    const ann = browsers[0]!;
+    await caller.command('dial', '101');
+    assert.ok(
+      await until(async () => (await callState(ann.page)) === 'established', 20_000),
+      `the browser answered:\n${caller.output.slice(-1500)}`,
+    );
+    await caller.event('CALL_ESTABLISHED');
+    await phone(ann.page, 'hangup');
+    await caller.event('CALL_CLOSED');
   });
 
   test('Odoo transfers a call by REFER: the desk phone it talked to is connected to another one', {
     // Passes alone; in the full suite the remaining phone's recording read 0 samples once (open, issue 7).
-    todo: 'flaky in the full suite: the remaining phone recording read empty',
   }, async () => {
     const first = await deskFor('104', TONE.directDesk, true);
     const second = await deskFor('105', TONE.transferDesk, true);
     const ann = browsers[0]!;
     await phone(ann.page, 'call', '104');
     assert.ok(await until(async () => (await callState(ann.page)) === 'established', 20_000), 'answered');
+    await first.event('CALL_ESTABLISHED');
     assert.equal(await phone(ann.page, 'refer', '105'), 202);
     await second.event('CALL_ESTABLISHED');
     // The browser leaves the call; the two desk phones talk to each other.
