@@ -4,7 +4,8 @@
  * - an invitation to extension 102, a baresip phone that accepts only A-law, is answered (no 488) and
  *   102 hears 101's tone from the room, and 101 hears 102's;
  * - an invitation to an outside number reaches a carrier played by sipp that answers with A-law only: the
- *   RTP Parley sends to the carrier's SDP address is A-law (payload type 8) carrying 101's tone.
+ *   RTP Parley sends to the carrier's SDP address is A-law (payload type 8) carrying 101's tone;
+ * - 101 (µ-law) calls 103, a baresip phone that accepts only G.722, directly: each hears the other.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,8 +42,11 @@ const skip = !BARESIP
 const USERS = [
   { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
   { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
+  { name: 'Carol', extension: '103', sipPassword: 'carol-secret-3' },
 ];
-const TONES: Record<string, number> = { '101': 700, '102': 1300 };
+const TONES: Record<string, number> = { '101': 700, '102': 1300, '103': 1000 };
+/** Codecs each phone takes, when not baresip's default µ-law and A-law; these answer by themselves. */
+const ONLY: Record<string, string[]> = { '102': ['PCMA'], '103': ['G722'] };
 
 interface Participant {
   id: string;
@@ -71,8 +75,8 @@ describe('outbound offers carry every engine codec', { skip }, () => {
           domain: parley.domain,
           pbxPort: parley.sipPort,
           source: toneFile(dir, TONES[u.extension]!),
-          // 102 takes A-law only: an offer of µ-law alone would get 488 Not Acceptable Here.
-          ...(u.extension === '102' ? { codecs: ['PCMA'], autoAnswer: true } : {}),
+          // An offer of µ-law alone would get 488 Not Acceptable Here from these.
+          ...(ONLY[u.extension] ? { codecs: ONLY[u.extension], autoAnswer: true } : {}),
         }),
       ),
     );
@@ -165,6 +169,29 @@ describe('outbound offers carry every engine codec', { skip }, () => {
     const a = phones.get('101')!;
     await a.command('hangup');
     await a.event('CALL_CLOSED');
+    await noMediaLeft(parley);
+  });
+
+  test('a µ-law phone calls a G.722-only phone directly and they hear each other', async () => {
+    const a = phones.get('101')!;
+    const c = phones.get('103')!;
+    await a.command('dial', '103');
+    await c.event('CALL_ESTABLISHED');
+    await a.event('CALL_ESTABLISHED');
+    await sleep(3000);
+    for (const [phone, own, other] of [
+      [a, TONES['101']!, TONES['103']!],
+      [c, TONES['103']!, TONES['101']!],
+    ] as const) {
+      const { samples, sampleRate } = recordingSoFar(phone.dir);
+      const w = windowBefore(samples, sampleRate, samples.length, 1.5, 0.2);
+      const what = describeWindow(w, sampleRate, [own, other]);
+      assert.ok(toneShare(w, sampleRate, other) > 0.6, `should hear ${other} Hz: ${what}`);
+      assert.ok(toneShare(w, sampleRate, own) < 0.05, `should not hear its own ${own} Hz: ${what}`);
+    }
+    await a.command('hangup');
+    await a.event('CALL_CLOSED');
+    await c.event('CALL_CLOSED');
     await noMediaLeft(parley);
   });
 });
