@@ -5,7 +5,9 @@
  *   102 hears 101's tone from the room, and 101 hears 102's;
  * - an invitation to an outside number reaches a carrier played by sipp that answers with A-law only: the
  *   RTP Parley sends to the carrier's SDP address is A-law (payload type 8) carrying 101's tone;
- * - 101 (µ-law) calls 103, a baresip phone that accepts only G.722, directly: each hears the other.
+ * - 101 (µ-law) calls 103, a baresip phone that accepts only G.722, directly: each hears the other;
+ * - a late-offer call to 103 from sipp, whose ACK answers Parley's offer with A-law only: the caller's
+ *   session switches to A-law while already bridged, and 103's tone arrives there in A-law.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +33,7 @@ import {
 } from './helpers/tones.ts';
 
 const CARRIER = join(import.meta.dirname, 'scenarios', 'calls-carrier-pcma.xml');
+const LATE_ALAW = join(import.meta.dirname, 'scenarios', 'calls-late-offer-alaw.xml');
 const skip = !BARESIP
   ? 'baresip is not installed'
   : !SOX
@@ -191,6 +194,37 @@ describe('outbound offers carry every engine codec', { skip }, () => {
     }
     await a.command('hangup');
     await a.event('CALL_CLOSED');
+    await c.event('CALL_CLOSED');
+    await noMediaLeft(parley);
+  });
+
+  test('a late offer answered with A-law in the ACK gets the callee in A-law', async (t) => {
+    const c = phones.get('103')!;
+    const rtp = await rtpListener();
+    t.after(() => rtp.socket.close());
+    const run = await startSipp({
+      scenario: LATE_ALAW,
+      remote: `127.0.0.1:${parley.sipPort}`,
+      service: '103',
+      authUser: '101',
+      authPassword: 'alice-secret-1',
+      set: { caller: '101', rtpport: String(rtp.port) },
+      extraArgs: ['-auth_uri', `103@127.0.0.1:${parley.sipPort}`],
+      calls: 1,
+      timeoutSeconds: 30,
+    });
+    t.after(() => run.stop());
+    await c.event('CALL_ESTABLISHED');
+    await waitFor('1.5 s of audio at the ACK answer address', () =>
+      rtp.audio().length >= 12_000 ? true : undefined,
+    );
+    assert.deepEqual([...rtp.payloadTypes], [8], 'Parley sends the A-law answerer A-law');
+    const heard = rtp.audio();
+    const w = windowBefore(heard, 8000, heard.length, 1, 0.1);
+    const share = toneShare(w, 8000, TONES['103']!);
+    assert.ok(share > 0.6, `sipp should hear 103's 1000 Hz: ${describeWindow(w, 8000, [1000])}`);
+    const r = await run.result;
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
     await c.event('CALL_CLOSED');
     await noMediaLeft(parley);
   });
