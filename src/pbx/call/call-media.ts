@@ -27,6 +27,13 @@ import {
  */
 export const ENGINE_CODECS: readonly AudioCodec[] = [PCMU, PCMA, G722, OPUS];
 
+/** The codec an engine session runs: its name, the payload types it sends (and receives) with. */
+interface RunningCodec {
+  name: string;
+  payloadType: number;
+  telephoneEventPayloadType?: number;
+}
+
 export interface MediaFailure {
   /** SIP status to answer the offer with: 488 Not Acceptable Here, 400 for unreadable SDP, 503 no ports. */
   status: number;
@@ -44,8 +51,8 @@ export class CallMedia {
   /** Our last SDP (offer or answer), as sent. */
   localSdp: string;
   #offer: Sdp | undefined;
-  /** The codec `offer` opened the session with, until the answer settles it. */
-  #openedWith: { name: string; payloadType: number; telephoneEventPayloadType: number } | undefined;
+  /** What the engine session runs, so that an answer choosing otherwise switches it (unknown for WebRTC). */
+  #running: RunningCodec | undefined;
   #closed = false;
 
   protected constructor(
@@ -58,7 +65,7 @@ export class CallMedia {
       localSdp: string;
       audio?: NegotiatedAudio;
       offer?: Sdp;
-      openedWith?: { name: string; payloadType: number; telephoneEventPayloadType: number };
+      running?: RunningCodec;
     },
   ) {
     this.engine = engine;
@@ -69,7 +76,7 @@ export class CallMedia {
     this.localSdp = init.localSdp;
     this.audio = init.audio;
     this.#offer = init.offer;
-    this.#openedWith = init.openedWith;
+    this.#running = init.running;
   }
 
   /** Answers a remote offer: negotiates, opens the session, returns it with our answer in `localSdp`. */
@@ -132,6 +139,13 @@ export class CallMedia {
       sdpSession,
       localSdp: serializeSdp(sdpSession.stamp(answer.sdp)),
       audio: answer.audio,
+      running: {
+        name: dry.audio.codec.encoding,
+        payloadType: dry.audio.codec.sendPayloadType,
+        ...(dry.audio.telephoneEvent
+          ? { telephoneEventPayloadType: dry.audio.telephoneEvent.sendPayloadType }
+          : {}),
+      },
     });
   }
 
@@ -171,7 +185,7 @@ export class CallMedia {
       sdpSession,
       localSdp: serializeSdp(offer),
       offer,
-      openedWith: { name: PCMU.encoding, payloadType: PCMU.payloadType, telephoneEventPayloadType: 101 },
+      running: { name: PCMU.encoding, payloadType: PCMU.payloadType, telephoneEventPayloadType: 101 },
     });
   }
 
@@ -183,29 +197,30 @@ export class CallMedia {
     const audio = readAnswer(this.#offer, answer);
     if ('error' in audio) return { status: 488, message: audio.message };
     this.audio = audio;
-    const opened = this.#openedWith;
+    const running = this.#running;
     const te = audio.telephoneEvent;
     if (
-      opened &&
-      (opened.name.toLowerCase() !== audio.codec.encoding.toLowerCase() ||
-        opened.payloadType !== audio.codec.sendPayloadType ||
-        (te !== undefined && te.sendPayloadType !== opened.telephoneEventPayloadType))
+      running &&
+      (running.name.toLowerCase() !== audio.codec.encoding.toLowerCase() ||
+        running.payloadType !== audio.codec.sendPayloadType ||
+        (te !== undefined && te.sendPayloadType !== running.telephoneEventPayloadType))
     ) {
-      // `offer` opened the session before knowing the answer's choice: take it now.
-      this.#openedWith = undefined;
+      // The session opened (or last ran) with another codec than the answer chose: take the answer's.
+      const codec = {
+        name: audio.codec.encoding,
+        payloadType: audio.codec.sendPayloadType,
+        clockRate: audio.codec.clockRate,
+      };
       try {
         await this.engine.setCodec(
           this.sessionId,
-          {
-            name: audio.codec.encoding,
-            payloadType: audio.codec.sendPayloadType,
-            clockRate: audio.codec.clockRate,
-          },
+          codec,
           te ? { payloadType: te.sendPayloadType, clockRate: te.clockRate } : undefined,
         );
       } catch (err) {
         return { status: 488, message: `the answer's codec could not be set: ${(err as Error).message}` };
       }
+      this.#running = { ...codec, ...(te ? { telephoneEventPayloadType: te.sendPayloadType } : {}) };
     }
     await this.engine.setRemote(this.sessionId, audio.remote).catch(() => {});
     return undefined;
