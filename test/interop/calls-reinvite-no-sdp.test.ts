@@ -2,7 +2,8 @@
  * A re-INVITE without SDP (RFC 3261 §14.2, RFC 3264 §8): sipp, as phone 101 in a conference, sends one;
  * Parley offers in its 200 and the ACK carries sipp's answer, which moves sipp's RTP to another port.
  * Baresip 102 sends a 1300 Hz tone into the room: it must then reach the new port (frequency checked in
- * what arrives there), and the old port must stop receiving.
+ * what arrives there), and the old port must stop receiving. A session refresh by UPDATE without SDP then
+ * gets a 200 without a body (RFC 3311 §5.2; checked by the scenario).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -109,6 +110,7 @@ describe('a re-INVITE without SDP, answered in the ACK', { skip }, () => {
     const r = await caller.result;
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
     assert.equal(sippCount(r, 'INVITE', true), 3, describeSipp(r));
+    assert.equal(sippCount(r, 'UPDATE', true), 1, describeSipp(r));
     await phone.command('hangup');
     await phone.event('CALL_CLOSED');
     await noMediaLeft(parley);

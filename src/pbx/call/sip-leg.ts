@@ -157,6 +157,14 @@ export abstract class SipLeg {
       case 'INVITE':
       case 'UPDATE': {
         const offer = sdpBody(req);
+        if (offer === undefined && req.method === 'UPDATE') {
+          // RFC 3311 §5.2: an UPDATE without an offer (a session refresh, RFC 4028 §9) gets no SDP back.
+          this.sessionTimer?.reset();
+          incoming.reply(200, undefined, {
+            headers: this.sessionTerms ? sessionTimerHeaders(this.sessionTerms) : [],
+          });
+          return;
+        }
         const answer = this.handlers.reoffer?.(offer);
         if (answer === undefined) {
           incoming.reply(488);
