@@ -193,6 +193,28 @@ test('a retransmitted INVITE is absorbed, not given to the TU again', () => {
   assert.equal(transport.responses(180).length, 2, 'the 180 is sent again (§17.2.1)');
 });
 
+test('§17.2.1: 100 Trying only for an INVITE the TU leaves unanswered for a while', () => {
+  const { clock, transport, stack } = setup();
+  const pending: IncomingRequest[] = [];
+  stack.onRequest((inc) => {
+    pending.push(inc);
+  });
+  transport.inject(invite('z9hG4bKslow'));
+  transport.inject(invite('z9hG4bKquick'));
+  assert.equal(transport.responses(100).length, 0, 'nothing at once');
+  clock.advance(50);
+  // The TU answers the second one within the delay: it never gets a 100.
+  pending[1]!.reply(180);
+  clock.advance(100);
+  const trying = transport.responses(100);
+  assert.equal(trying.length, 1);
+  assert.match(getHeader(trying[0]!, 'via')!, /branch=z9hG4bKslow/);
+  // A retransmission of the unanswered INVITE gets the 100 again (§17.2.1, Proceeding).
+  transport.inject(invite('z9hG4bKslow'));
+  assert.equal(transport.responses(100).length, 2);
+  assert.equal(pending.length, 2);
+});
+
 test('§9.2: CANCEL → 200 for the CANCEL, 487 for the INVITE with the same To tag; stray CANCEL → 481', () => {
   const { transport, stack } = setup();
   let cancelled = 0;

@@ -99,6 +99,12 @@ export interface SipStackStats {
   dialogs: number;
 }
 
+/**
+ * How long an INVITE may wait for the TU's first response before the stack sends 100 Trying itself
+ * (RFC 3261 §17.2.1 allows skipping it when the TU answers within 200 ms).
+ */
+const TRYING_DELAY_MS = 100;
+
 const silent: SipStackLog = { warn: () => {}, debug: () => {}, info: () => {} };
 
 function safely(log: SipStackLog, what: string, fn: () => void): void {
@@ -635,10 +641,15 @@ export class SipStack {
         incoming.drop();
       });
     }
-    // §17.2.1: a 100 unless the TU answers within 200 ms; a TU that did not answer at once may take
-    // longer (a database, a B-leg), so the 100 goes now.
+    // §17.2.1: a 100 unless the TU answers within 200 ms. Most answer within a few (a conference answers
+    // once its media session is open): the 100 goes only if nothing has gone out after TRYING_DELAY_MS,
+    // well before the caller's first retransmission (Timer A, T1 = 500 ms).
     if (tx instanceof InviteServerTransaction && !incoming.responded && !incoming.dropped) {
-      tx.respond(createResponse(request, 100));
+      this.#clock.setTimer(TRYING_DELAY_MS, () => {
+        if (!incoming.responded && !incoming.dropped && tx.state === 'proceeding' && !this.#closed) {
+          tx.respond(createResponse(request, 100));
+        }
+      });
     }
   }
 
