@@ -70,7 +70,8 @@ export class CallManager {
   readonly #svc: CallServices;
   readonly #calls = new Set<Call>();
   #setups = 0;
-  readonly #legs = new Set<SipLeg>();
+  /** Live legs by Call-ID: a request in a dialog not indexed yet is looked for among its Call-ID's legs. */
+  readonly #legs = new Map<string, Set<SipLeg>>();
   readonly #byDialog = new Map<string, SipLeg>();
   #matcher: { config: CallConfig; matcher: TrunkMatcher<TrunkSettings> } | undefined;
   #draining = false;
@@ -120,7 +121,10 @@ export class CallManager {
     if (!key) return false;
     let leg = this.#byDialog.get(key);
     if (!leg) {
-      for (const l of this.#legs) if (l.dialog) this.#byDialog.set(l.dialog.key, l);
+      // A leg's dialog exists once it has answered or been answered: index it on its first request.
+      for (const l of this.#legs.get(incoming.dialog!.id.callId) ?? []) {
+        if (l.dialog) this.#byDialog.set(l.dialog.key, l);
+      }
       leg = this.#byDialog.get(key);
     }
     if (!leg) return false;
@@ -209,7 +213,7 @@ export class CallManager {
       );
       placed ??= leg.callId;
       call.addLeg(leg, false);
-      this.#legs.add(leg);
+      this.#addLeg(leg);
       // A leg cancelled or hung up because another answered first gives back its media session at once
       // (left open, it would time out for lack of RTP and take the whole call down with it).
       leg.onEnded(() => {
@@ -290,7 +294,7 @@ export class CallManager {
       caller.kind === 'trunk' ? 'inbound' : destination.type === 'external' ? 'outbound' : 'internal';
     const call = this.#track(new Call({ id: leg.callId, from, to: dialled, direction }));
     call.addLeg(leg);
-    this.#legs.add(leg);
+    this.#addLeg(leg);
     leg.onEnded(() => this.#forget(leg));
     this.#svc.events('call.started', { callId: call.id, from, to: dialled, direction });
     switch (destination.type) {
@@ -415,7 +419,7 @@ export class CallManager {
           room,
           targetsFor: (extension, from) => this.#targetsFor(extension, from, this.#svc.config()),
           adopt: (l) => {
-            this.#legs.add(l);
+            this.#addLeg(l);
             l.onEnded(() => this.#forget(l));
           },
         },
@@ -434,7 +438,7 @@ export class CallManager {
       ),
     );
     for (const l of call.legs) {
-      this.#legs.add(l);
+      this.#addLeg(l);
       l.onEnded(() => this.#forget(l));
     }
   }
@@ -496,8 +500,19 @@ export class CallManager {
     return call;
   }
 
+  #addLeg(leg: SipLeg): void {
+    let legs = this.#legs.get(leg.callId);
+    if (!legs) {
+      legs = new Set();
+      this.#legs.set(leg.callId, legs);
+    }
+    legs.add(leg);
+  }
+
   #forget(leg: SipLeg): void {
-    this.#legs.delete(leg);
+    const legs = this.#legs.get(leg.callId);
+    legs?.delete(leg);
+    if (legs?.size === 0) this.#legs.delete(leg.callId);
     if (leg.dialog) this.#byDialog.delete(leg.dialog.key);
   }
 }
