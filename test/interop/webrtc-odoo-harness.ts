@@ -167,6 +167,15 @@ export function callState(page: Page): Promise<string> {
   );
 }
 
+/** The page phone's call state and the last final failure status it got, for assertion messages. */
+export function callReport(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const s = (globalThis as unknown as { odooPhone: { state: { call: string; failStatus: number } } })
+      .odooPhone.state;
+    return `call ${s.call}, last failure status ${s.failStatus || 'none'}`;
+  });
+}
+
 /** Polls `check` every 200 ms until it holds or `timeoutMs` passes; returns whether it held. */
 export async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
   const end = Date.now() + timeoutMs;

@@ -34,7 +34,14 @@ import {
 import { BARESIP, Baresip } from './helpers/baresip.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
 import { recordingSoFar } from './helpers/tones.ts';
-import { callState, harnessReady, phone, serveOdooHarness, until } from './webrtc-odoo-harness.ts';
+import {
+  callReport,
+  callState,
+  harnessReady,
+  phone,
+  serveOdooHarness,
+  until,
+} from './webrtc-odoo-harness.ts';
 
 const skip = chromiumMissing() ?? (BARESIP ? false : 'baresip is not installed');
 
@@ -160,6 +167,15 @@ describe('SIP.js configured as Odoo’s VoIP widget, against parley serve', { sk
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Parley's last log lines, without the HTTP request lines of the tests' own polling. */
+  function serverLog(): string {
+    const lines = parley.output().split('\n');
+    return lines
+      .filter((l) => !l.includes('"msg":"http"'))
+      .slice(-40)
+      .join('\n');
+  }
+
   /** Odoo's settings for a user: WebSocket URL, PBX server address (the SIP domain), username, secret. */
   function odooSettings(extension: string) {
     const user = USERS.find((u) => u.extension === extension)!;
@@ -221,7 +237,10 @@ describe('SIP.js configured as Odoo’s VoIP widget, against parley serve', { sk
   /** Dials the room from a browser and types the access code one key at a time, as Odoo's keypad does. */
   async function browserJoins(b: ChromiumPeer, expected: number): Promise<void> {
     await phone(b.page, 'call', '800');
-    assert.ok(await until(async () => (await callState(b.page)) === 'established'), 'the call is answered');
+    assert.ok(
+      await until(async () => (await callState(b.page)) === 'established', 20_000),
+      `the call is answered: ${await callReport(b.page)}\n${serverLog()}`,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     for (const key of `${CODE}#`) {
       assert.equal(await phone(b.page, 'dtmf', key), true, `key ${key} sent as RFC 4733`);
@@ -229,7 +248,7 @@ describe('SIP.js configured as Odoo’s VoIP widget, against parley serve', { sk
     }
     assert.ok(
       await until(async () => (await participants()) === expected, 20_000),
-      `${expected} in the room:\n${parley.output().slice(-3000)}`,
+      `${expected} in the room:\n${serverLog()}`,
     );
   }
 
@@ -309,7 +328,10 @@ describe('SIP.js configured as Odoo’s VoIP widget, against parley serve', { sk
     const desk = await deskFor('104', TONE.directDesk, true);
     const ann = browsers[0]!;
     await phone(ann.page, 'call', '104');
-    assert.ok(await until(async () => (await callState(ann.page)) === 'established', 20_000), 'answered');
+    assert.ok(
+      await until(async () => (await callState(ann.page)) === 'established', 20_000),
+      `answered: ${await callReport(ann.page)}`,
+    );
     const heard = await waitForTones(
       ann.page,
       [TONE.directDesk, TONE.browserA],
@@ -358,7 +380,10 @@ describe('SIP.js configured as Odoo’s VoIP widget, against parley serve', { sk
     const second = await deskFor('105', TONE.transferDesk, true);
     const ann = browsers[0]!;
     await phone(ann.page, 'call', '104');
-    assert.ok(await until(async () => (await callState(ann.page)) === 'established', 20_000), 'answered');
+    assert.ok(
+      await until(async () => (await callState(ann.page)) === 'established', 20_000),
+      `answered: ${await callReport(ann.page)}`,
+    );
     await first.event('CALL_ESTABLISHED');
     assert.equal(await phone(ann.page, 'refer', '105'), 202);
     await second.event('CALL_ESTABLISHED');
