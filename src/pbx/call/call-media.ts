@@ -197,32 +197,38 @@ export class CallMedia {
     const audio = readAnswer(this.#offer, answer);
     if ('error' in audio) return { status: 488, message: audio.message };
     this.audio = audio;
+    const failure = await this.#follow(audio);
+    if (failure) return failure;
+    await this.engine.setRemote(this.sessionId, audio.remote).catch(() => {});
+    return undefined;
+  }
+
+  /**
+   * Switches the engine session to the codec `audio` settled, when it runs another (the answer to our
+   * offer chose another, or a re-offer dropped the codec in use).
+   */
+  async #follow(audio: NegotiatedAudio): Promise<MediaFailure | undefined> {
     const running = this.#running;
     const te = audio.telephoneEvent;
     if (
-      running &&
-      (running.name.toLowerCase() !== audio.codec.encoding.toLowerCase() ||
-        running.payloadType !== audio.codec.sendPayloadType ||
-        (te !== undefined && te.sendPayloadType !== running.telephoneEventPayloadType))
+      !running ||
+      (running.name.toLowerCase() === audio.codec.encoding.toLowerCase() &&
+        running.payloadType === audio.codec.sendPayloadType &&
+        (te === undefined || te.sendPayloadType === running.telephoneEventPayloadType))
     ) {
-      // The session opened (or last ran) with another codec than the answer chose: take the answer's.
-      const codec = {
-        name: audio.codec.encoding,
-        payloadType: audio.codec.sendPayloadType,
-        clockRate: audio.codec.clockRate,
-      };
-      try {
-        await this.engine.setCodec(
-          this.sessionId,
-          codec,
-          te ? { payloadType: te.sendPayloadType, clockRate: te.clockRate } : undefined,
-        );
-      } catch (err) {
-        return { status: 488, message: `the answer's codec could not be set: ${(err as Error).message}` };
-      }
-      this.#running = { ...codec, ...(te ? { telephoneEventPayloadType: te.sendPayloadType } : {}) };
+      return undefined;
     }
-    await this.engine.setRemote(this.sessionId, audio.remote).catch(() => {});
+    const codec = { name: audio.codec.encoding, payloadType: audio.codec.sendPayloadType };
+    try {
+      await this.engine.setCodec(
+        this.sessionId,
+        { ...codec, clockRate: audio.codec.clockRate },
+        te ? { payloadType: te.sendPayloadType, clockRate: te.clockRate } : undefined,
+      );
+    } catch (err) {
+      return { status: 488, message: `the codec ${codec.name} could not be set: ${(err as Error).message}` };
+    }
+    this.#running = te ? { ...codec, telephoneEventPayloadType: te.sendPayloadType } : codec;
     return undefined;
   }
 
@@ -251,9 +257,12 @@ export class CallMedia {
     const before = this.audio?.remote;
     this.audio = answer.audio;
     const after = answer.audio.remote;
-    if (!before || before.address !== after.address || before.port !== after.port) {
-      void this.engine.setRemote(this.sessionId, after).catch(() => {});
-    }
+    const moved = !before || before.address !== after.address || before.port !== after.port;
+    // A re-offer without the codec in use gets another one (answerOffer falls back): the session follows
+    // it first, then goes to a new address if there is one.
+    void this.#follow(answer.audio)
+      .then(() => (moved ? this.engine.setRemote(this.sessionId, after) : undefined))
+      .catch(() => {});
     this.localSdp = serializeSdp(this.sdpSession.stamp(answer.sdp));
     return this.localSdp;
   }
