@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import { MediaEngine } from './engine.ts';
 import { encodeWav, isWavError, parseWav } from './player/wav.ts';
 import { generateTone, goertzelPower } from './processor/goertzel.ts';
+import { NativeDatagramSocket } from './session/native-udp.ts';
 import { TonePeer } from './session/rtp-test-peer.ts';
 import { MediaClock } from './worker/clock.ts';
 import type { MediaEvent } from './worker/messages.ts';
@@ -234,14 +235,16 @@ test('a member whose socket fails is closed; the room goes on', async () => {
     ms.map((m) => m.peer),
     300,
   );
-  // The media runs on this thread (workers: 0): find the failing member's RTP socket among the process's
-  // handles and make it report an error, as the operating system would.
+  // The media runs on this thread (workers: 0): find the failing member's RTP socket (native path, or among
+  // the process's dgram handles) and make it report an error, as the operating system would.
+  const native = NativeDatagramSocket.find(ms[2]!.port);
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
   const socket = handles.find(
     (h): h is Socket => h instanceof Socket && (h.address() as { port: number }).port === ms[2]!.port,
   );
-  assert.ok(socket, 'the member socket is found');
-  socket.emit('error', new Error('network is down'));
+  assert.ok(native ?? socket, 'the member socket is found');
+  if (native) native.fail(new Error('network is down'));
+  else socket?.emit('error', new Error('network is down'));
   assert.deepEqual(closed, [
     { type: 'session-closed', sessionId: ms[2]!.id, reason: 'socket error: network is down' },
   ]);

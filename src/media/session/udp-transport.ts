@@ -3,13 +3,12 @@
  * RTCP (RFC 3550 §11). Symmetric RTP (RFC 4961) with strict source latching (source-latch.ts): packets go to
  * the latched source once it is known, to the signalled remote before that. Oversized packets and packets
  * from foreign sources are dropped and counted here; a socket error ends the transport (the session then
- * closes itself, its room goes on).
+ * closes itself, its room goes on). Sockets are on the native batched path when its addon is built, else
+ * on dgram (datagram-socket.ts); both behave the same here.
  */
-import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
-import { lookup as dnsLookup } from 'node:dns';
-import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isRtcp } from '../rtp/rtp-packet.ts';
+import { type DatagramPath, type DatagramSocket, openDatagramSocket } from './datagram-socket.ts';
 import type { PacketSink, PacketTransport, TransportStats } from './packet-transport.ts';
 import { type LatchState, SourceLatch } from './source-latch.ts';
 
@@ -32,6 +31,8 @@ export interface UdpTransportOptions {
   probation?: number;
   /** Larger datagrams are dropped (default 1500: one Ethernet MTU holds any sane voice packet). */
   maxPacketBytes?: number;
+  /** Socket path: 'auto' (default) is native when the addon is built, else dgram. */
+  path?: DatagramPath;
 }
 
 /** Why a transport could not open. */
@@ -41,32 +42,8 @@ export interface TransportOpenError {
   message: string;
 }
 
-/**
- * Address lookup for sends: RTP destinations are IP literals (from SDP or a latched source), and dgram's
- * default lookup defers every send by a tick even for those. Names (rare in SDP) still go to DNS.
- */
-const literalLookup: SocketOptions['lookup'] = (address, options, callback) => {
-  const family = isIP(address);
-  if (family === 0) {
-    dnsLookup(address, options, callback);
-    return;
-  }
-  callback(null, address, family);
-};
-
 /** SO_RCVBUF asked for each RTP socket. */
 const RECV_BUFFER_BYTES = 48 * 1024;
-
-function bind(socket: Socket, port: number, address: string): Promise<NodeJS.ErrnoException | null> {
-  return new Promise((resolve) => {
-    const onError = (err: NodeJS.ErrnoException) => resolve(err);
-    socket.once('error', onError);
-    socket.bind({ port, address, exclusive: true }, () => {
-      socket.off('error', onError);
-      resolve(null);
-    });
-  });
-}
 
 /** UDP packet transport (see file comment). Create with `UdpTransport.open`. */
 export class UdpTransport implements PacketTransport {
@@ -74,8 +51,8 @@ export class UdpTransport implements PacketTransport {
   readonly localAddress: string;
   readonly port: number;
   readonly rtcpMux: boolean;
-  #rtp: Socket;
-  #rtcp: Socket | undefined;
+  #rtp: DatagramSocket;
+  #rtcp: DatagramSocket | undefined;
   #latch: SourceLatch;
   #remote: RemoteAddress | undefined;
   #rtcpSource: RemoteAddress | undefined;
@@ -93,9 +70,9 @@ export class UdpTransport implements PacketTransport {
     sendErrors: 0,
   };
 
-  private constructor(options: UdpTransportOptions, rtp: Socket, rtcp: Socket | undefined) {
+  private constructor(options: UdpTransportOptions, rtp: DatagramSocket, rtcp: DatagramSocket | undefined) {
     this.localAddress = options.localAddress;
-    this.port = rtp.address().port;
+    this.port = rtp.port;
     this.rtcpMux = options.rtcpMux ?? false;
     this.#rtp = rtp;
     this.#rtcp = rtcp;
@@ -106,43 +83,45 @@ export class UdpTransport implements PacketTransport {
 
   /** Binds the socket(s); an error value (never a throw) when a port is taken or the address is wrong. */
   static async open(options: UdpTransportOptions): Promise<UdpTransport | TransportOpenError> {
-    const type = options.localAddress.includes(':') ? 'udp6' : 'udp4';
-    const rtp = createSocket({ type, reuseAddr: false, lookup: literalLookup });
-    const err = await bind(rtp, options.port, options.localAddress);
-    if (err) {
-      rtp.close();
-      return { error: 'bind-failed', code: err.code ?? 'EUNKNOWN', message: err.message };
-    }
-    let rtcp: Socket | undefined;
+    const failed = (err: NodeJS.ErrnoException): TransportOpenError => ({
+      error: 'bind-failed',
+      code: err.code ?? 'EUNKNOWN',
+      message: err.message,
+    });
+    // A small receive buffer (the kernel doubles it: ~1 s of audio): packets that waited longer are useless
+    // to a real-time stream, and a worker that fell behind must not work through seconds of backlog.
+    const base = { address: options.localAddress, ...(options.path ? { path: options.path } : {}) };
+    const rtp = await openDatagramSocket({ ...base, port: options.port, recvBufferBytes: RECV_BUFFER_BYTES });
+    if (rtp instanceof Error) return failed(rtp);
+    let rtcp: DatagramSocket | undefined;
     if (!options.rtcpMux) {
       if (options.port === 0) {
         rtp.close();
         return { error: 'bind-failed', code: 'EINVAL', message: 'port 0 needs rtcp-mux (no port pair)' };
       }
-      rtcp = createSocket({ type, reuseAddr: false, lookup: literalLookup });
-      const err2 = await bind(rtcp, options.port + 1, options.localAddress);
-      if (err2) {
+      const r = await openDatagramSocket({ ...base, port: options.port + 1, recvBufferBytes: 0 });
+      if (r instanceof Error) {
         rtp.close();
-        rtcp.close();
-        return { error: 'bind-failed', code: err2.code ?? 'EUNKNOWN', message: err2.message };
+        return failed(r);
       }
-    }
-    // A small receive buffer (the kernel doubles it: ~1 s of audio): packets that waited longer are useless
-    // to a real-time stream, and a worker that fell behind must not work through seconds of backlog.
-    try {
-      rtp.setRecvBufferSize(RECV_BUFFER_BYTES);
-    } catch {
-      // Keep the system default.
+      rtcp = r;
     }
     return new UdpTransport(options, rtp, rtcp);
   }
 
+  /** Which socket path carries this transport ('native' or 'dgram'). */
+  get path(): 'native' | 'dgram' {
+    return this.#rtp.path;
+  }
+
   start(sink: PacketSink): void {
     this.#sink = sink;
-    this.#rtp.on('message', this.#onRtp);
-    this.#rtp.on('error', this.#onError);
-    this.#rtcp?.on('message', this.#onRtcp);
-    this.#rtcp?.on('error', this.#onError);
+    this.#rtp.onMessage = this.#onRtp;
+    this.#rtp.onError = this.#onError;
+    if (this.#rtcp) {
+      this.#rtcp.onMessage = this.#onRtcp;
+      this.#rtcp.onError = this.#onError;
+    }
   }
 
   /** Signalling gave a new remote: send there and learn the source again (strict latching, RFC 4961). */
@@ -168,7 +147,7 @@ export class UdpTransport implements PacketTransport {
     return this.#latch.state();
   }
 
-  #onRtp = (msg: Buffer, rinfo: RemoteInfo): void => {
+  #onRtp = (msg: Buffer, address: string, port: number): void => {
     const now = performance.now();
     this.#stats.packetsReceived++;
     this.#stats.bytesReceived += msg.length;
@@ -179,7 +158,7 @@ export class UdpTransport implements PacketTransport {
     if (isRtcp(msg)) {
       // rtcp-mux (RFC 5761 §4), or a peer that muxes anyway: only from the RTP source we talk to.
       const src = this.#latch.source();
-      if (src && (src.address !== rinfo.address || src.port !== rinfo.port)) {
+      if (src && (src.address !== address || src.port !== port)) {
         this.#stats.droppedForeignSource++;
         return;
       }
@@ -193,14 +172,14 @@ export class UdpTransport implements PacketTransport {
     }
     const ssrc = msg.readUInt32BE(8);
     const seq = msg.readUInt16BE(2);
-    if (this.#latch.check(rinfo.address, rinfo.port, ssrc, seq) === 'drop') {
+    if (this.#latch.check(address, port, ssrc, seq) === 'drop') {
       this.#stats.droppedForeignSource++;
       return;
     }
     this.#sink?.rtp(msg, now);
   };
 
-  #onRtcp = (msg: Buffer, rinfo: RemoteInfo): void => {
+  #onRtcp = (msg: Buffer, address: string, port: number): void => {
     this.#stats.packetsReceived++;
     this.#stats.bytesReceived += msg.length;
     if (msg.length > this.#maxBytes) {
@@ -209,11 +188,12 @@ export class UdpTransport implements PacketTransport {
     }
     // RTCP comes from the RTP peer's address (port may differ behind NAT).
     const src = this.#latch.source() ?? this.#remote;
-    if (src && src.address !== rinfo.address) {
+    if (src && src.address !== address) {
       this.#stats.droppedForeignSource++;
       return;
     }
-    this.#rtcpSource = { address: rinfo.address, port: rinfo.port };
+    if (this.#rtcpSource?.address !== address || this.#rtcpSource.port !== port)
+      this.#rtcpSource = { address, port };
     this.#sink?.rtcp(msg, performance.now());
   };
 
@@ -241,37 +221,21 @@ export class UdpTransport implements PacketTransport {
     this.#send(this.#rtcp, packet, to.port, to.address);
   }
 
-  #send(socket: Socket, packet: Uint8Array, port: number, address: string): void {
+  #send(socket: DatagramSocket, packet: Uint8Array, port: number, address: string): void {
     this.#stats.packetsSent++;
     this.#stats.bytesSent += packet.length;
-    try {
-      // No completion callback: Node then tries a synchronous send (uv_udp_try_send) instead of queueing
-      // the packet and calling back on the next loop turn, which costs as much as the send itself. A failed
-      // send is then dropped silently (UDP gives no delivery guarantee anyway).
-      socket.send(packet, port, address);
-    } catch {
-      this.#stats.sendErrors++;
-    }
+    socket.send(packet, port, address);
   }
 
   stats(): TransportStats {
-    return { ...this.#stats };
+    return { ...this.#stats, sendErrors: this.#rtp.sendErrors + (this.#rtcp?.sendErrors ?? 0) };
   }
 
   /** Closes both sockets. Idempotent. The caller returns the port to its allocator. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const s of [this.#rtp, this.#rtcp]) {
-      if (!s) continue;
-      s.removeAllListeners('message');
-      // A late 'error' after close must not become an uncaught exception.
-      s.on('error', () => {});
-      try {
-        s.close();
-      } catch {
-        // Already closed by the error that got us here.
-      }
-    }
+    this.#rtp.close();
+    this.#rtcp?.close();
   }
 }

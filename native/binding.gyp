@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "parley_udp",
+      "sources": ["parley-udp.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "conditions": [["OS!='linux'", {"type": "none", "sources": []}]]
+    }
+  ]
+}

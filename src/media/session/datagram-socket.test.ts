@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { test } from 'node:test';
+import { type DatagramPath, type DatagramSocket, openDatagramSocket } from './datagram-socket.ts';
+import { NativeDatagramSocket, nativeUdp } from './native-udp.ts';
+
+const paths: DatagramPath[] = ['dgram', 'native'];
+
+async function open(path: DatagramPath, address = '127.0.0.1', port = 0): Promise<DatagramSocket> {
+  const s = await openDatagramSocket({ address, port, recvBufferBytes: 48 * 1024, path });
+  if (s instanceof Error) throw s;
+  return s;
+}
+
+function peer(type: 'udp4' | 'udp6' = 'udp4', address = '127.0.0.1'): Promise<Socket> {
+  const s = createSocket(type);
+  return new Promise((resolve) => s.bind(0, address, () => resolve(s)));
+}
+
+function until(check: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const poll = () => (check() ? resolve() : setTimeout(poll, 5));
+    poll();
+  });
+}
+
+for (const path of paths) {
+  const skip = path === 'native' && !nativeUdp() ? 'the native addon is not built' : false;
+
+  test(`${path}: datagrams both ways with their source; ports are exclusive; close is idempotent`, {
+    skip,
+  }, async () => {
+    const s = await open(path);
+    assert.equal(s.path, path);
+    const p = await peer();
+    const got: { text: string; address: string; port: number }[] = [];
+    s.onMessage = (packet, address, port) => got.push({ text: packet.toString(), address, port });
+    const back: string[] = [];
+    p.on('message', (m) => back.push(m.toString()));
+    for (let i = 0; i < 50; i++) p.send(`hello ${i}`, s.port, '127.0.0.1');
+    await until(() => got.length === 50);
+    assert.deepEqual(
+      got.map((g) => g.text),
+      Array.from({ length: 50 }, (_, i) => `hello ${i}`),
+    );
+    assert.equal(got[0]!.address, '127.0.0.1');
+    assert.equal(got[0]!.port, p.address().port);
+    for (let i = 0; i < 20; i++) s.send(Buffer.from(`back ${i}`), p.address().port, '127.0.0.1');
+    await until(() => back.length === 20);
+    assert.deepEqual(
+      back,
+      Array.from({ length: 20 }, (_, i) => `back ${i}`),
+    );
+    // A port is owned by one socket: binding it again fails with an error value.
+    const again = await openDatagramSocket({ address: '127.0.0.1', port: s.port, recvBufferBytes: 0, path });
+    assert.ok(again instanceof Error);
+    assert.equal((again as NodeJS.ErrnoException).code, 'EADDRINUSE');
+    s.close();
+    s.close();
+    // The port is free again.
+    const reopened = await open(path, '127.0.0.1', s.port);
+    assert.equal(reopened.port, s.port);
+    reopened.close();
+    p.close();
+  });
+
+  test(`${path}: IPv6 loopback; a bad address is an error value`, {
+    skip,
+  }, async () => {
+    const bad = await openDatagramSocket({ address: 'not-an-address', port: 0, recvBufferBytes: 0, path });
+    assert.ok(bad instanceof Error);
+    const s = await open(path, '::1');
+    const p = await peer('udp6', '::1');
+    const got: { address: string; port: number }[] = [];
+    s.onMessage = (_packet, address, port) => got.push({ address, port });
+    p.send('x', s.port, '::1');
+    await until(() => got.length === 1);
+    assert.deepEqual(got[0], { address: '::1', port: p.address().port });
+    const back: string[] = [];
+    p.on('message', (m) => back.push(m.toString()));
+    s.send(Buffer.from('y'), p.address().port, '::1');
+    await until(() => back.length === 1);
+    s.close();
+    p.close();
+  });
+}
+
+test('native: a receive error reaches onError; datagrams above the slot size arrive marked oversized', {
+  skip: nativeUdp() ? false : 'the native addon is not built',
+}, async () => {
+  const s = await open('native');
+  const p = await peer();
+  const sizes: number[] = [];
+  s.onMessage = (packet) => sizes.push(packet.length);
+  p.send(Buffer.alloc(4000), s.port, '127.0.0.1');
+  p.send(Buffer.alloc(100), s.port, '127.0.0.1');
+  await until(() => sizes.length === 2);
+  assert.ok(sizes[0]! > 2048, 'the big datagram is reported larger than any RTP packet');
+  assert.equal(sizes[1], 100);
+  const errors: string[] = [];
+  s.onError = (e) => errors.push(e.message);
+  NativeDatagramSocket.find(s.port)?.fail(new Error('network is down'));
+  assert.deepEqual(errors, ['network is down']);
+  s.close();
+  assert.equal(NativeDatagramSocket.find(s.port), undefined);
+  p.close();
+});

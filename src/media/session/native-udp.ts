@@ -1,0 +1,331 @@
+/**
+ * The batched UDP path of a media thread, over the optional native addon `native/` (parley_udp, built by
+ * node-gyp at install time on Linux). Node's dgram costs about as much per datagram as the kernel does: a
+ * JS callback and an address object per packet received, a request object per packet sent. A media worker
+ * owns thousands of RTP sockets carrying one 20 ms packet each per tick, so here:
+ *
+ * - every socket of the thread sits in one epoll set that libuv polls as a single handle; when any is
+ *   readable, one call drains every ready socket (recvmmsg) and the packets are handed to their sockets;
+ * - packets sent during a turn of the event loop (a whole tick's mix) are queued and leave in one call when
+ *   the turn's microtasks run (or when `flush()` is called, e.g. before a socket closes).
+ *
+ * When the addon is absent (not built, another OS) or `PARLEY_NATIVE_UDP=0`, `nativeUdp()` is null and
+ * callers use dgram (datagram-socket.ts).
+ */
+import { lookup as dnsLookup } from 'node:dns';
+import { createRequire } from 'node:module';
+import { getSystemErrorName } from 'node:util';
+
+/** The addon's functions (native/parley-udp.c documents them). */
+export interface NativeUdpAddon {
+  open(address: string, port: number, recvBufferBytes: number): number;
+  localPort(fd: number): number;
+  watch(fd: number, id: number): number;
+  close(fd: number): number;
+  onReadable(fn: (() => void) | null): void;
+  drain(slab: Uint8Array, offset: number, records: Int32Array): number;
+  sendBatch(count: number, slab: Uint8Array, records: Int32Array): number;
+  parseAddress(text: string, out: Int32Array): number;
+  formatAddress(family: number, w0: number, w1: number, w2: number, w3: number): string | undefined;
+}
+
+/** Words per packet record (see native/parley-udp.c). */
+const WORDS = 9;
+/** Datagrams longer than this are reported truncated by the addon (its slot size). */
+const NATIVE_SLOT_BYTES = 2048;
+const RECV_SLAB_BYTES = 256 * 1024;
+const RECV_RECORDS = 1024;
+const SEND_SLAB_BYTES = 256 * 1024;
+const SEND_RECORDS = 2048;
+/** Drain rounds per readable event before yielding to timers (the epoll set stays readable). */
+const MAX_DRAIN_ROUNDS = 4;
+
+let loaded: NativeUdpAddon | null | undefined;
+
+/** The addon, or null when it is not built or disabled by `PARLEY_NATIVE_UDP=0`. Loaded once per thread. */
+export function nativeUdp(): NativeUdpAddon | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (process.env.PARLEY_NATIVE_UDP === '0' || process.platform !== 'linux') return loaded;
+  try {
+    const require = createRequire(import.meta.url);
+    loaded = require('../../../native/build/Release/parley_udp.node') as NativeUdpAddon;
+  } catch {
+    // Not built (no compiler at install time): dgram it is.
+  }
+  return loaded;
+}
+
+/** An errno name for a negative errno value. */
+function errnoError(negErrno: number, syscall: string): NodeJS.ErrnoException {
+  let code = 'EUNKNOWN';
+  try {
+    code = getSystemErrorName(negErrno);
+  } catch {
+    // Not a known errno.
+  }
+  const err: NodeJS.ErrnoException = new Error(`${syscall} ${code}`);
+  err.code = code;
+  err.errno = negErrno;
+  err.syscall = syscall;
+  return err;
+}
+
+/** What a socket of the hub is told. */
+interface HubMember {
+  deliver(packet: Buffer, address: string, port: number): void;
+  fail(err: Error): void;
+  sendFailed(): void;
+}
+
+/** The thread's native UDP sockets: one epoll set drained in batches, sends queued per loop turn. */
+class NativeUdpHub {
+  readonly addon: NativeUdpAddon;
+  #members: (HubMember | undefined)[] = [];
+  /** Ids freed while a drain may still hold records for them: reused only at the next drain. */
+  #freed: number[] = [];
+  #free: number[] = [];
+  #slab = new Uint8Array(RECV_SLAB_BYTES);
+  #records = new Int32Array(RECV_RECORDS * WORDS);
+  #sendSlab = new Uint8Array(SEND_SLAB_BYTES);
+  #sendRecords = new Int32Array(SEND_RECORDS * WORDS);
+  #sendOwners: (HubMember | undefined)[] = [];
+  #sendCount = 0;
+  #sendOffset = 0;
+  #flushQueued = false;
+  /** Address text of the last source seen, by its words (IPv4 as one word): most packets repeat it. */
+  #addrCache = new Map<number, string>();
+
+  constructor(addon: NativeUdpAddon) {
+    this.addon = addon;
+    addon.onReadable(this.#onReadable);
+  }
+
+  add(fd: number, member: HubMember): number {
+    const id = this.#free.pop() ?? this.#members.length;
+    this.#members[id] = member;
+    const r = this.addon.watch(fd, id);
+    if (r < 0) {
+      this.#members[id] = undefined;
+      this.#free.push(id);
+      throw errnoError(r, 'epoll_ctl');
+    }
+    return id;
+  }
+
+  remove(id: number, fd: number): void {
+    // Queued packets leave first: the fd number may be reused by the next socket opened.
+    this.flush();
+    this.#members[id] = undefined;
+    this.#freed.push(id);
+    this.addon.close(fd);
+  }
+
+  #onReadable = (): void => {
+    for (const id of this.#freed) this.#free.push(id);
+    this.#freed.length = 0;
+    for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+      const n = this.addon.drain(this.#slab, 0, this.#records);
+      this.#dispatch(n);
+      // Fewer than a full set of records: nothing was left (or the slab filled; epoll stays readable).
+      if (n < RECV_RECORDS) break;
+    }
+    this.flush();
+  };
+
+  #dispatch(n: number): void {
+    const recs = this.#records;
+    const slab = this.#slab;
+    for (let i = 0; i < n; i++) {
+      const at = i * WORDS;
+      const member = this.#members[recs[at]!];
+      if (!member) continue;
+      const len = recs[at + 2]!;
+      if (len < 0) {
+        member.fail(errnoError(len, 'recvmmsg'));
+        continue;
+      }
+      const address = this.#address(recs, at);
+      const port = recs[at + 3]!;
+      if (len > NATIVE_SLOT_BYTES) {
+        // Truncated by the kernel: an empty buffer of the reported size class says "oversized".
+        member.deliver(Buffer.alloc(len), address, port);
+        continue;
+      }
+      // A copy: the slab is refilled by the next drain, and packets wait in jitter buffers.
+      const off = recs[at + 1]!;
+      const packet = Buffer.allocUnsafe(len);
+      packet.set(slab.subarray(off, off + len));
+      member.deliver(packet, address, port);
+    }
+  }
+
+  #address(recs: Int32Array, at: number): string {
+    const family = recs[at + 4]!;
+    if (family === 4) {
+      const w = recs[at + 5]!;
+      let text = this.#addrCache.get(w);
+      if (text === undefined) {
+        text = `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`;
+        if (this.#addrCache.size > 4096) this.#addrCache.clear();
+        this.#addrCache.set(w, text);
+      }
+      return text;
+    }
+    return (
+      this.addon.formatAddress(family, recs[at + 5]!, recs[at + 6]!, recs[at + 7]!, recs[at + 8]!) ?? '::'
+    );
+  }
+
+  /** Queues one datagram from `fd` to the address in `to` (words at 4..8, port at 3). */
+  send(fd: number, packet: Uint8Array, to: Int32Array, owner: HubMember): void {
+    const len = packet.length;
+    if (len > SEND_SLAB_BYTES) {
+      owner.sendFailed();
+      return;
+    }
+    if (this.#sendCount === SEND_RECORDS || this.#sendOffset + len > SEND_SLAB_BYTES) this.flush();
+    const at = this.#sendCount * WORDS;
+    const r = this.#sendRecords;
+    r[at] = fd;
+    r[at + 1] = this.#sendOffset;
+    r[at + 2] = len;
+    r[at + 3] = to[3]!;
+    r[at + 4] = to[4]!;
+    r[at + 5] = to[5]!;
+    r[at + 6] = to[6]!;
+    r[at + 7] = to[7]!;
+    r[at + 8] = to[8]!;
+    this.#sendSlab.set(packet, this.#sendOffset);
+    this.#sendOffset = (this.#sendOffset + len + 7) & ~7;
+    this.#sendOwners[this.#sendCount++] = owner;
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  /** Sends everything queued now. */
+  flush = (): void => {
+    this.#flushQueued = false;
+    const n = this.#sendCount;
+    if (n === 0) return;
+    this.#sendCount = 0;
+    this.#sendOffset = 0;
+    const failures = this.addon.sendBatch(n, this.#sendSlab, this.#sendRecords);
+    if (failures !== 0) {
+      for (let i = 0; i < n; i++)
+        if (this.#sendRecords[i * WORDS + 2]! < 0) this.#sendOwners[i]?.sendFailed();
+    }
+    this.#sendOwners.fill(undefined, 0, n);
+  };
+}
+
+let hub: NativeUdpHub | undefined;
+
+/** Options of `NativeDatagramSocket.open`. */
+export interface NativeSocketOptions {
+  address: string;
+  port: number;
+  recvBufferBytes: number;
+}
+
+/**
+ * One UDP socket of the native path, with dgram's semantics as the transport uses them: bound at open,
+ * `onMessage` per datagram, `onError` on a receive error, `send` never throws (a failed send is counted).
+ */
+export class NativeDatagramSocket implements HubMember {
+  readonly path = 'native';
+  readonly port: number;
+  onMessage: (packet: Buffer, address: string, port: number) => void = () => {};
+  onError: (err: Error) => void = () => {};
+  /** Sends that failed (the kernel's error, or an unresolvable destination). */
+  sendErrors = 0;
+  #hub: NativeUdpHub;
+  #fd: number;
+  #id: number;
+  #closed = false;
+  /** Open sockets of this thread by local port (diagnostics and tests: `find`). */
+  static #byPort = new Map<number, NativeDatagramSocket>();
+  /** The last destination's text and its address record (port at 3, family and words at 4..8). */
+  #toText = '';
+  #toPort = -1;
+  #to = new Int32Array(WORDS);
+  #toValid = false;
+  /** Host names resolved for sending (rare: SDP carries IP literals). */
+  #resolved = new Map<string, string>();
+
+  private constructor(h: NativeUdpHub, fd: number) {
+    this.#hub = h;
+    this.#fd = fd;
+    this.port = h.addon.localPort(fd);
+    this.#id = h.add(fd, this);
+    NativeDatagramSocket.#byPort.set(this.port, this);
+  }
+
+  /** This thread's open native socket bound to `port` (IPv4 or IPv6), if any. */
+  static find(port: number): NativeDatagramSocket | undefined {
+    return NativeDatagramSocket.#byPort.get(port);
+  }
+
+  /** Binds a socket; an errno exception value (never a throw) when the port is taken or the address bad. */
+  static open(options: NativeSocketOptions): NativeDatagramSocket | NodeJS.ErrnoException {
+    const addon = nativeUdp();
+    if (!addon) return errnoError(-38, 'open'); // ENOSYS
+    hub ??= new NativeUdpHub(addon);
+    const fd = addon.open(options.address, options.port, options.recvBufferBytes);
+    if (fd < 0) return errnoError(fd, 'bind');
+    try {
+      return new NativeDatagramSocket(hub, fd);
+    } catch (err) {
+      addon.close(fd);
+      return err as NodeJS.ErrnoException;
+    }
+  }
+
+  deliver(packet: Buffer, address: string, port: number): void {
+    if (!this.#closed) this.onMessage(packet, address, port);
+  }
+
+  fail(err: Error): void {
+    if (!this.#closed) this.onError(err);
+  }
+
+  sendFailed(): void {
+    this.sendErrors++;
+  }
+
+  /** Queues a datagram (it leaves with the rest of this loop turn's packets). */
+  send(packet: Uint8Array, port: number, address: string): void {
+    if (this.#closed) return;
+    if (address !== this.#toText || port !== this.#toPort) this.#setDestination(address, port);
+    if (!this.#toValid) {
+      this.sendErrors++;
+      return;
+    }
+    this.#hub.send(this.#fd, packet, this.#to, this);
+  }
+
+  #setDestination(address: string, port: number): void {
+    this.#toText = address;
+    this.#toPort = port;
+    const literal = this.#resolved.get(address) ?? address;
+    this.#toValid = this.#hub.addon.parseAddress(literal, this.#to) !== 0;
+    this.#to[3] = port;
+    if (this.#toValid || this.#resolved.has(address)) return;
+    // A host name: resolved once in the background; packets until then are counted as failed.
+    dnsLookup(address, (err, ip) => {
+      if (err || this.#closed) return;
+      this.#resolved.set(address, ip);
+      if (this.#toText === address) this.#setDestination(address, this.#toPort);
+    });
+  }
+
+  /** Closes the socket (queued packets leave first). Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (NativeDatagramSocket.#byPort.get(this.port) === this) NativeDatagramSocket.#byPort.delete(this.port);
+    this.#hub.remove(this.#id, this.#fd);
+  }
+}
