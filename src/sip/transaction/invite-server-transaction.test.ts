@@ -15,7 +15,6 @@ function setup(reliable: boolean) {
   const invite = request('INVITE');
   const tx = new InviteServerTransaction(
     'x',
-    invite,
     { sender, clock, timers: timersFor(reliable) },
     {
       fail: (r) => failures.push(r),

@@ -55,7 +55,6 @@ export type InviteServerState = 'proceeding' | 'accepted' | 'completed' | 'confi
 /** One INVITE server transaction: answers retransmitted INVITEs, retransmits non-2xx finals on UDP until ACK. */
 export class InviteServerTransaction implements Transaction {
   readonly id: string;
-  readonly request: SipRequest;
   #state: InviteServerState = 'proceeding';
   #ctx: TransactionContext;
   #user: ServerTransactionUser;
@@ -66,9 +65,8 @@ export class InviteServerTransaction implements Transaction {
   #timerL: Timer | undefined;
   #intervalG = 0;
 
-  constructor(id: string, request: SipRequest, ctx: TransactionContext, user: ServerTransactionUser) {
+  constructor(id: string, ctx: TransactionContext, user: ServerTransactionUser) {
     this.id = id;
-    this.request = request;
     this.#ctx = ctx;
     this.#user = user;
   }
@@ -77,7 +75,7 @@ export class InviteServerTransaction implements Transaction {
     return this.#state;
   }
 
-  /** The last response sent (provisional or final), if any. */
+  /** The response a retransmitted INVITE gets (Proceeding: the last 1xx; Completed: the final one). */
   get lastResponse(): SipResponse | undefined {
     return this.#lastResponse;
   }
@@ -154,6 +152,9 @@ export class InviteServerTransaction implements Transaction {
       throw new Error(`IST ${this.id}: invalid transition ${from} → ${next}`);
     this.#state = next;
     const { clock, timers } = this.#ctx;
+    // Only Proceeding and Completed resend the last response. Accepted (32 s) and Confirmed absorb
+    // what arrives: holding the response there would keep every call's messages in memory that long.
+    if (next !== 'completed') this.#lastResponse = undefined;
     switch (next) {
       case 'accepted':
         // RFC 6026 §8.6: a 2xx from the TU moves Proceeding to Accepted and starts Timer L (64*T1);

@@ -12,7 +12,6 @@ function setup(reliable: boolean) {
   const req = request('BYE');
   const tx = new NonInviteServerTransaction(
     'x',
-    req,
     { sender, clock, timers: timersFor(reliable) },
     { fail: (r) => failures.push(r), terminated: () => {} },
   );

@@ -52,16 +52,14 @@ export type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'term
 /** One non-INVITE server transaction: answers retransmissions of its request with the last response. */
 export class NonInviteServerTransaction implements Transaction {
   readonly id: string;
-  readonly request: SipRequest;
   #state: NonInviteServerState = 'trying';
   #ctx: TransactionContext;
   #user: ServerTransactionUser;
   #lastResponse: SipResponse | undefined;
   #timerJ: Timer | undefined;
 
-  constructor(id: string, request: SipRequest, ctx: TransactionContext, user: ServerTransactionUser) {
+  constructor(id: string, ctx: TransactionContext, user: ServerTransactionUser) {
     this.id = id;
-    this.request = request;
     this.#ctx = ctx;
     this.#user = user;
   }

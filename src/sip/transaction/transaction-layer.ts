@@ -199,8 +199,8 @@ export class TransactionLayer {
         user.terminated();
       },
     };
-    if (request.method === 'INVITE') tx = new InviteServerTransaction(key, request, ctx, wrapped);
-    else tx = new NonInviteServerTransaction(key, request, ctx, wrapped);
+    if (request.method === 'INVITE') tx = new InviteServerTransaction(key, ctx, wrapped);
+    else tx = new NonInviteServerTransaction(key, ctx, wrapped);
     this.#servers.set(key, tx);
     if (request.method === 'CANCEL') {
       const targetKey = serverKey(request, 'INVITE');

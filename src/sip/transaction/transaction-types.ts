@@ -46,7 +46,6 @@ export interface ServerTransactionUser {
 /** Common surface of the four state machines. */
 export interface Transaction {
   readonly id: string;
-  readonly request: SipRequest;
   readonly state: string;
   /** Ends the transaction at once, without telling the far end (used when the stack closes). */
   dispose(): void;

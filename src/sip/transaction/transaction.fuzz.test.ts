@@ -65,8 +65,8 @@ test('no event sequence breaks a transaction machine', async () => {
             : kind === 'nict'
               ? new NonInviteClientTransaction('x', req, ctx, client)
               : kind === 'ist'
-                ? new InviteServerTransaction('x', inv, ctx, server)
-                : new NonInviteServerTransaction('x', req, ctx, server);
+                ? new InviteServerTransaction('x', ctx, server)
+                : new NonInviteServerTransaction('x', ctx, server);
         const original = kind === 'ict' || kind === 'ist' ? inv : req;
         for (const s of steps) {
           if (s.kind === 'advance') clock.advance(s.ms);
