@@ -30,6 +30,9 @@ export interface VadEvent {
   levelDb: number;
 }
 
+/** The result of a frame that changes nothing. */
+const NO_EVENTS: VadEvent[] = Object.freeze([]) as unknown as VadEvent[];
+
 /** Counters and current state of a `Vad`. */
 export interface VadStats {
   talking: boolean;
@@ -102,14 +105,15 @@ export class Vad {
     const floor = this.#adaptive ? this.#floorDb : FLOOR_DB;
     const loud = level >= this.#onDb && level >= floor + this.#marginDb;
     const quiet = level < this.#offDb || level < floor + this.#marginDb / 2;
-    const out: VadEvent[] = [];
+    // Most frames change nothing: they share one empty (frozen) result instead of allocating one each.
+    let out = NO_EVENTS;
     if (!this.#talking) {
       this.#aboveMs = loud ? this.#aboveMs + frameMs : 0;
       if (this.#aboveMs >= this.#attackMs) {
         this.#talking = true;
         this.#belowMs = 0;
         this.#transitions++;
-        out.push({ type: 'talking', atMs: this.#clockMs, levelDb: level });
+        out = [{ type: 'talking', atMs: this.#clockMs, levelDb: level }];
       }
     } else {
       this.#belowMs = quiet ? this.#belowMs + frameMs : 0;
@@ -117,7 +121,7 @@ export class Vad {
         this.#talking = false;
         this.#aboveMs = 0;
         this.#transitions++;
-        out.push({ type: 'silent', atMs: this.#clockMs, levelDb: level });
+        out = [{ type: 'silent', atMs: this.#clockMs, levelDb: level }];
       }
     }
     if (this.#talking) this.#talkingFrames++;

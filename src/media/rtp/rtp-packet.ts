@@ -69,6 +69,9 @@ export function isRtcp(buf: Uint8Array): boolean {
   return pt >= 64 && pt <= 95;
 }
 
+/** The CSRC list of packets without contributing sources (nearly all): shared, so never mutated. */
+const NO_CSRC: number[] = Object.freeze([]) as unknown as number[];
+
 /**
  * Parses one RTP packet (RFC 3550 §5.1). Never throws: a malformed buffer gives an `RtpParseError`.
  * The payload and extension data are views into `buf` (no copy): copy them if `buf` is reused.
@@ -83,19 +86,23 @@ export function parseRtp(buf: Uint8Array): RtpPacket | RtpParseError {
   const hasExtension = (b0 & 0x10) !== 0;
   const cc = b0 & 0x0f;
   const b1 = buf[1]!;
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let offset = RTP_HEADER_SIZE;
   if (buf.length < offset + 4 * cc) return fail('bad-csrc', `${cc} CSRCs do not fit in ${buf.length} bytes`);
-  const csrc: number[] = [];
-  for (let i = 0; i < cc; i++) {
-    csrc.push(view.getUint32(offset));
-    offset += 4;
+  // Byte reads rather than a DataView: this runs for every packet received. Most packets have no CSRC and
+  // share one empty (frozen) list.
+  let csrc = NO_CSRC;
+  if (cc > 0) {
+    csrc = [];
+    for (let i = 0; i < cc; i++) {
+      csrc.push(readU32(buf, offset));
+      offset += 4;
+    }
   }
   let extension: RtpPacket['extension'];
   if (hasExtension) {
     if (buf.length < offset + 4) return fail('bad-extension', 'extension header truncated');
-    const profile = view.getUint16(offset);
-    const words = view.getUint16(offset + 2);
+    const profile = (buf[offset]! << 8) | buf[offset + 1]!;
+    const words = (buf[offset + 2]! << 8) | buf[offset + 3]!;
     offset += 4;
     if (buf.length < offset + 4 * words)
       return fail('bad-extension', `extension of ${words} words truncated`);
@@ -114,9 +121,9 @@ export function parseRtp(buf: Uint8Array): RtpPacket | RtpParseError {
     padding,
     marker: (b1 & 0x80) !== 0,
     payloadType: b1 & 0x7f,
-    sequenceNumber: view.getUint16(2),
-    timestamp: view.getUint32(4),
-    ssrc: view.getUint32(8),
+    sequenceNumber: (buf[2]! << 8) | buf[3]!,
+    timestamp: readU32(buf, 4),
+    ssrc: readU32(buf, 8),
     csrc,
     payload: buf.subarray(offset, end),
   };
@@ -160,6 +167,10 @@ export function serializeRtp(p: RtpPacket): Uint8Array {
   out.set(p.payload, offset);
   if (padLen > 0) out[out.length - 1] = padLen;
   return out;
+}
+
+function readU32(buf: Uint8Array, at: number): number {
+  return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
 }
 
 function writeU32(out: Uint8Array, at: number, v: number): void {

@@ -71,6 +71,17 @@ function errnoError(negErrno: number, syscall: string): NodeJS.ErrnoException {
   return err;
 }
 
+/** Counters of this thread's native path: how well reads and sends are batched. */
+export interface NativeUdpStats {
+  /** Readable events handled (wake-ups), drain calls, datagrams read. */
+  wakeups: number;
+  drains: number;
+  received: number;
+  /** Send batches (one call each) and datagrams in them. */
+  batches: number;
+  sent: number;
+}
+
 /** What a socket of the hub is told. */
 interface HubMember {
   deliver(packet: Buffer, address: string, port: number): void;
@@ -95,6 +106,7 @@ class NativeUdpHub {
   #flushQueued = false;
   /** Address text of the last source seen, by its words (IPv4 as one word): most packets repeat it. */
   #addrCache = new Map<number, string>();
+  readonly stats: NativeUdpStats = { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0 };
 
   constructor(addon: NativeUdpAddon) {
     this.addon = addon;
@@ -124,8 +136,11 @@ class NativeUdpHub {
   #onReadable = (): void => {
     for (const id of this.#freed) this.#free.push(id);
     this.#freed.length = 0;
+    this.stats.wakeups++;
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
       const n = this.addon.drain(this.#slab, 0, this.#records);
+      this.stats.drains++;
+      this.stats.received += n;
       this.#dispatch(n);
       // Fewer than a full set of records: nothing was left (or the slab filled; epoll stays readable).
       if (n < RECV_RECORDS) break;
@@ -213,6 +228,8 @@ class NativeUdpHub {
     this.#sendCount = 0;
     this.#sendOffset = 0;
     const failures = this.addon.sendBatch(n, this.#sendSlab, this.#sendRecords);
+    this.stats.batches++;
+    this.stats.sent += n;
     if (failures !== 0) {
       for (let i = 0; i < n; i++)
         if (this.#sendRecords[i * WORDS + 2]! < 0) this.#sendOwners[i]?.sendFailed();
@@ -261,6 +278,11 @@ export class NativeDatagramSocket implements HubMember {
     this.port = h.addon.localPort(fd);
     this.#id = h.add(fd, this);
     NativeDatagramSocket.#byPort.set(this.port, this);
+  }
+
+  /** This thread's native path counters (zeros before the first socket). */
+  static stats(): NativeUdpStats {
+    return { ...(hub?.stats ?? { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0 }) };
   }
 
   /** This thread's open native socket bound to `port` (IPv4 or IPv6), if any. */
