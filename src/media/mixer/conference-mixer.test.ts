@@ -266,3 +266,61 @@ test('an Opus member (48 kHz) and a PCMU member hear each other through a 16 kHz
   assert.ok(heard(narrow, 500) > PRESENT, 'the PCMU member hears the Opus tone');
   assert.ok(heard(wide, 500) < heard(wide, 1000) / 100, 'and not itself');
 });
+
+test('a room sound is mixed once into what everyone hears: talkers and listeners, not deaf or overridden members', () => {
+  const overridden = new Set(['o']);
+  const mixer = new ConferenceMixer('r', { isOverridden: (id) => overridden.has(id) });
+  const ms = [
+    new ToneMember('t', 440),
+    new ToneMember('s1', 0),
+    new ToneMember('s2', 0),
+    new ToneMember('d', 0),
+    new ToneMember('o', 0),
+  ];
+  for (const m of ms) mixer.add(m);
+  mixer.set('d', { deaf: true });
+  run(mixer, ms, 20);
+  const results: string[] = [];
+  // Half a second of 1500 Hz at 8 kHz: 25 ticks.
+  mixer.playToRoom(generateTone(1500, 8000, 4000, 8000), 8000, (r) => results.push(r));
+  const before = mixer.stats();
+  run(mixer, ms, 25);
+  const after = mixer.stats();
+  assert.deepEqual(results, ['done']);
+  for (const m of ms.slice(0, 3)) assert.ok(heard(m, 1500) > PRESENT, `${m.id} hears the room sound`);
+  assert.ok(heard(ms[1]!, 440) > PRESENT, 'listeners still hear the talker');
+  assert.ok(heard(ms[0]!, 440) < ABSENT, 'the talker still does not hear itself');
+  assert.ok(
+    ms[3]!.tail(25).every((s) => Math.abs(s) <= 8),
+    'the deaf member hears silence',
+  );
+  assert.equal(ms[4]!.heard.length, 0, 'the overridden member gets nothing from the room');
+  // Mixed once: still one shared encoding per tick for all the listeners, one own one for the talker.
+  assert.equal(after.sharedEncodes - before.sharedEncodes, 25);
+  assert.equal(after.ownEncodes - before.ownEncodes, 25);
+  // Over: gone from the mix.
+  run(mixer, ms, 25);
+  assert.ok(heard(ms[1]!, 1500) < ABSENT);
+});
+
+test('room sounds follow a change of room rate, overlap, and are cut short by stop or close', () => {
+  const mixer = new ConferenceMixer('r');
+  const a = new ToneMember('a', 0);
+  mixer.add(a);
+  const results: string[] = [];
+  mixer.playToRoom(generateTone(1000, 8000, 8000, 8000), 8000, (r) => results.push(`long ${r}`));
+  run(mixer, [a], 5);
+  // A wideband member makes the room 16 kHz: the rest of the sound is converted.
+  const w = new ToneMember('w', 0, l16(16000));
+  mixer.add(w);
+  assert.equal(mixer.internalRate, 16000);
+  mixer.playToRoom(generateTone(2000, 8000, 800, 8000), 8000, (r) => results.push(`short ${r}`));
+  run(mixer, [a, w], 25);
+  assert.deepEqual(results, ['short done']);
+  assert.ok(goertzelPower(w.tail(20), 16000, 1000) > PRESENT, 'the wideband member hears the sound');
+  mixer.stopRoomSounds();
+  assert.deepEqual(results, ['short done', 'long interrupted']);
+  mixer.playToRoom(generateTone(1000, 8000, 8000, 8000), 8000, (r) => results.push(`again ${r}`));
+  mixer.close();
+  assert.deepEqual(results.at(-1), 'again interrupted');
+});

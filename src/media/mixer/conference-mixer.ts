@@ -12,9 +12,11 @@
  * - Muted: not summed (still hears the room). Deaf: hears silence. Gain: scales what the others hear of
  *   the member. Sums are limited softly (soft-limit.ts) instead of wrapping or clipping flat.
  * - A member whose output is taken over (a prompt or music on hold playing to it) is skipped for sending.
+ * - Room sounds (`playToRoom`: join and leave tones, announcements to all) are added to the sum once per
+ *   tick, so every member hears them through its usual mix and no member needs a player of its own.
  */
 import type { Codec, CodecFactory } from '../codec/codec.ts';
-import { Resampler } from '../processor/resampler.ts';
+import { Resampler, resample } from '../processor/resampler.ts';
 import { Vad, type VadOptions } from '../processor/vad.ts';
 import { limitInto } from './soft-limit.ts';
 
@@ -101,6 +103,19 @@ interface Member {
   own: Int16Array;
 }
 
+/** How a room sound ended: played out, or cut short (`stopRoomSounds`, the room closing). */
+export type RoomSoundResult = 'done' | 'interrupted';
+
+interface RoomSound {
+  pcm: Int16Array;
+  rate: number;
+  offset: number;
+  done: (result: RoomSoundResult) => void;
+}
+
+/** Room sounds playing at once at most; a newer one cuts the oldest short. */
+const MAX_ROOM_SOUNDS = 4;
+
 interface SharedCodec {
   encoder: Codec;
   /** Internal rate → codec rate, when they differ. */
@@ -120,6 +135,7 @@ export class ConferenceMixer {
   #mix = new Int16Array(160);
   #shared = new Map<string, SharedCodec>();
   #silence = new Map<string, Uint8Array>();
+  #sounds: RoomSound[] = [];
   #stats = { ticks: 0, talkers: 0, ownEncodes: 0, sharedEncodes: 0, sharedSends: 0 };
 
   constructor(id: string, options: ConferenceMixerOptions = {}) {
@@ -189,6 +205,52 @@ export class ConferenceMixer {
 
   memberIds(): string[] {
     return [...this.#members.keys()];
+  }
+
+  /**
+   * Plays `pcm` (at `rate`) into the room: added once per tick to what every member hears (deaf members
+   * and members whose output is taken over excepted); `done` reports when it is over. Sounds overlap.
+   */
+  playToRoom(pcm: Int16Array, rate: number, done: (result: RoomSoundResult) => void = () => {}): void {
+    if (this.#sounds.length >= MAX_ROOM_SOUNDS) this.#endSound(this.#sounds.shift()!, 'interrupted');
+    this.#sounds.push({ pcm, rate, offset: 0, done });
+  }
+
+  /** Cuts every room sound short. */
+  stopRoomSounds(): void {
+    for (const s of this.#sounds.splice(0)) this.#endSound(s, 'interrupted');
+  }
+
+  #endSound(s: RoomSound, result: RoomSoundResult): void {
+    try {
+      s.done(result);
+    } catch {
+      // Listener errors stay with the listener.
+    }
+  }
+
+  /** Adds this tick's slice of every room sound to the sum (at the internal rate). */
+  #addRoomSounds(sum: Int32Array): void {
+    const n = this.#frame;
+    for (let k = 0; k < this.#sounds.length; k++) {
+      const s = this.#sounds[k]!;
+      if (s.rate !== this.#rate) {
+        // The room changed rate (a wideband member came or went): convert what is left once.
+        s.pcm = resample(s.pcm.subarray(s.offset), s.rate, this.#rate);
+        s.rate = this.#rate;
+        s.offset = 0;
+      }
+      const end = Math.min(s.pcm.length, s.offset + n);
+      for (let i = s.offset, j = 0; i < end; i++, j++) sum[j]! += s.pcm[i]!;
+      s.offset = end;
+    }
+    for (let k = this.#sounds.length - 1; k >= 0; k--) {
+      const s = this.#sounds[k]!;
+      if (s.offset >= s.pcm.length) {
+        this.#sounds.splice(k, 1);
+        this.#endSound(s, 'done');
+      }
+    }
   }
 
   #chooseRate(): void {
@@ -278,6 +340,7 @@ export class ConferenceMixer {
       talkers++;
     }
     this.#stats.talkers = talkers;
+    if (this.#sounds.length) this.#addRoomSounds(sum);
     const mix = limitInto(sum, this.#mix);
     this.#options.onMix?.(mix, this.#rate);
     for (const s of this.#shared.values()) s.payload = undefined;
@@ -340,6 +403,7 @@ export class ConferenceMixer {
 
   /** Forgets every member and shared encoder. Idempotent. */
   close(): void {
+    this.stopRoomSounds();
     this.#members.clear();
     for (const s of this.#shared.values()) s.encoder.close?.();
     this.#shared.clear();
