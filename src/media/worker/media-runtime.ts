@@ -156,6 +156,8 @@ export class MediaRuntime {
       case 'stop-playback':
         this.#stopPlayback(this.#session(req.sessionId));
         return undefined;
+      case 'play-room':
+        return this.#playToRoom(req.roomId, req.files);
       case 'send-digits': {
         const e = this.#session(req.sessionId);
         if (!e.session.sendDigits(req.digits, req.durationMs)) {
@@ -354,6 +356,25 @@ export class MediaRuntime {
         resolve,
       };
     });
+  }
+
+  /** Plays prompts into a room's mix (mixed once, heard by every member that hears the room). */
+  async #playToRoom(roomId: string, files: string[]): Promise<PlaybackResult> {
+    const room = this.#room(roomId);
+    const rate = room.mixer.internalRate;
+    const loaded = await Promise.all(files.map((f) => this.#prompts.get(f, rate)));
+    const bad = loaded.find(isPromptError);
+    if (bad && isPromptError(bad)) throw new MediaError('bad-prompt', `${bad.file}: ${bad.message}`);
+    const parts = loaded as Int16Array[];
+    const pcm = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      pcm.set(p, at);
+      at += p.length;
+    }
+    // The room may have closed while the files loaded.
+    if (this.#rooms.get(roomId) !== room) return 'interrupted';
+    return new Promise((resolve) => room.mixer.playToRoom(pcm, rate, resolve));
   }
 
   #finishPrompt(e: SessionEntry, result: PlaybackResult): void {

@@ -75,6 +75,8 @@ export type WorkerRequest =
       interruptOnDigit: boolean;
     }
   | { op: 'stop-playback'; sessionId: string }
+  /** Prompts mixed once into a room, heard by every member that hears the room. */
+  | { op: 'play-room'; roomId: string; files: string[] }
   | { op: 'send-digits'; sessionId: string; digits: string; durationMs?: number }
   | { op: 'create-room'; roomId: string }
   | { op: 'join'; roomId: string; sessionId: string; member: MemberSettings }
@@ -157,6 +159,7 @@ export interface WorkerResults {
   'warm-webrtc': undefined;
   play: PlaybackResult;
   'stop-playback': undefined;
+  'play-room': PlaybackResult;
   'send-digits': undefined;
   'create-room': undefined;
   join: undefined;
