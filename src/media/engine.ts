@@ -192,6 +192,8 @@ export class MediaEngine {
     set.add(l);
     return () => {
       set.delete(l);
+      // Per-session keys (a session's digits) would otherwise stay, one empty set per call ever made.
+      if (set.size === 0 && this.#listeners.get(key) === set) this.#listeners.delete(key);
     };
   }
 
@@ -381,6 +383,23 @@ export class MediaEngine {
     } catch (err) {
       // The session closed or moved while playing: the playback was cut short.
       if (err instanceof MediaError && (err.code === 'worker-failed' || err.code === 'no-such-session')) {
+        return 'interrupted';
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Plays prompts into a room: mixed once into the room's sound, so every member that hears the room hears
+   * them (join and leave tones); members hearing a prompt or music of their own, and deaf members, do not.
+   * Resolves 'done' at the end, or 'interrupted' when the room closes first.
+   */
+  async playToRoom(roomId: string, files: string[]): Promise<PlaybackResult> {
+    const room = this.#room(roomId);
+    try {
+      return await this.#links[room.worker]!.request({ op: 'play-room', roomId, files });
+    } catch (err) {
+      if (err instanceof MediaError && (err.code === 'worker-failed' || err.code === 'no-such-room')) {
         return 'interrupted';
       }
       throw err;
