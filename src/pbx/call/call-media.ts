@@ -1,7 +1,7 @@
 /**
  * A call leg's media: the SDP offer/answer (RFC 3264) tied to a session in the media engine. The engine
- * opens a session for one negotiated codec, so the answerer settles the codec first (a dry run of the
- * answer on port 0), opens the session, then writes the real answer with its port.
+ * opens a session for one negotiated codec, so the answerer settles the answer first (on port 9), opens
+ * the session, then puts its port into the accepted stream.
  */
 import type { MediaEngine } from '../../media/index.ts';
 import {
@@ -88,62 +88,53 @@ export class CallMedia {
   ): Promise<CallMedia | MediaFailure> {
     const offer = parseSdp(offerText);
     if (isSdpError(offer)) return { status: 400, message: `unreadable SDP: ${offer.message}` };
-    const dry = answerOffer(offer, {
-      address,
-      port: 9,
-      session: new SdpSessionVersion(),
-      codecs: ENGINE_CODECS,
-    });
-    if ('error' in dry) return { status: 488, message: dry.message };
+    // The answer is settled before the session opens (it opens for the chosen codec); only its port is
+    // known after, and goes into the accepted stream then.
+    const sdpSession = new SdpSessionVersion();
+    const answer = answerOffer(offer, { address, port: 9, session: sdpSession, codecs: ENGINE_CODECS });
+    if ('error' in answer) return { status: 488, message: answer.message };
     let opened: { id: string; localPort: number };
     try {
       opened = await engine.createSession({
         localAddress: address,
         codec: {
-          name: dry.audio.codec.encoding,
-          payloadType: dry.audio.codec.sendPayloadType,
-          clockRate: dry.audio.codec.clockRate,
+          name: answer.audio.codec.encoding,
+          payloadType: answer.audio.codec.sendPayloadType,
+          clockRate: answer.audio.codec.clockRate,
         },
-        ...(dry.audio.telephoneEvent
+        ...(answer.audio.telephoneEvent
           ? {
               telephoneEvent: {
-                payloadType: dry.audio.telephoneEvent.sendPayloadType,
-                clockRate: dry.audio.telephoneEvent.clockRate,
+                payloadType: answer.audio.telephoneEvent.sendPayloadType,
+                clockRate: answer.audio.telephoneEvent.clockRate,
               },
             }
           : {}),
-        remote: dry.audio.remote,
-        rtcpMux: dry.audio.rtcpMux,
-        inbandDtmf: options.inbandDtmf ?? !dry.audio.telephoneEvent,
+        remote: answer.audio.remote,
+        rtcpMux: answer.audio.rtcpMux,
+        inbandDtmf: options.inbandDtmf ?? !answer.audio.telephoneEvent,
         ...(options.room ? { room: options.room } : {}),
       });
     } catch (err) {
       return { status: 503, message: `no media: ${(err as Error).message}` };
     }
-    const sdpSession = new SdpSessionVersion();
-    const answer = answerOffer(offer, {
-      address,
-      port: opened.localPort,
-      session: sdpSession,
-      codecs: ENGINE_CODECS,
-      currentEncoding: dry.audio.codec.encoding,
-    });
-    if ('error' in answer) {
-      await engine.closeSession(opened.id).catch(() => {});
-      return { status: 488, message: answer.message };
-    }
+    const port = opened.localPort;
+    const sdp = {
+      ...answer.sdp,
+      media: answer.sdp.media.map((m, i) => (i === answer.audio.mediaIndex ? { ...m, port } : m)),
+    };
     return new CallMedia(engine, {
       sessionId: opened.id,
       localPort: opened.localPort,
       address,
       sdpSession,
-      localSdp: serializeSdp(sdpSession.stamp(answer.sdp)),
+      localSdp: serializeSdp(sdpSession.stamp(sdp)),
       audio: answer.audio,
       running: {
-        name: dry.audio.codec.encoding,
-        payloadType: dry.audio.codec.sendPayloadType,
-        ...(dry.audio.telephoneEvent
-          ? { telephoneEventPayloadType: dry.audio.telephoneEvent.sendPayloadType }
+        name: answer.audio.codec.encoding,
+        payloadType: answer.audio.codec.sendPayloadType,
+        ...(answer.audio.telephoneEvent
+          ? { telephoneEventPayloadType: answer.audio.telephoneEvent.sendPayloadType }
           : {}),
       },
     });
