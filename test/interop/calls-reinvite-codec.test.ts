@@ -4,66 +4,30 @@
  * the leg's session switches: baresip 102's 1300 Hz tone reaches the new port as A-law packets.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { BARESIP, type Baresip } from './helpers/baresip.ts';
+import { describe, test } from 'node:test';
+import { useCallFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
-import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { startPhone } from './helpers/phones.ts';
 import { rtpListener } from './helpers/rtp-listener.ts';
-import { describeSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
-import { describeWindow, SOX, sleep, toneFile, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
+import { describeSipp, sippCount, startSipp } from './helpers/sipp.ts';
+import { sippCaller } from './helpers/sipp-caller.ts';
+import { skipWithout } from './helpers/skip.ts';
+import { describeWindow, sleep, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
+import { users } from './helpers/users.ts';
 
-const SCENARIO = join(import.meta.dirname, 'scenarios', 'calls-reinvite-codec.xml');
-const skip = !BARESIP
-  ? 'baresip is not installed'
-  : !SOX
-    ? 'sox is not installed'
-    : !sippPath()
-      ? 'sipp is not installed'
-      : false;
+const skip = skipWithout('baresip', 'sox', 'sipp');
 
 describe('a re-INVITE that changes the codec', { skip }, () => {
-  let parley: ParleyProcess;
-  let dir: string;
-  let phone: Baresip;
-  let conferenceId: string;
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-reinvite-codec-'));
-    parley = await startParley();
-    const created = await parley.provision({
-      users: [
-        { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
-        { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
-      ],
-      conferences: [{ name: 'Sales', extension: '500', waitForAdmin: false }],
-    });
-    conferenceId = created.conferences![0]!.id;
-    phone = await startPhone({
-      extension: '102',
-      password: 'bob-secret-22',
-      domain: parley.domain,
-      pbxPort: parley.sipPort,
-      source: toneFile(dir, 1300),
-    });
-    await phone.registered();
-  });
-
-  after(async () => {
-    await phone?.stop().catch(() => {});
-    await parley?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  const f = useCallFixture({
+    name: 'reinvite-codec',
+    users: users('101', '102'),
+    conferences: [{ name: 'Sales', extension: '500', waitForAdmin: false }],
+    phones: [{ extension: '102', tone: 1300 }],
   });
 
   test("the room's audio moves to the new port in the new codec", async (t) => {
-    const participants = async () =>
-      (await parley.api<unknown[]>('GET', `/api/conferences/${conferenceId}/participants`)).length;
-    await phone.command('dial', '500');
-    await phone.event('CALL_ESTABLISHED');
-    await waitFor('102 in the room', async () => ((await participants()) === 1 ? true : undefined));
+    const { parley } = f;
+    const phone = f.phone('102');
+    await f.joinRoom('102', '500', 1);
 
     const first = await rtpListener();
     const second = await rtpListener();
@@ -71,17 +35,15 @@ describe('a re-INVITE that changes the codec', { skip }, () => {
       first.socket.close();
       second.socket.close();
     });
-    const caller = await startSipp({
-      scenario: SCENARIO,
-      remote: `127.0.0.1:${parley.sipPort}`,
-      service: '500',
-      authUser: '101',
-      authPassword: 'alice-secret-1',
-      set: { caller: '101', rtpa: String(first.port), rtpb: String(second.port) },
-      extraArgs: ['-auth_uri', `500@127.0.0.1:${parley.sipPort}`],
-      calls: 1,
-      timeoutSeconds: 30,
-    });
+    const caller = await startSipp(
+      sippCaller(parley, {
+        scenario: 'calls-reinvite-codec.xml',
+        from: '101',
+        to: '500',
+        set: { rtpa: String(first.port), rtpb: String(second.port) },
+        timeoutSeconds: 30,
+      }),
+    );
     t.after(() => caller.stop());
     // Before the re-INVITE (3 s after the ACK), the room reaches the first port in µ-law.
     await waitFor('audio at the first port', () => (first.audio().length > 8000 ? true : undefined), 10_000);
