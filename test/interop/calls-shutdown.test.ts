@@ -5,96 +5,50 @@
  * Parley sends BYE to both phones and exits cleanly.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { BARESIP, type Baresip } from './helpers/baresip.ts';
-import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { startPhone } from './helpers/phones.ts';
-import { describeSipp, runSipp, sippCount, sippPath } from './helpers/sipp.ts';
-import {
-  describeWindow,
-  recordingSoFar,
-  SOX,
-  sleep,
-  toneFile,
-  toneShare,
-  windowBefore,
-} from './helpers/tones.ts';
+import { describe, test } from 'node:test';
+import { useCallFixture } from './helpers/call-fixture.ts';
+import { describeSipp, runSipp, sippCount } from './helpers/sipp.ts';
+import { sippCaller } from './helpers/sipp-caller.ts';
+import { skipWithout } from './helpers/skip.ts';
+import { describeWindow, recordingSoFar, sleep, toneShare, windowBefore } from './helpers/tones.ts';
+import { users } from './helpers/users.ts';
 
-const SCENARIO = join(import.meta.dirname, 'scenarios', 'calls-refused.xml');
-const skip = !BARESIP
-  ? 'baresip is not installed'
-  : !SOX
-    ? 'sox is not installed'
-    : !sippPath()
-      ? 'sipp is not installed'
-      : false;
+const skip = skipWithout('baresip', 'sox', 'sipp');
 
 const GRACE_MS = 8000;
-const USERS = [
-  { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
-  { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
-  { name: 'Carol', extension: '103', sipPassword: 'carol-secret-3' },
-];
 const TONES: Record<string, number> = { '101': 700, '102': 1300 };
 
 describe('SIGTERM with a call in progress', { skip }, () => {
-  let parley: ParleyProcess;
-  let dir: string;
-  const phones = new Map<string, Baresip>();
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-shutdown-'));
-    parley = await startParley({ env: { PARLEY_SHUTDOWN_GRACE_MS: String(GRACE_MS) } });
-    await parley.provision({ users: USERS });
-    const started = await Promise.all(
-      ['101', '102'].map((ext) =>
-        startPhone({
-          extension: ext,
-          password: USERS.find((u) => u.extension === ext)!.sipPassword,
-          domain: parley.domain,
-          pbxPort: parley.sipPort,
-          source: toneFile(dir, TONES[ext]!),
-          autoAnswer: ext === '102',
-        }),
-      ),
-    );
-    phones.set('101', started[0]!);
-    phones.set('102', started[1]!);
-    await Promise.all(started.map((p) => p.registered()));
-  });
-
-  after(async () => {
-    for (const p of phones.values()) await p.stop().catch(() => {});
-    await parley?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  const f = useCallFixture({
+    name: 'shutdown',
+    users: users('101', '102', '103'),
+    phones: [
+      { extension: '101', tone: TONES['101']! },
+      { extension: '102', tone: TONES['102']!, autoAnswer: true },
+    ],
+    parley: { env: { PARLEY_SHUTDOWN_GRACE_MS: String(GRACE_MS) } },
   });
 
   test('new calls get 503, the live call goes on, then BYE', async () => {
-    const a = phones.get('101')!;
-    const b = phones.get('102')!;
+    const a = f.phone('101');
+    const b = f.phone('102');
     await a.command('dial', '102');
     await a.event('CALL_ESTABLISHED');
     await b.event('CALL_ESTABLISHED');
     await sleep(1000);
 
-    const exited = new Promise<number | null>((r) => parley.child.once('exit', (code) => r(code)));
+    const exited = new Promise<number | null>((r) => f.parley.child.once('exit', (code) => r(code)));
     const sigterm = Date.now();
-    parley.child.kill('SIGTERM');
-    const refused = await runSipp({
-      scenario: SCENARIO,
-      remote: `127.0.0.1:${parley.sipPort}`,
-      service: '101',
-      authUser: '103',
-      authPassword: 'carol-secret-3',
-      set: { caller: '103' },
-      extraArgs: ['-auth_uri', `101@127.0.0.1:${parley.sipPort}`],
-      calls: 1,
-      timeoutSeconds: 10,
-    });
-    assert.equal(refused.exitCode, 0, `${describeSipp(refused)}\n${parley.output().slice(-2000)}`);
+    f.parley.child.kill('SIGTERM');
+    const refused = await runSipp(
+      sippCaller(f.parley, {
+        scenario: 'calls-refused.xml',
+        from: '103',
+        to: '101',
+        timeoutSeconds: 10,
+      }),
+    );
+    assert.equal(refused.exitCode, 0, `${describeSipp(refused)}\n${f.parley.output().slice(-2000)}`);
     assert.equal(sippCount(refused, '503', false), 1, describeSipp(refused));
 
     // The call in progress is still up and carries both voices.
@@ -120,6 +74,6 @@ describe('SIGTERM with a call in progress', { skip }, () => {
     await a.event('CALL_CLOSED', GRACE_MS + 5000);
     await b.event('CALL_CLOSED', 5000);
     assert.ok(Date.now() - sigterm >= GRACE_MS - 200, 'hung up only when the grace period was over');
-    assert.equal(await exited, 0, parley.output().slice(-2000));
+    assert.equal(await exited, 0, f.parley.output().slice(-2000));
   });
 });
