@@ -24,8 +24,12 @@ function call(mediaId: string, extension?: string): FakeCall {
   return c;
 }
 
-function setup(conference: Partial<RoutingConference> = {}, extra: Partial<ConferenceRoomOptions> = {}) {
-  const media = new FakeRoomMedia();
+function setup(
+  conference: Partial<RoutingConference> = {},
+  extra: Partial<ConferenceRoomOptions> = {},
+  roomPlay = false,
+) {
+  const media = new FakeRoomMedia({ roomPlay });
   const events: string[] = [];
   const errors: unknown[] = [];
   const room = new ConferenceRoom({
@@ -70,6 +74,25 @@ test('open room: the first hears "only participant", later ones are announced by
   a.close();
   assert.deepEqual(media.take(), ['leave A']);
   assert.deepEqual(events.slice(3), ['participant.left', 'participant.left', 'conference.ended']);
+});
+
+test('media that plays to the whole room: one join or leave tone per event, however many members', async () => {
+  const { media, room, errors } = setup({}, {}, true);
+  const a = seated(room.join(call('A')));
+  assert.deepEqual(media.take(), ['join A open', 'play A only-participant']);
+  seated(room.join(call('B')));
+  assert.deepEqual(media.take(), ['join B open', 'playRoom join']);
+  const c = seated(room.join(call('C')));
+  assert.deepEqual(media.take(), ['join C open', 'playRoom join']);
+  c.close();
+  assert.deepEqual(media.take(), ['leave C', 'playRoom leave']);
+  // A failing room playback is reported, the room goes on.
+  media.failing.add('playToRoom');
+  seated(room.join(call('D')));
+  assert.deepEqual(media.take(), ['join D open']);
+  await flush();
+  assert.equal(errors.length, 1);
+  a.close();
 });
 
 test('wait for the administrator: music and the prompt until the admin comes, then everyone is in the mix', async () => {

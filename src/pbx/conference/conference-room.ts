@@ -276,7 +276,7 @@ export class ConferenceRoom {
     if (others.length === 0) {
       this.#play(member, ['only-participant']);
     } else if (!quiet) {
-      for (const m of others) this.#play(m, ['join']);
+      this.#tone(others, 'join');
     }
   }
 
@@ -304,7 +304,8 @@ export class ConferenceRoom {
     this.#call(() => this.#media.leave(member.mediaId));
     this.#emit('participant.left', { conferenceId: this.conferenceId, participantId: member.id });
     if (wasMixed && !this.#closed && !this.#ending) {
-      for (const m of this.#members.values()) if (m.state === 'mixed') this.#play(m, ['leave']);
+      const mixed = [...this.#members.values()].filter((m) => m.state === 'mixed');
+      if (mixed.length > 0) this.#tone(mixed, 'leave');
     }
     if (this.#members.size === 0) {
       this.#emit('conference.ended', { conferenceId: this.conferenceId });
@@ -316,6 +317,21 @@ export class ConferenceRoom {
         this.#report(err);
       }
     }
+  }
+
+  /**
+   * A join or leave tone for the members in the mix: played once into the room when the media can (one
+   * sound mixed once, however many members), else to each of `hearers`.
+   */
+  #tone(hearers: readonly ConferenceMember[], tone: 'join' | 'leave'): void {
+    const media = this.#media;
+    if (media.playToRoom) {
+      this.#call(async () => {
+        await media.playToRoom?.([tone]);
+      });
+      return;
+    }
+    for (const m of hearers) this.#play(m, [tone]);
   }
 
   /** Plays without waiting (tones, announcements); failures are reported. */

@@ -113,3 +113,48 @@ test('wait for the admin over real media: music, not the others, until the admin
   assert.ok(heard(admin.peer, 900) > 3e6 && heard(admin.peer, 1300) > 3e6, 'the admin hears both');
   manager.close();
 });
+
+/** The strongest `freq` over any 5 consecutive frames the phone heard (a 0.1 s tone fills such a window). */
+function peak(p: TonePeer, freq: number): number {
+  const all = p.tail(p.received.size);
+  let best = 0;
+  for (let at = 0; at + 800 <= all.length; at += 160) {
+    best = Math.max(best, goertzelPower(all.subarray(at, at + 800), 8000, freq));
+  }
+  return best;
+}
+
+test('join and leave tones are played once into the room and heard by every member in the mix', async () => {
+  let rooms = 0;
+  const manager = new ConferenceManager({
+    createMedia: (c) => engineRoomMedia({ engine, roomId: `${c.id}#${++rooms}`, soundFile }),
+    onError: (err) => assert.fail(err as Error),
+  });
+  const conference = { id: 'c2', extension: '801', waitForAdmin: false };
+  const p1 = await phone(900);
+  const p2 = await phone(1300);
+  const p3 = await phone(1700);
+  const hangup = () => {};
+  assert.ok(manager.join(conference, { mediaId: p1.mediaId, callerId: 'p1', hangup }).ok);
+  // p1 hears "only participant" first: a member hearing a prompt of its own does not hear room sounds.
+  await talk([p1.peer], 500);
+  assert.ok(manager.join(conference, { mediaId: p2.mediaId, callerId: 'p2', hangup }).ok);
+  await talk([p1.peer, p2.peer], 800);
+  assert.ok(peak(p1.peer, 2500) > 3e6, 'p1 heard p2 join');
+  for (const p of [p1.peer, p2.peer]) p.received.clear();
+  await talk([p1.peer, p2.peer], 300);
+  assert.ok(peak(p1.peer, 2500) < 1e5 && peak(p2.peer, 2500) < 1e5, 'the tone is over');
+  for (const p of [p1.peer, p2.peer]) p.received.clear();
+  const third = manager.join(conference, { mediaId: p3.mediaId, callerId: 'p3', hangup });
+  assert.ok(third.ok);
+  await talk([p1.peer, p2.peer, p3.peer], 800);
+  for (const p of [p1.peer, p2.peer, p3.peer]) {
+    assert.ok(peak(p, 2500) > 3e6, `${p.freq} hears the join tone`);
+  }
+  assert.ok(heard(p1.peer, 1300) > 3e6 && heard(p1.peer, 1700) > 3e6, 'and the others, as before');
+  for (const p of [p1.peer, p2.peer]) p.received.clear();
+  if (third.ok) third.member.close();
+  await talk([p1.peer, p2.peer], 800);
+  for (const p of [p1.peer, p2.peer]) assert.ok(peak(p, 2500) > 3e6, `${p.freq} hears the leave tone`);
+  manager.close();
+});

@@ -10,7 +10,7 @@ import type { MemberMediaState, PlaybackResult, RoomMedia } from './room-media.t
 /** The engine calls this adapter makes. */
 export type RoomEngine = Pick<
   MediaEngine,
-  'createRoom' | 'join' | 'setMember' | 'leave' | 'play' | 'stopPlayback' | 'closeRoom'
+  'createRoom' | 'join' | 'setMember' | 'leave' | 'play' | 'playToRoom' | 'stopPlayback' | 'closeRoom'
 >;
 
 export interface EngineRoomMediaOptions {
@@ -51,6 +51,8 @@ export function engineRoomMedia(options: EngineRoomMediaOptions): RoomMedia {
       change(mediaId, () => engine.leave(roomId, mediaId)).finally(() => lastChange.delete(mediaId)),
     play: (mediaId, sounds): Promise<PlaybackResult> =>
       afterChanges(mediaId).then(() => engine.play(mediaId, sounds.map(soundFile))),
+    playToRoom: (sounds): Promise<PlaybackResult> =>
+      ready.then(() => engine.playToRoom(roomId, sounds.map(soundFile))),
     stopPlayback: (mediaId) => afterChanges(mediaId).then(() => engine.stopPlayback(mediaId)),
     close: () => {
       closed ??= ready.then(

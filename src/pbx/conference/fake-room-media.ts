@@ -11,6 +11,11 @@ export interface PendingPlay {
   resolve: (r: PlaybackResult) => void;
 }
 
+export interface FakeRoomMediaOptions {
+  /** Offer `playToRoom` (one room-wide sound), logged as `playRoom sounds`. */
+  roomPlay?: boolean;
+}
+
 export class FakeRoomMedia implements RoomMedia {
   /** Every call, as `method mediaId detail`, in order. */
   readonly log: string[] = [];
@@ -19,6 +24,17 @@ export class FakeRoomMedia implements RoomMedia {
   closeCount = 0;
   /** Make the next calls of this method throw. */
   failing = new Set<keyof RoomMedia>();
+  playToRoom?: (sounds: readonly SoundName[]) => Promise<PlaybackResult>;
+
+  constructor(options: FakeRoomMediaOptions = {}) {
+    if (options.roomPlay) {
+      this.playToRoom = (sounds) => {
+        this.#check('playToRoom');
+        this.log.push(`playRoom ${sounds.join(',')}`);
+        return Promise.resolve('done');
+      };
+    }
+  }
 
   join(mediaId: string, state: MemberMediaState): void {
     this.#check('join');

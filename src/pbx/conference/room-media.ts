@@ -31,6 +31,12 @@ export interface RoomMedia {
    * done or stopped. Calls made while a playback runs are queued after it.
    */
   play(mediaId: string, sounds: readonly SoundName[]): Promise<PlaybackResult>;
+  /**
+   * Plays sounds to the whole room, mixed once (join and leave tones): heard by every member in the mix,
+   * not by members hearing a prompt or music of their own. Optional: without it the room plays the sound
+   * to each member in the mix.
+   */
+  playToRoom?(sounds: readonly SoundName[]): Promise<PlaybackResult>;
   /** Stops and forgets whatever is playing or queued for the member; its pending `play` resolves. */
   stopPlayback(mediaId: string): void | Promise<void>;
   /** Frees the room in the engine. Idempotent. */
