@@ -62,13 +62,15 @@ export async function bridge(
   call.addCleanup(() => clearTimeout(timer));
 
   for (const target of targets) {
-    if (call.ended) break;
+    // Answered already (a contact rung earlier picked up while this one's media was being set up): the
+    // rest are not rung at all, or they would ring on, uncancelled, for the whole call.
+    if (call.ended || winner) break;
     const media = await offerFor(svc, target.target);
     if (isMediaFailure(media)) {
       svc.logger.warn({ callId: call.id, err: media.message }, 'no media for an outgoing leg');
       continue;
     }
-    if (call.ended) {
+    if (call.ended || winner) {
       media.close();
       break;
     }
