@@ -330,7 +330,7 @@ describe('SIP.js configured as Odoo’s VoIP widget, against parley serve', { sk
     await phone(ann.page, 'call', '104');
     assert.ok(
       await until(async () => (await callState(ann.page)) === 'established', 20_000),
-      `answered: ${await callReport(ann.page)}`,
+      `answered: ${await callReport(ann.page)}\n${serverLog()}`,
     );
     const heard = await waitForTones(
       ann.page,
@@ -382,7 +382,7 @@ describe('SIP.js configured as Odoo’s VoIP widget, against parley serve', { sk
     await phone(ann.page, 'call', '104');
     assert.ok(
       await until(async () => (await callState(ann.page)) === 'established', 20_000),
-      `answered: ${await callReport(ann.page)}`,
+      `answered: ${await callReport(ann.page)}\n${serverLog()}`,
     );
     await first.event('CALL_ESTABLISHED');
     assert.equal(await phone(ann.page, 'refer', '105'), 202);
