@@ -77,9 +77,10 @@ export interface NativeUdpStats {
   wakeups: number;
   drains: number;
   received: number;
-  /** Send batches (one call each) and datagrams in them. */
+  /** Send batches (one call each), datagrams in them, and sends the kernel refused. */
   batches: number;
   sent: number;
+  sendFailures: number;
 }
 
 /** What a socket of the hub is told. */
@@ -106,7 +107,7 @@ class NativeUdpHub {
   #flushQueued = false;
   /** Address text of the last source seen, by its words (IPv4 as one word): most packets repeat it. */
   #addrCache = new Map<number, string>();
-  readonly stats: NativeUdpStats = { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0 };
+  readonly stats: NativeUdpStats = { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0, sendFailures: 0 };
 
   constructor(addon: NativeUdpAddon) {
     this.addon = addon;
@@ -231,6 +232,7 @@ class NativeUdpHub {
     this.stats.batches++;
     this.stats.sent += n;
     if (failures !== 0) {
+      this.stats.sendFailures += failures;
       for (let i = 0; i < n; i++)
         if (this.#sendRecords[i * WORDS + 2]! < 0) this.#sendOwners[i]?.sendFailed();
     }
@@ -282,7 +284,7 @@ export class NativeDatagramSocket implements HubMember {
 
   /** This thread's native path counters (zeros before the first socket). */
   static stats(): NativeUdpStats {
-    return { ...(hub?.stats ?? { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0 }) };
+    return { ...(hub?.stats ?? { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0, sendFailures: 0 }) };
   }
 
   /** This thread's open native socket bound to `port` (IPv4 or IPv6), if any. */
