@@ -8,6 +8,7 @@ import { headerKey } from './header-access.ts';
 import { generateTag } from './ids.ts';
 import { isParseError } from './lexer.ts';
 import { parseNameAddr } from './name-addr.ts';
+import { EMPTY_BODY } from './parse-message.ts';
 import { reasonPhrase } from './reason-phrases.ts';
 import type { SipHeader, SipRequest, SipResponse } from './types.ts';
 
@@ -45,7 +46,7 @@ export function createResponse(
     else if (key === 'record-route' && opts.recordRoute) headers.push({ name: h.name, value: h.value });
   }
   if (opts.headers) for (const h of opts.headers) headers.push({ name: h.name, value: h.value });
-  const body = opts.body ?? new Uint8Array(0);
+  const body = opts.body ?? EMPTY_BODY;
   if (body.length > 0 && opts.contentType) headers.push({ name: 'Content-Type', value: opts.contentType });
   headers.push({ name: 'Content-Length', value: String(body.length) });
   return {

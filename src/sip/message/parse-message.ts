@@ -27,6 +27,12 @@ export interface ParseOptions {
 export const DEFAULT_MAX_MESSAGE_BYTES = 65535;
 const DEFAULT_MAX_HEADERS = 256;
 
+/**
+ * The body of every message without one: shared, as a zero-length array cannot be written to (most
+ * messages have no body, and each array is an allocation the garbage collector then tracks).
+ */
+export const EMPTY_BODY = new Uint8Array(0);
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 
@@ -127,7 +133,7 @@ function isSipVersion(s: string): boolean {
 }
 
 function parseStartLine(line: string, headers: SipHeader[]): SipMessage | SipParseError {
-  const body = new Uint8Array(0);
+  const body = EMPTY_BODY;
   if (line.slice(0, 4).toUpperCase() === 'SIP/') {
     const sp1 = line.indexOf(' ');
     const version = sp1 < 0 ? line : line.slice(0, sp1);
@@ -179,6 +185,7 @@ export function contentLengthOf(headers: SipHeader[]): number | undefined | SipP
 
 /** Copies into a plain Uint8Array (not a view on a Buffer the caller may reuse). */
 function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  if (end <= start) return EMPTY_BODY;
   const out = new Uint8Array(end - start);
   out.set(bytes.subarray(start, end));
   return out;
