@@ -106,6 +106,36 @@ export function serverKey(req: SipRequest, asMethod?: string): string | undefine
   return `2543|${callId}|${tagOf(req, 'from')}|${cseq.seq}|${sentBy}|${branch ?? ''}|${method}`;
 }
 
+/**
+ * The layer's hold on a server transaction's TU: passes everything on and forgets the transaction when
+ * it terminates. One object rather than closures: server transactions outlive their call by 64*T1.
+ */
+class ServerUser implements ServerTransactionUser {
+  readonly #servers: Map<string, ServerTransaction>;
+  readonly #key: string;
+  readonly #user: ServerTransactionUser;
+  tx: ServerTransaction | undefined;
+
+  constructor(servers: Map<string, ServerTransaction>, key: string, user: ServerTransactionUser) {
+    this.#servers = servers;
+    this.#key = key;
+    this.#user = user;
+  }
+
+  fail(reason: 'timeout' | 'transport-error', error?: Error): void {
+    this.#user.fail(reason, error);
+  }
+
+  receiveAck(ack: SipRequest): void {
+    this.#user.receiveAck?.(ack);
+  }
+
+  terminated(): void {
+    if (this.tx && this.#servers.get(this.#key) === this.tx) this.#servers.delete(this.#key);
+    this.#user.terminated();
+  }
+}
+
 /** Creates, matches and forgets transactions; see the file comment. */
 export class TransactionLayer {
   readonly clock: Clock;
@@ -190,17 +220,12 @@ export class TransactionLayer {
     }
     if (request.method === 'ACK') return { kind: 'ack' };
     const ctx = { sender, clock: this.clock, timers: this.timers(sender.reliable) };
-    let tx: ServerTransaction;
-    const wrapped: ServerTransactionUser = {
-      fail: (reason, error) => user.fail(reason, error),
-      receiveAck: (ack) => user.receiveAck?.(ack),
-      terminated: () => {
-        if (this.#servers.get(key) === tx) this.#servers.delete(key);
-        user.terminated();
-      },
-    };
-    if (request.method === 'INVITE') tx = new InviteServerTransaction(key, ctx, wrapped);
-    else tx = new NonInviteServerTransaction(key, ctx, wrapped);
+    const wrapped = new ServerUser(this.#servers, key, user);
+    const tx =
+      request.method === 'INVITE'
+        ? new InviteServerTransaction(key, ctx, wrapped)
+        : new NonInviteServerTransaction(key, ctx, wrapped);
+    wrapped.tx = tx;
     this.#servers.set(key, tx);
     if (request.method === 'CANCEL') {
       const targetKey = serverKey(request, 'INVITE');
