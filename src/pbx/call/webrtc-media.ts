@@ -21,7 +21,7 @@ import {
 import type { WebRtcLocalParameters } from '../../media/webrtc/local-parameters.ts';
 import { answerWebRtcOffer, createWebRtcOffer, isWebRtcSdp } from '../../media/webrtc/webrtc-sdp.ts';
 import type { MediaAnswerer } from './call-manager.ts';
-import { CallMedia, type MediaFailure } from './call-media.ts';
+import { CallMedia, isMediaFailure, type MediaFailure } from './call-media.ts';
 
 /** ICE servers (STUN/TURN) for WebRTC legs; none by default: Parley is ICE-lite on its own address. */
 export type IceServers = NonNullable<CreateSessionOptions['webrtc']>['iceServers'];
@@ -188,8 +188,14 @@ export function webRtcAnswerer(options: Omit<WebRtcMediaOptions, 'room'> = {}): 
   return {
     accepts: isWebRtcOffer,
     // The call manager may pass `room` too (a conference call): then the session opens on its worker.
-    answer: (svc, offer, answerOptions: WebRtcMediaOptions) =>
-      answerWebRtc(svc.engine, offer, svc.mediaAddress, { ...options, ...answerOptions }),
+    answer: async (svc, offer, answerOptions: WebRtcMediaOptions) => {
+      const media = await answerWebRtc(svc.engine, offer, svc.mediaAddress, { ...options, ...answerOptions });
+      // The caller only sees the status: say why here.
+      if (isMediaFailure(media)) {
+        svc.logger.warn({ status: media.status, err: media.message }, 'browser offer not answered');
+      }
+      return media;
+    },
   };
 }
 
