@@ -1,0 +1,44 @@
+/**
+ * What a configuration list page keeps: its list (loaded again whenever the draft changes), which pop-up
+ * is open, and the notice of the last write. `afterWrite` is what every save and delete ends with.
+ */
+import { useState } from 'react';
+import { useDraft } from './draft.tsx';
+import { type Loaded, useLoad } from './use-load.ts';
+
+/** The pop-up open over a list: none, the new-object form, or one of the row's (`edit`, `delete`…). */
+export type Popup<T, K extends string> = { kind: 'none' } | { kind: 'new' } | { kind: K; row: T };
+
+export interface ListPage<T, K extends string> {
+  list: Loaded<T[]>;
+  open: Popup<T, K>;
+  setOpen: (open: Popup<T, K>) => void;
+  /** Closes the pop-up. */
+  close: () => void;
+  notice: string | undefined;
+  /** After a save or delete: closes the pop-up, says `message`, and loads the list and the draft again. */
+  afterWrite: (message: string) => Promise<void>;
+}
+
+/** `key` names what else the list depends on (e.g. the draft or production view). */
+export function useListPage<T, K extends string = 'edit' | 'delete'>(
+  load: () => Promise<T[]>,
+  key = '',
+): ListPage<T, K> {
+  const draft = useDraft();
+  const list = useLoad(load, `${key}:${draft.generation}`);
+  const [open, setOpen] = useState<Popup<T, K>>({ kind: 'none' });
+  const [notice, setNotice] = useState<string>();
+  return {
+    list,
+    open,
+    setOpen,
+    close: () => setOpen({ kind: 'none' }),
+    notice,
+    afterWrite: async (message) => {
+      setOpen({ kind: 'none' });
+      setNotice(message);
+      await Promise.all([list.reload(), draft.refresh()]);
+    },
+  };
+}
