@@ -5,67 +5,29 @@
  * conference. Only the answered legs keep a media session (checked on /metrics).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { BARESIP, type Baresip } from './helpers/baresip.ts';
+import { describe, test } from 'node:test';
+import { useCallFixture } from './helpers/call-fixture.ts';
 import { mediaSessions } from './helpers/parley-metrics.ts';
-import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { startPhone } from './helpers/phones.ts';
-import {
-  describeWindow,
-  recordingSoFar,
-  SOX,
-  sleep,
-  toneFile,
-  toneShare,
-  waitFor,
-  windowBefore,
-} from './helpers/tones.ts';
+import { skipWithout } from './helpers/skip.ts';
+import { describeWindow, recordingSoFar, sleep, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
+import { users } from './helpers/users.ts';
 
-const skip = !BARESIP ? 'baresip is not installed' : !SOX ? 'sox is not installed' : false;
+const skip = skipWithout('baresip', 'sox');
 
 describe('a user with two phones', { skip }, () => {
-  let parley: ParleyProcess;
-  let dir: string;
-  let caller: Baresip;
-  let desk: Baresip;
-  let mobile: Baresip;
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-fork-'));
-    parley = await startParley();
-    await parley.provision({
-      users: [
-        { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
-        { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
-      ],
-      conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
-    });
-    const phone = (extension: string, password: string, freq: number) =>
-      startPhone({
-        extension,
-        password,
-        domain: parley.domain,
-        pbxPort: parley.sipPort,
-        source: toneFile(dir, freq),
-      });
-    [caller, desk, mobile] = await Promise.all([
-      phone('101', 'alice-secret-1', 700),
-      phone('102', 'bob-secret-22', 1300),
-      phone('102', 'bob-secret-22', 1900),
-    ]);
-    await Promise.all([caller, desk, mobile].map((p) => p.registered()));
-  });
-
-  after(async () => {
-    for (const p of [caller, desk, mobile]) await p?.stop().catch(() => {});
-    await parley?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  const f = useCallFixture({
+    name: 'fork',
+    users: users('101', '102'),
+    conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
+    phones: [
+      { key: 'caller', extension: '101', tone: 700 },
+      { key: 'desk', extension: '102', tone: 1300 },
+      { key: 'mobile', extension: '102', tone: 1900 },
+    ],
   });
 
   test('both ring, the first to answer wins, the other is cancelled', async () => {
+    const [caller, desk, mobile] = ['caller', 'desk', 'mobile'].map((k) => f.phone(k));
     await caller.command('dial', '102');
     await Promise.all([desk.event('CALL_INCOMING'), mobile.event('CALL_INCOMING')]);
     await mobile.command('accept');
@@ -80,7 +42,7 @@ describe('a user with two phones', { skip }, () => {
     );
     await sleep(3000);
     // The caller's session and the winner's: the cancelled phone's is closed.
-    assert.equal(await mediaSessions(parley), 2, 'RTP sessions open during the call');
+    assert.equal(await mediaSessions(f.parley), 2, 'RTP sessions open during the call');
     const { samples, sampleRate } = recordingSoFar(caller.dir);
     const w = windowBefore(samples, sampleRate, samples.length, 1.5, 0.1);
     const what = describeWindow(w, sampleRate, [1300, 1900]);
@@ -89,7 +51,7 @@ describe('a user with two phones', { skip }, () => {
     await caller.command('hangup');
     await mobile.event('CALL_CLOSED');
     const records = await waitFor('the call record', async () => {
-      const list = await parley.api<{ items: Array<Record<string, unknown>> }>('GET', '/api/calls');
+      const list = await f.parley.api<{ items: Array<Record<string, unknown>> }>('GET', '/api/calls');
       return list.items.length > 0 ? list.items : undefined;
     });
     assert.equal(records.length, 1, `one call, not one per phone: ${JSON.stringify(records)}`);
@@ -97,28 +59,25 @@ describe('a user with two phones', { skip }, () => {
   });
 
   test('an invitation to 102 rings both phones; the loser is cancelled and its media closed', async () => {
+    const [desk, mobile] = [f.phone('desk'), f.phone('mobile')];
     // Nothing left over from the call before.
     await waitFor('no RTP session open', async () =>
-      (await mediaSessions(parley)) === 0 ? true : undefined,
+      (await mediaSessions(f.parley)) === 0 ? true : undefined,
     );
-    const list = await parley.api<{ items?: Array<{ id: string }> } | Array<{ id: string }>>(
-      'GET',
-      '/api/conferences',
-    );
-    const conferenceId = (Array.isArray(list) ? list : (list.items ?? []))[0]!.id;
-    await parley.api('POST', `/api/conferences/${conferenceId}/invite`, { destination: '102' });
+    const { conferenceId } = f;
+    await f.parley.api('POST', `/api/conferences/${conferenceId}/invite`, { destination: '102' });
     await Promise.all([desk.event('CALL_INCOMING'), mobile.event('CALL_INCOMING')]);
     await desk.command('accept');
     await desk.event('CALL_ESTABLISHED');
     await mobile.event('CALL_CLOSED', 5000);
     await waitFor('the invitee in the room', async () => {
-      const p = await parley.api<unknown[]>('GET', `/api/conferences/${conferenceId}/participants`);
+      const p = await f.parley.api<unknown[]>('GET', `/api/conferences/${conferenceId}/participants`);
       return p.length === 1 ? true : undefined;
     });
     await sleep(2500);
     // Only the answered leg's session: a forgotten one would never get RTP and, 30 s later, its RTP
     // timeout would hang up the invitee's call.
-    assert.equal(await mediaSessions(parley), 1, 'RTP sessions open with one invitee in the room');
+    assert.equal(await mediaSessions(f.parley), 1, 'RTP sessions open with one invitee in the room');
     await desk.command('hangup');
     await desk.event('CALL_CLOSED');
   });

@@ -10,120 +10,59 @@
  *   session switches to A-law while already bridged, and 103's tone arrives there in A-law.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { BARESIP, type Baresip } from './helpers/baresip.ts';
+import { describe, test } from 'node:test';
+import { useCallFixture } from './helpers/call-fixture.ts';
+import { assertHearEachOther } from './helpers/hearing.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
-import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { startPhone } from './helpers/phones.ts';
 import { freePort } from './helpers/ports.ts';
 import { rtpListener } from './helpers/rtp-listener.ts';
-import { describeSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
-import {
-  describeWindow,
-  recordingSoFar,
-  SOX,
-  sleep,
-  toneFile,
-  toneShare,
-  waitFor,
-  windowBefore,
-} from './helpers/tones.ts';
+import { describeSipp, sippCount, startSipp } from './helpers/sipp.ts';
+import { sippCaller } from './helpers/sipp-caller.ts';
+import { skipWithout } from './helpers/skip.ts';
+import { describeWindow, sleep, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
+import { users } from './helpers/users.ts';
 
 const CARRIER = join(import.meta.dirname, 'scenarios', 'calls-carrier-pcma.xml');
-const LATE_ALAW = join(import.meta.dirname, 'scenarios', 'calls-late-offer-alaw.xml');
-const skip = !BARESIP
-  ? 'baresip is not installed'
-  : !SOX
-    ? 'sox is not installed'
-    : !sippPath()
-      ? 'sipp is not installed'
-      : false;
+const skip = skipWithout('baresip', 'sox', 'sipp');
 
-const USERS = [
-  { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
-  { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
-  { name: 'Carol', extension: '103', sipPassword: 'carol-secret-3' },
-];
 const TONES: Record<string, number> = { '101': 700, '102': 1300, '103': 1000 };
 /** Codecs each phone takes, when not baresip's default µ-law and A-law; these answer by themselves. */
 const ONLY: Record<string, string[]> = { '102': ['PCMA'], '103': ['G722'] };
 
-interface Participant {
-  id: string;
-  callerId: string;
-}
-
 describe('outbound offers carry every engine codec', { skip }, () => {
-  let parley: ParleyProcess;
-  let dir: string;
-  let conferenceId: string;
-  const phones = new Map<string, Baresip>();
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-outbound-codecs-'));
-    parley = await startParley();
-    const created = await parley.provision({
-      users: USERS,
-      conferences: [{ name: 'Sales', extension: '500', waitForAdmin: false }],
-    });
-    conferenceId = created.conferences![0]!.id;
-    const started = await Promise.all(
-      USERS.map((u) =>
-        startPhone({
-          extension: u.extension,
-          password: u.sipPassword,
-          domain: parley.domain,
-          pbxPort: parley.sipPort,
-          source: toneFile(dir, TONES[u.extension]!),
-          // An offer of µ-law alone would get 488 Not Acceptable Here from these.
-          ...(ONLY[u.extension] ? { codecs: ONLY[u.extension], autoAnswer: true } : {}),
-        }),
-      ),
-    );
-    for (const [i, u] of USERS.entries()) phones.set(u.extension, started[i]!);
-    await Promise.all(started.map((p) => p.registered()));
+  // An offer of µ-law alone would get 488 Not Acceptable Here from 102 and 103.
+  const f = useCallFixture({
+    name: 'outbound-codecs',
+    users: users('101', '102', '103'),
+    conferences: [{ name: 'Sales', extension: '500', waitForAdmin: false }],
+    phones: ['101', '102', '103'].map((extension) => ({
+      extension,
+      tone: TONES[extension]!,
+      ...(ONLY[extension] ? { codecs: ONLY[extension], autoAnswer: true } : {}),
+    })),
   });
-
-  after(async () => {
-    for (const p of phones.values()) await p.stop().catch(() => {});
-    await parley?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const participants = () =>
-    parley.api<Participant[]>('GET', `/api/conferences/${conferenceId}/participants`);
-  const invite = (destination: string) =>
-    parley.api<{ callId: string }>('POST', `/api/conferences/${conferenceId}/invite`, { destination });
-
   test('an A-law-only phone answers an invitation and hears the room', async () => {
-    const a = phones.get('101')!;
-    const b = phones.get('102')!;
+    const a = f.phone('101');
+    const b = f.phone('102');
     await a.command('dial', '500');
     await a.event('CALL_ESTABLISHED');
-    await waitFor('101 in the room', async () => ((await participants()).length === 1 ? true : undefined));
-    await invite('102');
+    await waitFor('101 in the room', async () => ((await f.participants()).length === 1 ? true : undefined));
+    await f.invite('102');
     const established = await b.event('CALL_ESTABLISHED');
     assert.equal(established.direction, 'incoming', JSON.stringify(established));
-    await waitFor('102 in the room', async () => ((await participants()).length === 2 ? true : undefined));
+    await waitFor('102 in the room', async () => ((await f.participants()).length === 2 ? true : undefined));
     // "You are now entering the conference" is over: each hears the other.
     await sleep(4000);
-    for (const [phone, own, other] of [
-      [a, TONES['101']!, TONES['102']!],
-      [b, TONES['102']!, TONES['101']!],
-    ] as const) {
-      const { samples, sampleRate } = recordingSoFar(phone.dir);
-      const w = windowBefore(samples, sampleRate, samples.length, 1.5, 0.2);
-      const what = describeWindow(w, sampleRate, [own, other]);
-      assert.ok(toneShare(w, sampleRate, other) > 0.6, `should hear ${other} Hz: ${what}`);
-      assert.ok(toneShare(w, sampleRate, own) < 0.05, `should not hear its own ${own} Hz: ${what}`);
-    }
+    assertHearEachOther([a, TONES['101']!], [b, TONES['102']!], {
+      seconds: 1.5,
+      margin: 0.2,
+      recording: 'so far',
+    });
     await b.command('hangup');
     await b.event('CALL_CLOSED');
     await waitFor('102 out of the room', async () =>
-      (await participants()).length === 1 ? true : undefined,
+      (await f.participants()).length === 1 ? true : undefined,
     );
   });
 
@@ -139,7 +78,7 @@ describe('outbound offers carry every engine codec', { skip }, () => {
     });
     t.after(() => carrier.stop());
     await carrier.ready();
-    await parley.api('POST', '/api/trunks', {
+    await f.parley.api('POST', '/api/trunks', {
       name: 'Carrier',
       host: '127.0.0.1',
       port: carrier.port,
@@ -148,15 +87,15 @@ describe('outbound offers carry every engine codec', { skip }, () => {
       callerId: '+3225550000',
       inboundAddresses: [],
     });
-    await parley.api('POST', '/api/apply', {});
-    await invite('+3221234567');
+    await f.parley.api('POST', '/api/apply', {});
+    await f.invite('+3221234567');
     const answerer = await waitFor(
       'the carrier call in the room',
-      async () => (await participants()).find((p) => p.callerId === '+3221234567'),
+      async () => (await f.participants()).find((p) => p.callerId === '+3221234567'),
       15_000,
     ).catch(async (err) => {
       const r = await carrier.stop();
-      throw new Error(`${err}\n${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+      throw new Error(`${err}\n${describeSipp(r)}\n${f.parley.output().slice(-3000)}`);
     });
     // Past the entry prompt: the room (101's tone) reaches the carrier's address, in A-law.
     await sleep(4000);
@@ -165,54 +104,47 @@ describe('outbound offers carry every engine codec', { skip }, () => {
     const w = windowBefore(heard, 8000, heard.length, 1.5, 0.1);
     const share = toneShare(w, 8000, TONES['101']!);
     assert.ok(share > 0.6, `the carrier should hear 101's 700 Hz: ${describeWindow(w, 8000, [700])}`);
-    await parley.api('DELETE', `/api/conferences/${conferenceId}/participants/${answerer.id}`);
+    await f.parley.api('DELETE', `/api/conferences/${f.conferenceId}/participants/${answerer.id}`);
     const r = await carrier.result;
-    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${f.parley.output().slice(-3000)}`);
     assert.equal(sippCount(r, 'BYE', false), 1, describeSipp(r));
-    const a = phones.get('101')!;
+    const a = f.phone('101');
     await a.command('hangup');
     await a.event('CALL_CLOSED');
-    await noMediaLeft(parley);
+    await noMediaLeft(f.parley);
   });
 
   test('a µ-law phone calls a G.722-only phone directly and they hear each other', async () => {
-    const a = phones.get('101')!;
-    const c = phones.get('103')!;
+    const a = f.phone('101');
+    const c = f.phone('103');
     await a.command('dial', '103');
     await c.event('CALL_ESTABLISHED');
     await a.event('CALL_ESTABLISHED');
     await sleep(3000);
-    for (const [phone, own, other] of [
-      [a, TONES['101']!, TONES['103']!],
-      [c, TONES['103']!, TONES['101']!],
-    ] as const) {
-      const { samples, sampleRate } = recordingSoFar(phone.dir);
-      const w = windowBefore(samples, sampleRate, samples.length, 1.5, 0.2);
-      const what = describeWindow(w, sampleRate, [own, other]);
-      assert.ok(toneShare(w, sampleRate, other) > 0.6, `should hear ${other} Hz: ${what}`);
-      assert.ok(toneShare(w, sampleRate, own) < 0.05, `should not hear its own ${own} Hz: ${what}`);
-    }
+    assertHearEachOther([a, TONES['101']!], [c, TONES['103']!], {
+      seconds: 1.5,
+      margin: 0.2,
+      recording: 'so far',
+    });
     await a.command('hangup');
     await a.event('CALL_CLOSED');
     await c.event('CALL_CLOSED');
-    await noMediaLeft(parley);
+    await noMediaLeft(f.parley);
   });
 
   test('a late offer answered with A-law in the ACK gets the callee in A-law', async (t) => {
-    const c = phones.get('103')!;
+    const c = f.phone('103');
     const rtp = await rtpListener();
     t.after(() => rtp.socket.close());
-    const run = await startSipp({
-      scenario: LATE_ALAW,
-      remote: `127.0.0.1:${parley.sipPort}`,
-      service: '103',
-      authUser: '101',
-      authPassword: 'alice-secret-1',
-      set: { caller: '101', rtpport: String(rtp.port) },
-      extraArgs: ['-auth_uri', `103@127.0.0.1:${parley.sipPort}`],
-      calls: 1,
-      timeoutSeconds: 30,
-    });
+    const run = await startSipp(
+      sippCaller(f.parley, {
+        scenario: 'calls-late-offer-alaw.xml',
+        from: '101',
+        to: '103',
+        set: { rtpport: String(rtp.port) },
+        timeoutSeconds: 30,
+      }),
+    );
     t.after(() => run.stop());
     await c.event('CALL_ESTABLISHED');
     await waitFor('1.5 s of audio at the ACK answer address', () =>
@@ -224,8 +156,8 @@ describe('outbound offers carry every engine codec', { skip }, () => {
     const share = toneShare(w, 8000, TONES['103']!);
     assert.ok(share > 0.6, `sipp should hear 103's 1000 Hz: ${describeWindow(w, 8000, [1000])}`);
     const r = await run.result;
-    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${f.parley.output().slice(-3000)}`);
     await c.event('CALL_CLOSED');
-    await noMediaLeft(parley);
+    await noMediaLeft(f.parley);
   });
 });

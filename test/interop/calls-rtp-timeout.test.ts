@@ -6,75 +6,31 @@
  *   a BYE, and the call record says why.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { BARESIP, type Baresip } from './helpers/baresip.ts';
+import { describe, test } from 'node:test';
+import { useCallFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
-import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { startPhone } from './helpers/phones.ts';
-import {
-  describeWindow,
-  recordingSoFar,
-  SOX,
-  sleep,
-  toneFile,
-  toneShare,
-  waitFor,
-  windowBefore,
-} from './helpers/tones.ts';
+import { skipWithout } from './helpers/skip.ts';
+import { describeWindow, recordingSoFar, sleep, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
+import { users } from './helpers/users.ts';
 
-const skip = !BARESIP ? 'baresip is not installed' : !SOX ? 'sox is not installed' : false;
+const skip = skipWithout('baresip', 'sox');
 const RTP_TIMEOUT_MS = 2000;
 
 describe('RTP timeout', { skip }, () => {
-  let parley: ParleyProcess;
-  let dir: string;
-  let a: Baresip;
-  let b: Baresip;
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-rtp-timeout-'));
-    parley = await startParley({ env: { PARLEY_RTP_TIMEOUT_MS: String(RTP_TIMEOUT_MS) } });
-    await parley.provision({
-      users: [
-        { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
-        { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
-      ],
-    });
-    [a, b] = await Promise.all([
-      startPhone({
-        extension: '101',
-        password: 'alice-secret-1',
-        domain: parley.domain,
-        pbxPort: parley.sipPort,
-        source: toneFile(dir, 700),
-      }),
-      startPhone({
-        extension: '102',
-        password: 'bob-secret-22',
-        domain: parley.domain,
-        pbxPort: parley.sipPort,
-        source: toneFile(dir, 1300),
-        autoAnswer: true,
-      }),
-    ]);
-    await Promise.all([a.registered(), b.registered()]);
-  });
-
-  after(async () => {
-    for (const p of [a, b]) {
-      if (!p) continue;
-      // A phone killed by the test has exited already: only its directory is left to remove.
-      if (p.child.signalCode !== null) rmSync(p.dir, { recursive: true, force: true });
-      else await p.stop().catch(() => {});
-    }
-    await parley?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  // A phone killed by a test has exited already: stopping it only removes its directory.
+  const f = useCallFixture({
+    name: 'rtp-timeout',
+    users: users('101', '102'),
+    phones: [
+      { extension: '101', tone: 700 },
+      { extension: '102', tone: 1300, autoAnswer: true },
+    ],
+    parley: { env: { PARLEY_RTP_TIMEOUT_MS: String(RTP_TIMEOUT_MS) } },
   });
 
   test('a call on hold is not a dead call; resumed, it carries both voices', async () => {
+    const a = f.phone('101');
+    const b = f.phone('102');
     await a.command('dial', '102');
     await a.event('CALL_ESTABLISHED');
     await b.event('CALL_ESTABLISHED');
@@ -94,6 +50,8 @@ describe('RTP timeout', { skip }, () => {
   });
 
   test('the far end vanishes: Parley hangs up the other side', async () => {
+    const a = f.phone('101');
+    const b = f.phone('102');
     const before = Date.now();
     const gone = new Promise((r) => b.child.once('exit', r));
     b.child.kill('SIGKILL');
@@ -102,11 +60,11 @@ describe('RTP timeout', { skip }, () => {
     assert.ok(Date.now() - before >= RTP_TIMEOUT_MS - 200, 'not before the timeout');
     assert.ok(closed);
     const records = await waitFor('the call record', async () => {
-      const list = await parley.api<{ items: Array<Record<string, unknown>> }>('GET', '/api/calls');
+      const list = await f.parley.api<{ items: Array<Record<string, unknown>> }>('GET', '/api/calls');
       return list.items.length > 0 ? list.items : undefined;
     });
     assert.equal(records[0]!.disposition, 'answered', JSON.stringify(records[0]));
-    assert.match(parley.output(), /no RTP for too long/);
-    await noMediaLeft(parley);
+    assert.match(f.parley.output(), /no RTP for too long/);
+    await noMediaLeft(f.parley);
   });
 });

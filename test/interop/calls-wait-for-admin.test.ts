@@ -6,33 +6,15 @@
  * with windows placed just before marks taken while the call goes on.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { BARESIP, type Baresip } from './helpers/baresip.ts';
+import { describe, test } from 'node:test';
+import { useCallFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
-import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { startPhone } from './helpers/phones.ts';
-import {
-  describeWindow,
-  isMusic,
-  recordingSoFar,
-  SOX,
-  sleep,
-  toneFile,
-  toneShare,
-  waitFor,
-  windowBefore,
-} from './helpers/tones.ts';
+import { skipWithout } from './helpers/skip.ts';
+import { describeWindow, isMusic, recordingSoFar, sleep, toneShare, windowBefore } from './helpers/tones.ts';
+import { users } from './helpers/users.ts';
 
-const skip = !BARESIP ? 'baresip is not installed' : !SOX ? 'sox is not installed' : false;
+const skip = skipWithout('baresip', 'sox');
 
-const USERS = [
-  { name: 'Admin', extension: '100', sipPassword: 'admin-secret-0' },
-  { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
-  { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
-];
 /** Above the music's notes and their strong harmonics (its highest note is E6, 1319 Hz). */
 const A = 1850;
 const B = 2350;
@@ -46,57 +28,18 @@ const PROMPT_THEN_MUSIC_MS = 4000 + 2500;
 const STARTING_PROMPT_MS = 4700 + 2800;
 
 describe('wait for the administrator', { skip }, () => {
-  let parley: ParleyProcess;
-  let dir: string;
-  let conferenceId: string;
-  const phones = new Map<string, Baresip>();
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-wait-'));
-    parley = await startParley();
-    const created = await parley.provision({
-      users: USERS,
-      conferences: [{ name: 'Board', extension: '600', adminExtension: '100', waitForAdmin: true }],
-    });
-    conferenceId = created.conferences![0]!.id;
-    const started = await Promise.all(
-      USERS.map((u) =>
-        startPhone({
-          extension: u.extension,
-          password: u.sipPassword,
-          domain: parley.domain,
-          pbxPort: parley.sipPort,
-          source: toneFile(dir, TONES[u.extension]!),
-        }),
-      ),
-    );
-    for (const [i, u] of USERS.entries()) phones.set(u.extension, started[i]!);
-    await Promise.all([...phones.values()].map((p) => p.registered()));
-  });
-
-  after(async () => {
-    for (const p of phones.values()) await p.stop().catch(() => {});
-    await parley?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  const f = useCallFixture({
+    name: 'wait',
+    users: users('100', '101', '102'),
+    conferences: [{ name: 'Board', extension: '600', adminExtension: '100', waitForAdmin: true }],
+    phones: ['100', '101', '102'].map((extension) => ({ extension, tone: TONES[extension]! })),
   });
 
   test('music until the admin is in, then everyone hears everyone', async () => {
-    const participants = () =>
-      parley.api<Array<{ extension?: string; role: string }>>(
-        'GET',
-        `/api/conferences/${conferenceId}/participants`,
-      );
-    const joinRoom = async (ext: string, count: number) => {
-      const phone = phones.get(ext)!;
-      await phone.command('dial', '600');
-      await phone.event('CALL_ESTABLISHED');
-      await waitFor(`${count} in the room`, async () =>
-        (await participants()).length >= count ? true : undefined,
-      );
-    };
-    const a = phones.get('101')!;
-    const b = phones.get('102')!;
-    const admin = phones.get('100')!;
+    const joinRoom = (ext: string, count: number) => f.joinRoom(ext, '600', count);
+    const a = f.phone('101');
+    const b = f.phone('102');
+    const admin = f.phone('100');
 
     await joinRoom('101', 1);
     await joinRoom('102', 2);
@@ -105,14 +48,14 @@ describe('wait for the administrator', { skip }, () => {
     const waiting = [a, b].map((p) => recordingSoFar(p.dir));
 
     await joinRoom('100', 3);
-    const roles = await participants();
+    const roles = await f.participants();
     assert.equal(roles.find((p) => p.extension === '100')?.role, 'admin', JSON.stringify(roles));
     assert.equal(roles.find((p) => p.extension === '101')?.role, 'participant', JSON.stringify(roles));
     await sleep(STARTING_PROMPT_MS);
     const started = [a, b, admin].map((p) => recordingSoFar(p.dir));
-    for (const p of phones.values()) await p.command('hangup');
-    for (const p of phones.values()) await p.event('CALL_CLOSED');
-    await noMediaLeft(parley);
+    for (const p of f.phones.values()) await p.command('hangup');
+    for (const p of f.phones.values()) await p.event('CALL_CLOSED');
+    await noMediaLeft(f.parley);
 
     for (const [i, own] of [A, B].entries()) {
       const { samples, sampleRate } = waiting[i]!;

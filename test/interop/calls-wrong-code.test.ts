@@ -5,58 +5,42 @@
  * says it was answered and ended, and nobody is left in the room.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { useCallFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
-import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { describeSipp, runSipp, sippCount, sippPath } from './helpers/sipp.ts';
+import { describeSipp, runSipp, sippCount } from './helpers/sipp.ts';
+import { sippCaller } from './helpers/sipp-caller.ts';
+import { skipWithout } from './helpers/skip.ts';
+import { users } from './helpers/users.ts';
 
-const SCENARIO = join(import.meta.dirname, 'scenarios', 'calls-wrong-code.xml');
-const skip = sippPath() ? false : 'sipp is not installed';
+const skip = skipWithout('sipp');
 
 describe('a wrong access code three times', { skip }, () => {
-  let parley: ParleyProcess;
-  let conferenceId: string;
-
-  before(async () => {
-    parley = await startParley();
-    const created = await parley.provision({
-      users: [{ name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' }],
-      conferences: [{ name: 'Board', extension: '500', accessCode: '1234', waitForAdmin: false }],
-    });
-    conferenceId = created.conferences![0]!.id;
-  });
-
-  after(async () => {
-    await parley?.stop();
+  const f = useCallFixture({
+    name: 'wrong-code',
+    users: users('101'),
+    conferences: [{ name: 'Board', extension: '500', accessCode: '1234', waitForAdmin: false }],
   });
 
   for (const transport of ['u1', 't1'] as const) {
     test(`ends in a BYE from Parley (${transport === 'u1' ? 'UDP' : 'TCP'})`, async () => {
       const records = async () =>
-        (await parley.api<{ items: Array<Record<string, unknown>> }>('GET', '/api/calls')).items;
+        (await f.parley.api<{ items: Array<Record<string, unknown>> }>('GET', '/api/calls')).items;
       const before = (await records()).length;
-      const r = await runSipp({
-        scenario: SCENARIO,
-        transport,
-        remote: `127.0.0.1:${parley.sipPort}`,
-        service: '500',
-        authUser: '101',
-        authPassword: 'alice-secret-1',
-        set: { caller: '101' },
-        // sipp's digest uri defaults to sip:host:port; Parley checks it against the Request-URI (RFC 2617 §3.2.2.5).
-        extraArgs: ['-auth_uri', `500@127.0.0.1:${parley.sipPort}`],
-        calls: 1,
-        timeoutSeconds: 40,
-      });
-      assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+      const r = await runSipp(
+        sippCaller(f.parley, {
+          scenario: 'calls-wrong-code.xml',
+          transport,
+          from: '101',
+          to: '500',
+          timeoutSeconds: 40,
+        }),
+      );
+      assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${f.parley.output().slice(-3000)}`);
       assert.equal(r.successfulCalls, 1, describeSipp(r));
       assert.equal(sippCount(r, 'INFO', true), 9, 'nine digits were typed');
       assert.equal(sippCount(r, 'BYE', false), 1, 'Parley hung up once');
-      const participants = await parley.api<unknown[]>(
-        'GET',
-        `/api/conferences/${conferenceId}/participants`,
-      );
+      const participants = await f.participants();
       assert.deepEqual(participants, [], 'the caller never got into the room');
       // The call record is written when the call ends: the answered call that Parley ended.
       const calls = await waitFor(async () => {
@@ -65,7 +49,7 @@ describe('a wrong access code three times', { skip }, () => {
       });
       assert.equal(calls[0]!.to, '500');
       assert.equal(calls[0]!.disposition, 'answered');
-      await noMediaLeft(parley);
+      await noMediaLeft(f.parley);
     });
   }
 });
