@@ -85,6 +85,15 @@ export function headerKey(name: string): string {
   return key;
 }
 
+/**
+ * Whether a header line's `name` is the header `key` (a `headerKey`). Names of another length can only
+ * be the compact form (one letter): most lines are told apart without a lookup.
+ */
+export function isHeader(name: string, key: string): boolean {
+  if (name.length !== key.length && name.length !== 1) return false;
+  return headerKey(name) === key;
+}
+
 /** True for `Content-Length` in any case or its compact form `l`: a hot path, so no map lookup. */
 export function isContentLength(name: string): boolean {
   if (name.length === 1) return name === 'l' || name === 'L';
@@ -102,7 +111,7 @@ export function splitHeaderValue(key: string, value: string): string[] {
 export function getHeader(m: SipMessage, name: string): string | undefined {
   const key = headerKey(name);
   for (const h of m.headers) {
-    if (headerKey(h.name) === key) return splitHeaderValue(key, h.value)[0];
+    if (isHeader(h.name, key)) return splitHeaderValue(key, h.value)[0];
   }
   return undefined;
 }
@@ -112,7 +121,7 @@ export function getHeaderValues(m: SipMessage, name: string): string[] {
   const key = headerKey(name);
   const out: string[] = [];
   for (const h of m.headers) {
-    if (headerKey(h.name) !== key) continue;
+    if (!isHeader(h.name, key)) continue;
     for (const v of splitHeaderValue(key, h.value)) out.push(v);
   }
   return out;
@@ -125,7 +134,7 @@ export function setHeader(m: SipMessage, name: string, value: string): void {
   let first = -1;
   for (let i = headers.length - 1; i >= 0; i--) {
     const h = headers[i];
-    if (h && headerKey(h.name) === key) {
+    if (h && isHeader(h.name, key)) {
       if (first >= 0) headers.splice(first, 1);
       first = i;
     }
@@ -142,13 +151,13 @@ export function addHeader(m: SipMessage, name: string, value: string, opts: { fi
   const key = headerKey(name);
   const line = { name, value };
   if (opts.first) {
-    const idx = m.headers.findIndex((h) => headerKey(h.name) === key);
+    const idx = m.headers.findIndex((h) => isHeader(h.name, key));
     m.headers.splice(Math.max(idx, 0), 0, line);
     return;
   }
   for (let i = m.headers.length - 1; i >= 0; i--) {
     const h = m.headers[i];
-    if (h && headerKey(h.name) === key) {
+    if (h && isHeader(h.name, key)) {
       m.headers.splice(i + 1, 0, line);
       return;
     }
@@ -162,7 +171,7 @@ export function removeHeader(m: SipMessage, name: string): number {
   let removed = 0;
   for (let i = m.headers.length - 1; i >= 0; i--) {
     const h = m.headers[i];
-    if (h && headerKey(h.name) === key) {
+    if (h && isHeader(h.name, key)) {
       m.headers.splice(i, 1);
       removed++;
     }

@@ -15,6 +15,7 @@ export {
   getHeader,
   getHeaderValues,
   headerKey,
+  isHeader,
   removeHeader,
   setHeader,
 } from './header-access.ts';

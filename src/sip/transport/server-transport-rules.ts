@@ -2,7 +2,7 @@
  * The server-side transport rules of RFC 3261 §18.2 with RFC 3581 (rport): what to write into the top
  * Via of a request we receive, and where its responses go.
  */
-import { createResponse, formatVia, getHeader, headerKey, isParseError, parseVia } from '../message/index.ts';
+import { createResponse, formatVia, getHeader, isHeader, isParseError, parseVia } from '../message/index.ts';
 import type { SipMessage, SipParseError, SipResponse, Via } from '../message/types.ts';
 import type { Destination, MessageSource } from './transport.ts';
 
@@ -16,7 +16,7 @@ export function topVia(m: SipMessage): Via | undefined {
 
 /** Replaces the first value of the first Via line, keeping any other values on that line. */
 function replaceTopVia(m: SipMessage, via: Via): void {
-  const idx = m.headers.findIndex((h) => headerKey(h.name) === 'via');
+  const idx = m.headers.findIndex((h) => isHeader(h.name, 'via'));
   const line = m.headers[idx];
   if (!line) return;
   const formatted = formatVia(via);
