@@ -7,7 +7,8 @@
  * MediaEngine with ONE worker thread. Phases:
  *   1. one room of 500;
  *   2. rooms of 10, ramping up the participant count until late or concealed frames exceed 0.1 %;
- *   3. the raw limit: a plain UDP echo (one worker thread, same sockets count, same packet rate).
+ *   3. the raw limit: a plain UDP echo (one worker thread, same sockets count, same packet rate) through
+ *      Node's dgram and, when the native UDP addon is built (the media workers then use it), through it.
  * Per step: worker thread utilisation (event-loop utilisation, i.e. CPU of that thread), clock lateness
  * p50/p99/p99.9, concealed frames (server jitter buffers), late ticks, packets lost on the way back
  * (sequence gaps seen by the participants). Capacity per core = participants / utilisation at the largest
@@ -21,12 +22,17 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { pcmu } from '../src/media/codec/g711.ts';
 import { MediaEngine } from '../src/media/engine.ts';
 import { generateTone } from '../src/media/processor/goertzel.ts';
+import { nativeDatagramsAvailable } from '../src/media/session/datagram-socket.ts';
 import { MediaClock } from '../src/media/worker/clock.ts';
 import type { WorkerStats } from '../src/media/worker/messages.ts';
+
+/** The native UDP addon's file, for the echo worker (which loads it as CommonJS). */
+const NATIVE_ADDON_FILE = fileURLToPath(new URL('../native/build/Release/parley_udp.node', import.meta.url));
 
 const ROLE = process.env.PARLEY_MIXER_BENCH_ROLE;
 const CHILDREN = 2;
@@ -334,8 +340,12 @@ async function settledMemory(engine: MediaEngine): Promise<WorkerStats> {
   return (await engine.stats({ collectGarbage: true })).workers[0]!;
 }
 
-/** The raw limit: one worker thread echoing every packet back on the socket it came in on. */
-async function udpEcho(loads: Load[], participants: number, windowMs: number) {
+/**
+ * The raw limit: one worker thread echoing every packet back on the socket it came in on, through Node's
+ * dgram, or (`addon` given) through the native batched path the media workers use when it is built (one
+ * drain of every ready socket, the echoes sent in one call): the floor under the mixer's own I/O.
+ */
+async function udpEcho(loads: Load[], participants: number, windowMs: number, addon?: string) {
   const worker = new Worker(
     `
     const { parentPort } = require('node:worker_threads');
@@ -346,7 +356,34 @@ async function udpEcho(loads: Load[], participants: number, windowMs: number) {
     let cpu = process.threadCpuUsage();
     let at = performance.now();
     parentPort.on('message', async (m) => {
-      if (m.cmd === 'open') {
+      if (m.cmd === 'open' && m.addon) {
+        const native = require(m.addon);
+        const fds = [];
+        const slab = new Uint8Array(256 * 1024);
+        const recs = new Int32Array(9 * 1024);
+        const out = new Int32Array(9 * 1024);
+        native.onReadable(() => {
+          for (let round = 0; round < 4; round++) {
+            const n = native.drain(slab, 0, recs);
+            for (let i = 0; i < n * 9; i += 9) {
+              for (let k = 1; k < 9; k++) out[i + k] = recs[i + k];
+              out[i] = fds[recs[i]];
+            }
+            if (n > 0) native.sendBatch(n, slab, out);
+            echoed += n;
+            if (n < 1024) break;
+          }
+        });
+        const ports = [];
+        for (let i = 0; i < m.count; i++) {
+          const fd = native.open('127.0.0.1', 0, 0);
+          fds.push(fd);
+          native.watch(fd, i);
+          ports.push(native.localPort(fd));
+        }
+        sockets.push({ close: () => { for (const fd of fds) native.close(fd); } });
+        parentPort.postMessage(ports);
+      } else if (m.cmd === 'open') {
         const ports = await Promise.all(Array.from({ length: m.count }, () => new Promise((resolve) => {
           const s = createSocket('udp4');
           s.on('message', (msg, r) => { echoed++; s.send(msg, r.port, r.address); });
@@ -373,7 +410,7 @@ async function udpEcho(loads: Load[], participants: number, windowMs: number) {
       worker.once('message', resolve);
       worker.postMessage(m);
     });
-  const ports = await ask<number[]>({ cmd: 'open', count: participants });
+  const ports = await ask<number[]>({ cmd: 'open', count: participants, addon });
   const per = Math.ceil(ports.length / loads.length);
   await Promise.all(loads.map((l, i) => l.ask({ cmd: 'add', targets: ports.slice(i * per, (i + 1) * per) })));
   await sleep(1000);
@@ -507,6 +544,15 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
       `plain UDP echo, ${echoAt} sockets at 50 packets/s each: worker thread CPU ${(echo.utilization * 100).toFixed(1)}%, ` +
         `${Math.round(echo.pps)} packets/s echoed, lost back ${(echo.loss * 100).toFixed(3)}% → ${Math.round(echoPerCore)} per core`,
     );
+    const udpPath = nativeDatagramsAvailable() ? 'native' : 'dgram';
+    const nativeEcho =
+      udpPath === 'native' ? await udpEcho(loads, echoAt, windowMs, NATIVE_ADDON_FILE) : undefined;
+    if (nativeEcho) {
+      console.log(
+        `native batched UDP echo, ${echoAt} sockets: worker thread CPU ${(nativeEcho.utilization * 100).toFixed(1)}%, ` +
+          `${Math.round(nativeEcho.pps)} packets/s echoed, lost back ${(nativeEcho.loss * 100).toFixed(3)}% → ${Math.round(nativeEcho.perCore)} per core`,
+      );
+    }
 
     const perCore = held ? Math.round(held.perCore) : 0;
     // The worker's JS heap and buffers per participant; the process RSS (noisier: it keeps what the heap
@@ -519,7 +565,11 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
         ? `held ${held.participants} participants (${held.rooms === 1 ? 'one room' : `rooms of 10`}) on one worker at ${(held.cpu * 100).toFixed(1)}% of a core ` +
             `(< 0.1 % late or concealed) → ${perCore} per core (work done per CPU second of the thread); ` +
             `${cpuPer.toFixed(4)}% of a core per participant; ` +
-            `capacity is ${((perCore / echoPerCore) * 100).toFixed(0)}% of the plain UDP echo`
+            `capacity is ${((perCore / echoPerCore) * 100).toFixed(0)}% of the plain UDP echo` +
+            (nativeEcho
+              ? `, ${((perCore / nativeEcho.perCore) * 100).toFixed(0)}% of the native batched echo`
+              : '') +
+            ` (media sockets on the ${udpPath} path)`
         : `no step met the 0.1 % bar${
             last && last.loadSendP99 > 10
               ? ` — the participant processes themselves ran late (send p99 ${last.loadSendP99.toFixed(0)} ms): ` +
@@ -538,6 +588,9 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
         bench: 'mixer',
         participantsPerCore: perCore,
         udpEchoLimitPerCore: Math.round(echoPerCore),
+        /** The media workers' socket path, and the echo limit on the native path when it is used. */
+        udpPath,
+        udpEchoNativeLimitPerCore: nativeEcho ? Math.round(nativeEcho.perCore) : null,
         tickP99Ms: held ? Number(held.lateP99.toFixed(2)) : null,
         bytesPerParticipant: bytes,
         rssBytesPerParticipant: rssBytes,
