@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { useCallFixture } from './helpers/call-fixture.ts';
+import { callFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { rtpListener } from './helpers/rtp-listener.ts';
 import { describeSipp, startSipp } from './helpers/sipp.ts';
@@ -26,7 +26,7 @@ import { users } from './helpers/users.ts';
 const skip = skipWithout('baresip', 'sox', 'sipp');
 
 describe('a conference across G.711 µ-law and A-law', { skip }, () => {
-  const f = useCallFixture({
+  const f = callFixture({
     name: 'codecs',
     users: users('101', '102'),
     conferences: [{ name: 'Sales', extension: '500', waitForAdmin: false }],

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { useCallFixture } from './helpers/call-fixture.ts';
+import { callFixture } from './helpers/call-fixture.ts';
 import { assertHearEachOther } from './helpers/hearing.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { describeSipp, runSipp, sippCount, startSipp } from './helpers/sipp.ts';
@@ -22,7 +22,7 @@ const TONES: Record<string, number> = { '101': 700, '102': 1300, '104': 1900 };
 
 describe('direct calls between users', { skip }, () => {
   // 103 never registers; 104 rings without answering.
-  const f = useCallFixture({
+  const f = callFixture({
     name: 'direct',
     users: users('101', '102', '103', '104'),
     phones: [

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { useCallFixture } from './helpers/call-fixture.ts';
+import { callFixture } from './helpers/call-fixture.ts';
 import { mediaSessions } from './helpers/parley-metrics.ts';
 import { skipWithout } from './helpers/skip.ts';
 import { describeWindow, recordingSoFar, sleep, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
@@ -15,7 +15,7 @@ import { users } from './helpers/users.ts';
 const skip = skipWithout('baresip', 'sox');
 
 describe('a user with two phones', { skip }, () => {
-  const f = useCallFixture({
+  const f = callFixture({
     name: 'fork',
     users: users('101', '102'),
     conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],

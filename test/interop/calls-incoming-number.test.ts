@@ -9,63 +9,45 @@
  * DIDs whose destination is "none" or "hang up" are refused with 404 and 603.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { BARESIP } from './helpers/baresip.ts';
+import { callFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
-import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { startPhone } from './helpers/phones.ts';
 import { rtpListener } from './helpers/rtp-listener.ts';
-import { describeSipp, runSipp, sippCount, sippPath, startSipp } from './helpers/sipp.ts';
-import {
-  levelDb,
-  SOX,
-  sleep,
-  soundingShare,
-  toneFile,
-  toneShare,
-  waitFor,
-  windowBefore,
-} from './helpers/tones.ts';
+import { describeSipp, runSipp, sippCount, startSipp } from './helpers/sipp.ts';
+import { skipWithout } from './helpers/skip.ts';
+import { levelDb, SOX, sleep, soundingShare, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
+import { users } from './helpers/users.ts';
 
 const SCENARIO = join(import.meta.dirname, 'scenarios', 'calls-incoming-did.xml');
-const skip = sippPath() ? false : 'sipp is not installed';
+const skip = skipWithout('sipp');
 const DID = '+3221234567';
 const DID_TO_102 = '+3221234568';
 const DID_NONE = '+3221234569';
 const DID_HANGUP = '+3221234560';
 const CALLER = '+32475123456';
 
-interface Participant {
-  id: string;
-  callerId: string;
-  extension?: string;
-}
-
 describe('a carrier calls an incoming number', { skip }, () => {
-  let parley: ParleyProcess;
-  let conferenceId: string;
+  const f = callFixture({
+    name: 'did',
+    users: users('102'),
+    conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
+    trunks: [
+      {
+        name: 'Carrier',
+        // Never contacted here (no registration, no outgoing call); calls are recognised by inboundAddresses.
+        host: '127.0.0.5',
+        port: 5060,
+        transport: 'udp',
+        register: false,
+        inboundAddresses: ['127.0.0.1'],
+      },
+    ],
+  });
 
   before(async () => {
-    parley = await startParley();
-    const { conferences } = await parley.provision({
-      users: [{ name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' }],
-      conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
-      trunks: [
-        {
-          name: 'Carrier',
-          // Never contacted here (no registration, no outgoing call); calls are recognised by inboundAddresses.
-          host: '127.0.0.5',
-          port: 5060,
-          transport: 'udp',
-          register: false,
-          inboundAddresses: ['127.0.0.1'],
-        },
-      ],
-    });
-    conferenceId = conferences![0]!.id;
+    const { parley, conferenceId } = f;
     await parley.api('POST', '/api/incoming-numbers', {
       number: DID,
       destination: { type: 'conference', conferenceId },
@@ -82,16 +64,12 @@ describe('a carrier calls an incoming number', { skip }, () => {
     await parley.api('POST', '/api/apply', {});
   });
 
-  after(async () => {
-    await parley?.stop();
-  });
-
   test('the receptionist answers, asks for the code, and the caller gets in', async () => {
     const rtp = await rtpListener();
     try {
       const carrier = await startSipp({
         scenario: SCENARIO,
-        remote: `127.0.0.1:${parley.sipPort}`,
+        remote: `127.0.0.1:${f.parley.sipPort}`,
         service: DID,
         set: { caller: CALLER, rtpport: String(rtp.port) },
         pcap: true,
@@ -111,24 +89,19 @@ describe('a carrier calls an incoming number', { skip }, () => {
 
       const member = await waitFor(
         'the caller in the room',
-        async () =>
-          (await parley.api<Participant[]>('GET', `/api/conferences/${conferenceId}/participants`)).find(
-            (p) => p.callerId === CALLER,
-          ),
+        async () => (await f.participants()).find((p) => p.callerId === CALLER),
         12_000,
       ).catch(async (err) => {
         const r = await carrier.stop();
-        throw new Error(`${err}\n${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+        throw new Error(`${err}\n${describeSipp(r)}\n${f.parley.output().slice(-3000)}`);
       });
       assert.equal(member.extension, undefined, 'a trunk caller is nobody’s extension');
 
       const r = await carrier.result;
-      assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+      assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${f.parley.output().slice(-3000)}`);
       assert.equal(sippCount(r, '200', false), 2, 'answered, and the BYE acknowledged');
       await waitFor('the room emptied', async () =>
-        (await parley.api<Participant[]>('GET', `/api/conferences/${conferenceId}/participants`)).length === 0
-          ? true
-          : undefined,
+        (await f.participants()).length === 0 ? true : undefined,
       );
     } finally {
       rtp.socket.close();
@@ -140,25 +113,12 @@ describe('a carrier calls an incoming number', { skip }, () => {
       t.skip('baresip or sox is not installed');
       return;
     }
-    const dir = mkdtempSync(join(tmpdir(), 'parley-did-'));
     const rtp = await rtpListener();
-    const phone = await startPhone({
-      extension: '102',
-      password: 'bob-secret-22',
-      domain: parley.domain,
-      pbxPort: parley.sipPort,
-      source: toneFile(dir, 1300),
-      autoAnswer: true,
-    });
-    t.after(async () => {
-      rtp.socket.close();
-      await phone.stop().catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await phone.registered();
+    t.after(() => rtp.socket.close());
+    const phone = await f.addPhone({ extension: '102', tone: 1300, autoAnswer: true }, t);
     const carrier = await startSipp({
       scenario: SCENARIO,
-      remote: `127.0.0.1:${parley.sipPort}`,
+      remote: `127.0.0.1:${f.parley.sipPort}`,
       service: DID_TO_102,
       set: { caller: CALLER, rtpport: String(rtp.port) },
       pcap: true,
@@ -175,9 +135,9 @@ describe('a carrier calls an incoming number', { skip }, () => {
     const share = toneShare(w, 8000, 1300);
     assert.ok(share > 0.6, `the carrier should hear the phone's 1300 Hz: share ${share.toFixed(3)}`);
     const r = await carrier.result;
-    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${f.parley.output().slice(-3000)}`);
     await phone.event('CALL_CLOSED');
-    await noMediaLeft(parley);
+    await noMediaLeft(f.parley);
   });
 
   for (const [did, kind, status] of [
@@ -187,15 +147,15 @@ describe('a carrier calls an incoming number', { skip }, () => {
     test(`a DID whose destination is "${kind}" is refused with ${status}`, async () => {
       const r = await runSipp({
         scenario: join(import.meta.dirname, 'scenarios', 'calls-incoming-refused.xml'),
-        remote: `127.0.0.1:${parley.sipPort}`,
+        remote: `127.0.0.1:${f.parley.sipPort}`,
         service: did,
         set: { caller: CALLER, rtpport: '9' },
         calls: 1,
         timeoutSeconds: 10,
       });
-      assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
+      assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${f.parley.output().slice(-2000)}`);
       assert.equal(sippCount(r, status, false), 1, describeSipp(r));
-      await noMediaLeft(parley);
+      await noMediaLeft(f.parley);
     });
   }
 });

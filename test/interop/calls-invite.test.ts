@@ -10,99 +10,39 @@
  *   that refuses the credentials (403) makes the invitation fail, reported as a `call.failed` event.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { BARESIP, type Baresip } from './helpers/baresip.ts';
-import { startCarrier } from './helpers/carrier.ts';
+import { describe, test } from 'node:test';
+import { callFixture } from './helpers/call-fixture.ts';
+import { carrierTrunk, startCarrier, TEST_TRUNK } from './helpers/carrier.ts';
+import { assertHearEachOther } from './helpers/hearing.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
-import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { startPhone } from './helpers/phones.ts';
-import { describeSipp, sippCount, sippPath } from './helpers/sipp.ts';
-import {
-  describeWindow,
-  recordingSoFar,
-  SOX,
-  sleep,
-  toneFile,
-  toneShare,
-  waitFor,
-  windowBefore,
-} from './helpers/tones.ts';
+import type { ParleyProcess } from './helpers/parley-process.ts';
+import { describeSipp, sippCount } from './helpers/sipp.ts';
+import { skipWithout } from './helpers/skip.ts';
+import { describeWindow, recordingSoFar, sleep, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
+import { users } from './helpers/users.ts';
 
-const skip = !BARESIP
-  ? 'baresip is not installed'
-  : !SOX
-    ? 'sox is not installed'
-    : !sippPath()
-      ? 'sipp is not installed'
-      : false;
+const skip = skipWithout('baresip', 'sox', 'sipp');
 
-const USERS = [
-  { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
-  { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
-];
 const TONES: Record<string, number> = { '101': 700, '102': 1300 };
-const TRUNK = { username: 'parley-trunk', password: 'trunk-secret-9', callerId: '+3225550000' };
-
-interface Participant {
-  id: string;
-  callerId: string;
-  extension?: string;
-  role: string;
-  muted: boolean;
-}
 
 describe('invite to a conference', { skip }, () => {
-  let parley: ParleyProcess;
-  let dir: string;
-  let conferenceId: string;
-  const phones = new Map<string, Baresip>();
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-invite-'));
-    parley = await startParley();
-    const created = await parley.provision({
-      users: USERS,
-      conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
-    });
-    conferenceId = created.conferences![0]!.id;
-    const started = await Promise.all(
-      USERS.map((u) =>
-        startPhone({
-          extension: u.extension,
-          password: u.sipPassword,
-          domain: parley.domain,
-          pbxPort: parley.sipPort,
-          source: toneFile(dir, TONES[u.extension]!),
-          autoAnswer: true,
-        }),
-      ),
-    );
-    for (const [i, u] of USERS.entries()) phones.set(u.extension, started[i]!);
-    await Promise.all(started.map((p) => p.registered()));
+  const f = callFixture({
+    name: 'invite',
+    users: users('101', '102'),
+    conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
+    phones: [
+      { extension: '101', tone: TONES['101']!, autoAnswer: true },
+      { extension: '102', tone: TONES['102']!, autoAnswer: true },
+    ],
   });
-
-  after(async () => {
-    for (const p of phones.values()) await p.stop().catch(() => {});
-    await parley?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const participants = () =>
-    parley.api<Participant[]>('GET', `/api/conferences/${conferenceId}/participants`);
-  const invite = (destination: string) =>
-    parley.api<{ callId: string }>('POST', `/api/conferences/${conferenceId}/invite`, { destination });
-
   test('extensions 101 and 102 are called, join without the code and hear each other', async () => {
-    const a = phones.get('101')!;
-    const b = phones.get('102')!;
+    const a = f.phone('101');
+    const b = f.phone('102');
     for (const [ext, phone] of [
       ['101', a],
       ['102', b],
     ] as const) {
-      const { callId } = await invite(ext);
+      const { callId } = await f.invite(ext);
       assert.ok(callId, 'the invitation has a call id');
       // Answered by itself (baresip then reports no CALL_INCOMING); the caller ID names the conference.
       const established = await phone.event('CALL_ESTABLISHED');
@@ -111,80 +51,65 @@ describe('invite to a conference', { skip }, () => {
       assert.match(String(established.peeruri), /^sip:500@/, JSON.stringify(established));
     }
     const inRoom = await waitFor('both invitees in the room', async () => {
-      const list = await participants();
+      const list = await f.participants();
       return list.length === 2 ? list : undefined;
     });
     assert.deepEqual(inRoom.map((p) => p.callerId).sort(), ['101', '102'], JSON.stringify(inRoom));
     // "You are now entering the conference" is over for both: they hear each other.
     await sleep(4000);
-    for (const [phone, own, other] of [
-      [a, TONES['101']!, TONES['102']!],
-      [b, TONES['102']!, TONES['101']!],
-    ] as const) {
-      const { samples, sampleRate } = recordingSoFar(phone.dir);
-      const w = windowBefore(samples, sampleRate, samples.length, 1.5, 0.2);
-      const what = describeWindow(w, sampleRate, [own, other]);
-      assert.ok(toneShare(w, sampleRate, other) > 0.6, `should hear ${other} Hz: ${what}`);
-      assert.ok(toneShare(w, sampleRate, own) < 0.05, `should not hear its own ${own} Hz: ${what}`);
-    }
+    assertHearEachOther([a, TONES['101']!], [b, TONES['102']!], {
+      seconds: 1.5,
+      margin: 0.2,
+      recording: 'so far',
+    });
     // Live control: 101 muted is not heard by 102; unmuted, it is again.
     const alice = inRoom.find((p) => p.callerId === '101')!;
-    const base = `/api/conferences/${conferenceId}/participants/${alice.id}`;
+    const base = `/api/conferences/${f.conferenceId}/participants/${alice.id}`;
     const heardByBob = async () => {
       await sleep(1500);
       const { samples, sampleRate } = recordingSoFar(b.dir);
       const w = windowBefore(samples, sampleRate, samples.length, 1, 0.1);
       return { share: toneShare(w, sampleRate, TONES['101']!), what: describeWindow(w, sampleRate, [700]) };
     };
-    await parley.api('POST', `${base}/mute`, {});
+    await f.parley.api('POST', `${base}/mute`, {});
     const muted = await heardByBob();
     assert.ok(muted.share < 0.05, `muted 101 should not be heard: ${muted.what}`);
-    assert.equal((await participants()).find((p) => p.id === alice.id)?.muted, true);
-    await parley.api('POST', `${base}/unmute`, {});
+    assert.equal((await f.participants()).find((p) => p.id === alice.id)?.muted, true);
+    await f.parley.api('POST', `${base}/unmute`, {});
     const unmuted = await heardByBob();
     assert.ok(unmuted.share > 0.6, `unmuted 101 should be heard again: ${unmuted.what}`);
     // The invitee hangs up: its BYE takes it out of the room.
     await b.command('hangup');
     await b.event('CALL_CLOSED');
     const left = await waitFor('102 out of the room', async () => {
-      const list = await participants();
+      const list = await f.participants();
       return list.length === 1 ? list : undefined;
     });
     assert.equal(left[0]!.callerId, '101');
   });
 
   test('an outside number goes through the trunk, with its credentials, and joins', async () => {
-    const carrier = await startCarrier(TRUNK);
+    const carrier = await startCarrier(TEST_TRUNK);
     // The trunk, staged and applied once the carrier listens.
-    await parley.api('POST', '/api/trunks', {
-      name: 'Carrier',
-      host: '127.0.0.1',
-      port: carrier.port,
-      transport: 'udp',
-      username: TRUNK.username,
-      password: TRUNK.password,
-      register: false,
-      callerId: TRUNK.callerId,
-      inboundAddresses: [],
-    });
-    await parley.api('POST', '/api/apply', {});
-    const before = (await participants()).length;
-    await invite('+3221234567');
+    await f.parley.api('POST', '/api/trunks', carrierTrunk(carrier.port));
+    await f.parley.api('POST', '/api/apply', {});
+    const before = (await f.participants()).length;
+    await f.invite('+3221234567');
     const answerer = await waitFor(
       'the carrier call in the room',
-      async () => (await participants()).find((p) => p.callerId === '+3221234567'),
+      async () => (await f.participants()).find((p) => p.callerId === '+3221234567'),
       15_000,
     ).catch(async (err) => {
       const r = await carrier.stop();
       throw new Error(
-        `${err}\n${describeSipp(r)}\n${r.stdout.slice(-1500)}\n${parley.output().slice(-3000)}`,
+        `${err}\n${describeSipp(r)}\n${r.stdout.slice(-1500)}\n${f.parley.output().slice(-3000)}`,
       );
     });
-    assert.equal((await participants()).length, before + 1);
+    assert.equal((await f.participants()).length, before + 1);
     // Kicked through the API: the carrier gets Parley's BYE and its call ends well.
-    await parley.api('DELETE', `/api/conferences/${conferenceId}/participants/${answerer.id}`);
+    await f.parley.api('DELETE', `/api/conferences/${f.conferenceId}/participants/${answerer.id}`);
     const r = await carrier.result;
-    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-3000)}`);
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${f.parley.output().slice(-3000)}`);
     assert.equal(r.successfulCalls, 1, describeSipp(r));
     assert.equal(sippCount(r, 'INVITE', false), 2, 'challenged once, then answered');
     assert.equal(sippCount(r, '401', true), 1, describeSipp(r));
@@ -194,37 +119,37 @@ describe('invite to a conference', { skip }, () => {
 
   test('an invitation the carrier refuses is reported as call.failed', async (t) => {
     // This carrier expects another password than the trunk's: it refuses Parley's credentials with 403.
-    const carrier = await startCarrier({ ...TRUNK, password: 'not-the-trunk-password' });
+    const carrier = await startCarrier({ ...TEST_TRUNK, password: 'not-the-trunk-password' });
     t.after(() => carrier.stop());
-    const list = await parley.api<{ items?: Array<{ id: string }> } | Array<{ id: string }>>(
+    const list = await f.parley.api<{ items?: Array<{ id: string }> } | Array<{ id: string }>>(
       'GET',
       '/api/trunks',
     );
     const trunk = (Array.isArray(list) ? list : (list.items ?? []))[0]!;
-    await parley.api('PATCH', `/api/trunks/${trunk.id}`, { port: carrier.port });
-    await parley.api('POST', '/api/apply', {});
-    const events = await eventStream(parley);
+    await f.parley.api('PATCH', `/api/trunks/${trunk.id}`, { port: carrier.port });
+    await f.parley.api('POST', '/api/apply', {});
+    const events = await eventStream(f.parley);
     t.after(() => events.close());
-    const { callId } = await invite('+3221234567');
+    const { callId } = await f.invite('+3221234567');
     const failed = await waitFor(
       'a call.failed event',
       () => events.seen.find((e) => e.type === 'call.failed' && e.data.callId === callId),
       10_000,
     );
     assert.equal(failed.data.status, 403, JSON.stringify(failed));
-    assert.equal(failed.data.conferenceId, conferenceId, JSON.stringify(failed));
+    assert.equal(failed.data.conferenceId, f.conferenceId, JSON.stringify(failed));
     const r = await carrier.stop();
     assert.equal(sippCount(r, '403', true), 1, describeSipp(r));
     assert.equal(
-      (await participants()).find((p) => p.callerId === '+3221234567'),
+      (await f.participants()).find((p) => p.callerId === '+3221234567'),
       undefined,
       'nobody joined',
     );
     // The last member leaves: nothing of any of these calls is left in the media engine.
-    const a = phones.get('101')!;
+    const a = f.phone('101');
     await a.command('hangup');
     await a.event('CALL_CLOSED');
-    await noMediaLeft(parley);
+    await noMediaLeft(f.parley);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { useCallFixture } from './helpers/call-fixture.ts';
+import { callFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { describeSipp, runSipp, sippCount } from './helpers/sipp.ts';
 import { sippCaller } from './helpers/sipp-caller.ts';
@@ -16,7 +16,7 @@ import { users } from './helpers/users.ts';
 const skip = skipWithout('baresip', 'sox', 'sipp');
 
 describe('a locked conference', { skip }, () => {
-  const f = useCallFixture({
+  const f = callFixture({
     name: 'lock',
     users: users('100', '101'),
     conferences: [{ name: 'Board', extension: '600', adminExtension: '100', waitForAdmin: false }],

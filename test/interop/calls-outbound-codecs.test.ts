@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { useCallFixture } from './helpers/call-fixture.ts';
+import { callFixture } from './helpers/call-fixture.ts';
 import { assertHearEachOther } from './helpers/hearing.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { freePort } from './helpers/ports.ts';
@@ -32,7 +32,7 @@ const ONLY: Record<string, string[]> = { '102': ['PCMA'], '103': ['G722'] };
 
 describe('outbound offers carry every engine codec', { skip }, () => {
   // An offer of µ-law alone would get 488 Not Acceptable Here from 102 and 103.
-  const f = useCallFixture({
+  const f = callFixture({
     name: 'outbound-codecs',
     users: users('101', '102', '103'),
     conferences: [{ name: 'Sales', extension: '500', waitForAdmin: false }],

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { useCallFixture } from './helpers/call-fixture.ts';
+import { callFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { rtpListener } from './helpers/rtp-listener.ts';
 import { describeSipp, sippCount, startSipp } from './helpers/sipp.ts';
@@ -17,7 +17,7 @@ import { users } from './helpers/users.ts';
 const skip = skipWithout('baresip', 'sox', 'sipp');
 
 describe('a re-INVITE that changes the codec', { skip }, () => {
-  const f = useCallFixture({
+  const f = callFixture({
     name: 'reinvite-codec',
     users: users('101', '102'),
     conferences: [{ name: 'Sales', extension: '500', waitForAdmin: false }],

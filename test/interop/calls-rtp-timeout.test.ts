@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { useCallFixture } from './helpers/call-fixture.ts';
+import { callFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { skipWithout } from './helpers/skip.ts';
 import { describeWindow, recordingSoFar, sleep, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
@@ -18,7 +18,7 @@ const RTP_TIMEOUT_MS = 2000;
 
 describe('RTP timeout', { skip }, () => {
   // A phone killed by a test has exited already: stopping it only removes its directory.
-  const f = useCallFixture({
+  const f = callFixture({
     name: 'rtp-timeout',
     users: users('101', '102'),
     phones: [

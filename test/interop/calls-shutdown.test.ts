@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { useCallFixture } from './helpers/call-fixture.ts';
+import { callFixture } from './helpers/call-fixture.ts';
 import { describeSipp, runSipp, sippCount } from './helpers/sipp.ts';
 import { sippCaller } from './helpers/sipp-caller.ts';
 import { skipWithout } from './helpers/skip.ts';
@@ -19,7 +19,7 @@ const GRACE_MS = 8000;
 const TONES: Record<string, number> = { '101': 700, '102': 1300 };
 
 describe('SIGTERM with a call in progress', { skip }, () => {
-  const f = useCallFixture({
+  const f = callFixture({
     name: 'shutdown',
     users: users('101', '102', '103'),
     phones: [

@@ -10,15 +10,17 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startCarrier } from './helpers/carrier.ts';
+import { callFixture } from './helpers/call-fixture.ts';
+import { carrierTrunk, startCarrier, TEST_TRUNK } from './helpers/carrier.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
-import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { describeSipp, runSipp, type SippRun, sippCount, sippPath } from './helpers/sipp.ts';
+import { describeSipp, runSipp, type SippRun, sippCount } from './helpers/sipp.ts';
+import { sippCaller } from './helpers/sipp-caller.ts';
+import { skipWithout } from './helpers/skip.ts';
+import { USERS, users } from './helpers/users.ts';
 
 const SCENARIOS = join(import.meta.dirname, 'scenarios');
-const skip = sippPath() ? false : 'sipp is not installed';
+const skip = skipWithout('sipp');
 
-const TRUNK = { username: 'parley-trunk', password: 'trunk-secret-9', callerId: '+3225550000' };
 const FRAUD_NUMBER = '+881234567890';
 const FRAUD_NUMBER_2 = '+882345678901';
 const FORBIDDEN_NUMBER = '+883456789012';
@@ -30,94 +32,59 @@ function invitesSeen(messages: string): string[] {
 }
 
 describe('toll fraud: unauthenticated calls never reach the trunk', { skip }, () => {
-  let parley: ParleyProcess;
   let carrier: SippRun;
 
+  // The carrier first: Parley is then told where it listens.
   before(async () => {
-    // The carrier first: Parley is then told where it listens.
-    carrier = await startCarrier(TRUNK, { calls: 2, traceMessages: true, timeoutSeconds: 40 });
-    parley = await startParley();
-    await parley.provision({
-      users: [
-        { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
-        { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22', canCallOut: false },
-      ],
-      trunks: [
-        {
-          name: 'Carrier',
-          host: '127.0.0.1',
-          port: carrier.port,
-          transport: 'udp',
-          username: TRUNK.username,
-          password: TRUNK.password,
-          register: false,
-          callerId: TRUNK.callerId,
-          inboundAddresses: [],
-        },
-      ],
-    });
+    carrier = await startCarrier(TEST_TRUNK, { calls: 2, traceMessages: true, timeoutSeconds: 40 });
   });
-
   after(async () => {
     await carrier?.stop();
-    await parley?.stop();
   });
+  const f = callFixture(() => ({
+    name: 'toll-fraud',
+    users: [...users('101'), { ...USERS['102']!, canCallOut: false }],
+    trunks: [carrierTrunk(carrier.port)],
+  }));
 
   test('from an address that is not a trunk, without valid credentials: challenged', async () => {
-    const r = await runSipp({
-      scenario: join(SCENARIOS, 'calls-outside-unauthenticated.xml'),
-      remote: `127.0.0.1:${parley.sipPort}`,
-      service: FRAUD_NUMBER,
-      authUser: '101',
-      authPassword: 'not-the-password',
-      set: { caller: '101' },
-      extraArgs: [
-        '-i',
-        '127.0.0.3',
-        '-mi',
-        '127.0.0.3',
-        '-auth_uri',
-        `${FRAUD_NUMBER}@127.0.0.1:${parley.sipPort}`,
-      ],
-      calls: 1,
-      timeoutSeconds: 10,
-    });
-    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
+    const r = await runSipp(
+      sippCaller(f.parley, {
+        scenario: 'calls-outside-unauthenticated.xml',
+        from: '101',
+        to: FRAUD_NUMBER,
+        authPassword: 'not-the-password',
+        extraArgs: ['-i', '127.0.0.3', '-mi', '127.0.0.3'],
+        timeoutSeconds: 10,
+      }),
+    );
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${f.parley.output().slice(-2000)}`);
     assert.ok(sippCount(r, '407', false) >= 1, describeSipp(r));
   });
 
   test("from the carrier's own address, an outside number: refused or challenged", async () => {
     const r = await runSipp({
       scenario: join(SCENARIOS, 'calls-outside-from-trunk.xml'),
-      remote: `127.0.0.1:${parley.sipPort}`,
+      remote: `127.0.0.1:${f.parley.sipPort}`,
       service: FRAUD_NUMBER_2,
       set: { caller: '+3227770000' },
       calls: 1,
       timeoutSeconds: 10,
     });
-    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${f.parley.output().slice(-2000)}`);
   });
 
   test('an authenticated user not allowed to call out: 403', async () => {
-    const r = await runSipp({
-      scenario: join(SCENARIOS, 'calls-outside-forbidden.xml'),
-      remote: `127.0.0.1:${parley.sipPort}`,
-      service: FORBIDDEN_NUMBER,
-      authUser: '102',
-      authPassword: 'bob-secret-22',
-      set: { caller: '102' },
-      extraArgs: [
-        '-i',
-        '127.0.0.2',
-        '-mi',
-        '127.0.0.2',
-        '-auth_uri',
-        `${FORBIDDEN_NUMBER}@127.0.0.1:${parley.sipPort}`,
-      ],
-      calls: 1,
-      timeoutSeconds: 10,
-    });
-    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
+    const r = await runSipp(
+      sippCaller(f.parley, {
+        scenario: 'calls-outside-forbidden.xml',
+        from: '102',
+        to: FORBIDDEN_NUMBER,
+        extraArgs: ['-i', '127.0.0.2', '-mi', '127.0.0.2'],
+        timeoutSeconds: 10,
+      }),
+    );
+    assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${f.parley.output().slice(-2000)}`);
     assert.equal(sippCount(r, '403', false), 1, describeSipp(r));
   });
 
@@ -125,28 +92,19 @@ describe('toll fraud: unauthenticated calls never reach the trunk', { skip }, ()
     // From 127.0.0.2, and from 127.0.0.1, the carrier's own address (a phone on the same host or behind
     // the same NAT): a number that is not an incoming one is challenged there too, not refused.
     for (const address of ['127.0.0.2', '127.0.0.1']) {
-      const call = await runSipp({
-        scenario: join(SCENARIOS, 'calls-outside-call.xml'),
-        remote: `127.0.0.1:${parley.sipPort}`,
-        service: ALLOWED_NUMBER,
-        authUser: '101',
-        authPassword: 'alice-secret-1',
-        set: { caller: '101' },
-        extraArgs: [
-          '-i',
-          address,
-          '-mi',
-          address,
-          '-auth_uri',
-          `${ALLOWED_NUMBER}@127.0.0.1:${parley.sipPort}`,
-        ],
-        calls: 1,
-        timeoutSeconds: 15,
-      });
+      const call = await runSipp(
+        sippCaller(f.parley, {
+          scenario: 'calls-outside-call.xml',
+          from: '101',
+          to: ALLOWED_NUMBER,
+          extraArgs: ['-i', address, '-mi', address],
+          timeoutSeconds: 15,
+        }),
+      );
       assert.equal(
         call.exitCode,
         0,
-        `from ${address}: ${describeSipp(call)}\n${parley.output().slice(-3000)}`,
+        `from ${address}: ${describeSipp(call)}\n${f.parley.output().slice(-3000)}`,
       );
     }
     const r = await carrier.result;
@@ -168,6 +126,6 @@ describe('toll fraud: unauthenticated calls never reach the trunk', { skip }, ()
     assert.equal(r.exitCode, 0, describeSipp(r));
     assert.equal(r.successfulCalls, 2, describeSipp(r));
     assert.equal(sippCount(r, 'BYE', false), 2, 'the callers hung up: the carrier got the BYEs');
-    await noMediaLeft(parley);
+    await noMediaLeft(f.parley);
   });
 });

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { useCallFixture } from './helpers/call-fixture.ts';
+import { callFixture } from './helpers/call-fixture.ts';
 import { assertHearEachOther } from './helpers/hearing.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { describeSipp, sippCount, startSipp } from './helpers/sipp.ts';
@@ -23,7 +23,7 @@ const skip = skipWithout('baresip', 'sox', 'sipp');
 const TONES: Record<string, number> = { '102': 1300, '103': 700, '104': 1900 };
 
 describe('blind transfer by REFER', { skip }, () => {
-  const f = useCallFixture({
+  const f = callFixture({
     name: 'transfer',
     users: users('101', '102', '103', '104'),
     phones: [

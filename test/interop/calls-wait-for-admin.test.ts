@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { useCallFixture } from './helpers/call-fixture.ts';
+import { callFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { skipWithout } from './helpers/skip.ts';
 import { describeWindow, isMusic, recordingSoFar, sleep, toneShare, windowBefore } from './helpers/tones.ts';
@@ -28,7 +28,7 @@ const PROMPT_THEN_MUSIC_MS = 4000 + 2500;
 const STARTING_PROMPT_MS = 4700 + 2800;
 
 describe('wait for the administrator', { skip }, () => {
-  const f = useCallFixture({
+  const f = callFixture({
     name: 'wait',
     users: users('100', '101', '102'),
     conferences: [{ name: 'Board', extension: '600', adminExtension: '100', waitForAdmin: true }],

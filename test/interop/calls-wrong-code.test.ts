@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { useCallFixture } from './helpers/call-fixture.ts';
+import { callFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { describeSipp, runSipp, sippCount } from './helpers/sipp.ts';
 import { sippCaller } from './helpers/sipp-caller.ts';
@@ -16,7 +16,7 @@ import { users } from './helpers/users.ts';
 const skip = skipWithout('sipp');
 
 describe('a wrong access code three times', { skip }, () => {
-  const f = useCallFixture({
+  const f = callFixture({
     name: 'wrong-code',
     users: users('101'),
     conferences: [{ name: 'Board', extension: '500', accessCode: '1234', waitForAdmin: false }],

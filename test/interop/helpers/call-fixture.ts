@@ -1,7 +1,7 @@
 /**
  * The setup of a whole-system call test: a real `parley serve` (free ports, its own data directory),
  * provisioned with users, conferences and trunks, and the baresip phones the test talks through, each
- * sending its own test tone. `useCallFixture` starts it in `before` and stops every process it started
+ * sending its own test tone. `callFixture` starts it in `before` and stops every process it started
  * in `after`; a start that fails half-way stops what it had started before throwing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import type { Baresip } from './baresip.ts';
 import { type ParleyProcess, startParley } from './parley-process.ts';
 import { startPhone } from './phones.ts';
 import { toneFile, waitFor } from './tones.ts';
-import { passwordOf, type TestUser } from './users.ts';
+import { passwordOf } from './users.ts';
 
 /** A baresip phone signed in as a test user, its microphone a tone. */
 export interface PhoneSpec {
@@ -31,7 +31,7 @@ type Provision = Parameters<ParleyProcess['provision']>[0];
 export interface CallFixtureOptions {
   /** Names the temporary directory of tone files. */
   name: string;
-  users?: TestUser[];
+  users?: Provision['users'];
   conferences?: Provision['conferences'];
   trunks?: Provision['trunks'];
   /** Started in parallel once Parley is provisioned; all registered before the tests run. */
@@ -90,11 +90,16 @@ export async function startCallFixture(options: CallFixtureOptions): Promise<Cal
   try {
     parley = await startParley(options.parley);
     const running = parley;
-    const created = await running.provision({
-      ...(options.users ? { users: options.users } : {}),
-      ...(options.conferences ? { conferences: options.conferences } : {}),
-      ...(options.trunks ? { trunks: options.trunks } : {}),
-    });
+    const { users, conferences, trunks } = options;
+    // Nothing to provision: nothing to apply either.
+    const created =
+      users || conferences || trunks
+        ? await running.provision({
+            ...(users ? { users } : {}),
+            ...(conferences ? { conferences } : {}),
+            ...(trunks ? { trunks } : {}),
+          })
+        : {};
     const start = (spec: PhoneSpec) =>
       startPhone({
         extension: spec.extension,
@@ -158,7 +163,7 @@ export async function startCallFixture(options: CallFixtureOptions): Promise<Cal
  * `before`. `options` may be a function, called in `before` (e.g. to name a carrier's port started in an
  * earlier hook).
  */
-export function useCallFixture(options: CallFixtureOptions | (() => CallFixtureOptions)): CallFixture {
+export function callFixture(options: CallFixtureOptions | (() => CallFixtureOptions)): CallFixture {
   const fixture = {} as CallFixture;
   before(async () => {
     Object.assign(fixture, await startCallFixture(typeof options === 'function' ? options() : options));

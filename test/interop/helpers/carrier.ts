@@ -47,3 +47,25 @@ export async function startCarrier(
   }
   throw new Error(`the sipp carrier did not start:\n${last}`);
 }
+
+/** The trunk account the carrier tests use. */
+export const TEST_TRUNK: CarrierAccount = {
+  username: 'parley-trunk',
+  password: 'trunk-secret-9',
+  callerId: '+3225550000',
+};
+
+/** The trunk that sends Parley's outside calls to a carrier on `port` with `account`'s credentials. */
+export function carrierTrunk(port: number, account: CarrierAccount = TEST_TRUNK): Record<string, unknown> {
+  return {
+    name: 'Carrier',
+    host: '127.0.0.1',
+    port,
+    transport: 'udp',
+    username: account.username,
+    password: account.password,
+    register: false,
+    callerId: account.callerId,
+    inboundAddresses: [],
+  };
+}

@@ -10,12 +10,15 @@ import { passwordOf } from './users.ts';
 
 const SCENARIOS = resolve(import.meta.dirname, '..', 'scenarios');
 
-/** Options for `startSipp`/`runSipp`: one call of scenarios/`scenario` from `from` to `to`. */
+/**
+ * Options for `startSipp`/`runSipp`: one call of scenarios/`scenario` from `from` to `to`, with `from`'s
+ * password unless `authPassword` says another.
+ */
 export function sippCaller(
   parley: ParleyProcess,
   o: { scenario: string; from: string; to: string } & Omit<
     SippOptions,
-    'scenario' | 'remote' | 'service' | 'authUser' | 'authPassword'
+    'scenario' | 'remote' | 'service' | 'authUser'
   >,
 ): SippOptions {
   const { scenario, from, to, set, extraArgs, ...rest } = o;
