@@ -102,7 +102,7 @@ export function isContentLength(name: string): boolean {
 
 /** Splits one header line's value into its comma-separated values, unless the header is not a list. */
 export function splitHeaderValue(key: string, value: string): string[] {
-  if (NOT_A_LIST.has(key) || value.indexOf(',') < 0) return [value];
+  if (value.indexOf(',') < 0 || NOT_A_LIST.has(key)) return [value];
   // A value with an unbalanced quote cannot be split safely: keep it whole for the caller to reject.
   return splitOutside(value, ',') ?? [value];
 }

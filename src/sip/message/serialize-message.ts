@@ -8,8 +8,6 @@ import { isContentLength } from './header-access.ts';
 import { parseDigits } from './lexer.ts';
 import type { SipMessage } from './types.ts';
 
-const encoder = new TextEncoder();
-
 /** CR and LF inside a value would start a new header line: fold them to a space. */
 function oneLine(s: string): string {
   if (s.indexOf('\r') < 0 && s.indexOf('\n') < 0) return s;
@@ -41,10 +39,11 @@ export function serializeMessage(m: SipMessage): Uint8Array {
   }
   if (!wroteLength) head += `Content-Length: ${bodyLength}\r\n`;
   head += '\r\n';
-  const headBytes = encoder.encode(head);
-  if (bodyLength === 0) return headBytes;
-  const out = new Uint8Array(headBytes.length + bodyLength);
-  out.set(headBytes, 0);
-  out.set(m.body, headBytes.length);
-  return out;
+  // Buffer's small allocations come from a shared pool: no memory of its own per message sent (a plain
+  // Uint8Array view of it is returned).
+  const headLength = Buffer.byteLength(head, 'utf8');
+  const out = Buffer.allocUnsafe(headLength + bodyLength);
+  out.write(head, 0, 'utf8');
+  if (bodyLength > 0) out.set(m.body, headLength);
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
