@@ -143,6 +143,7 @@ export class SipStack {
   /** ACKs we sent for 2xx, by dialog key + CSeq number, to answer retransmitted 2xx (§13.2.2.4). */
   readonly #sentAcks = new Map<string, { ack: SipRequest; target: SipTarget; timer: Timer }>();
   #handler: ((request: IncomingRequest) => void) | undefined;
+  readonly #respond = (h: IncomingRequestHandle, r: SipResponse) => this.#sendResponse(h, r);
   #closed = false;
   #answeredMalformed = 0;
   #strayResponses = 0;
@@ -555,9 +556,6 @@ export class SipStack {
       }
       return;
     }
-    const dialogKey = dialogKeyOfRequest(request);
-    const dialog = dialogKey ? this.#dialogs.get(dialogKey) : undefined;
-    const incoming = new IncomingRequestHandle(request, source, dialog, (h, r) => this.#sendResponse(h, r));
     const result = this.#layer.receiveRequest(
       request,
       this.#sender(transport, destination),
@@ -572,6 +570,12 @@ export class SipStack {
       case 'ack':
         this.#onAck(request);
         return;
+    }
+    // Only a request that starts a transaction gets a handle (not ACKs and retransmissions).
+    const dialogKey = dialogKeyOfRequest(request);
+    const dialog = dialogKey ? this.#dialogs.get(dialogKey) : undefined;
+    const incoming = new IncomingRequestHandle(request, source, dialog, this.#respond);
+    switch (result.kind) {
       case 'cancel': {
         incoming.tx = result.transaction;
         const target = result.target;
@@ -596,11 +600,9 @@ export class SipStack {
     incoming.tx = tx;
     if (tx instanceof InviteServerTransaction) this.#handles.set(tx, incoming);
     // §12.2.2: an in-dialog request (To tag) for a dialog we do not know gets 481.
-    const toTag = (() => {
-      const to = getHeader(request, 'to');
-      const n = to === undefined ? undefined : parseNameAddr(to);
-      return n && !isParseError(n) ? n.params.tag : undefined;
-    })();
+    const to = getHeader(request, 'to');
+    const toAddr = to === undefined ? undefined : parseNameAddr(to);
+    const toTag = toAddr && !isParseError(toAddr) ? toAddr.params.tag : undefined;
     if (toTag && !dialog) {
       incoming.reply(481);
       return;
