@@ -242,6 +242,15 @@ class NativeUdpHub {
 
 let hub: NativeUdpHub | undefined;
 
+/**
+ * Sends the datagrams queued on this thread now. The media clock calls it at the end of each tick: a tick
+ * that runs from inside a drain (the clock is polled from the packet path) would otherwise wait for the
+ * rest of the drain before its packets leave.
+ */
+export function flushNativeDatagrams(): void {
+  hub?.flush();
+}
+
 /** Options of `NativeDatagramSocket.open`. */
 export interface NativeSocketOptions {
   address: string;

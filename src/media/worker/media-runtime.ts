@@ -16,6 +16,7 @@ import { Player } from '../player/player.ts';
 import { isPromptError, PromptCache } from '../player/prompt-cache.ts';
 import { resample } from '../processor/resampler.ts';
 import { WavRecorder } from '../recorder/wav-recorder.ts';
+import { flushNativeDatagrams } from '../session/native-udp.ts';
 import { RtpSession } from '../session/rtp-session.ts';
 import { UdpTransport } from '../session/udp-transport.ts';
 import type { WebRtcTransport } from '../webrtc/webrtc-transport.ts';
@@ -535,6 +536,8 @@ export class MediaRuntime {
         }
       }
     }
+    // This tick's packets leave now, in one batch (native UDP path; dgram sent them one by one already).
+    flushNativeDatagrams();
     this.#load.addTick(performance.now() - started);
   }
 
