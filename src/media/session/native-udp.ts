@@ -107,7 +107,14 @@ class NativeUdpHub {
   #flushQueued = false;
   /** Address text of the last source seen, by its words (IPv4 as one word): most packets repeat it. */
   #addrCache = new Map<number, string>();
-  readonly stats: NativeUdpStats = { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0, sendFailures: 0 };
+  readonly stats: NativeUdpStats = {
+    wakeups: 0,
+    drains: 0,
+    received: 0,
+    batches: 0,
+    sent: 0,
+    sendFailures: 0,
+  };
 
   constructor(addon: NativeUdpAddon) {
     this.addon = addon;
@@ -293,7 +300,9 @@ export class NativeDatagramSocket implements HubMember {
 
   /** This thread's native path counters (zeros before the first socket). */
   static stats(): NativeUdpStats {
-    return { ...(hub?.stats ?? { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0, sendFailures: 0 }) };
+    return {
+      ...(hub?.stats ?? { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0, sendFailures: 0 }),
+    };
   }
 
   /** This thread's open native socket bound to `port` (IPv4 or IPv6), if any. */
