@@ -4,46 +4,23 @@
  * `canCallOut: false`, and the form shows it unticked when opened again.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import {
-  type Browser,
-  CHROMIUM,
-  type ConsoleServer,
-  launchChromium,
-  signIn,
-  startConsoleServer,
-} from './console-harness.ts';
+import { test } from 'node:test';
+import { signIn } from './console-harness.ts';
+import { consoleSession, NO_CHROMIUM, seedUsers } from './helpers/console-session.ts';
 
-const haveChromium = existsSync(CHROMIUM);
 const LABEL = 'May call external numbers';
 
-let server: ConsoleServer | undefined;
-let browser: Browser | undefined;
-
-before(async () => {
-  if (!haveChromium) return;
-  server = await startConsoleServer(async (store, ctx) => {
-    await store.create(
-      'users',
-      { name: 'Alice Martin', extension: '101', sipPassword: 'alice-secret-1' },
-      ctx,
-    );
-  });
-  browser = await launchChromium();
-  browser.page.setDefaultTimeout(20_000);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+const session = consoleSession({
+  seed: async (store, ctx) => {
+    await seedUsers(store, ctx, '101');
+  },
 });
 
 test('the user form sets whether a user may call external numbers', {
-  skip: haveChromium ? false : 'chromium is not installed',
+  skip: NO_CHROMIUM,
 }, async () => {
-  const page = browser!.page;
-  await signIn(page, server!);
+  const { page } = session;
+  await signIn(page, session.server);
   await page.getByRole('link', { name: 'Users', exact: true }).click();
   await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
 
@@ -70,7 +47,7 @@ test('the user form sets whether a user may call external numbers', {
   assert.equal(((await saved.json()) as { canCallOut?: boolean }).canCallOut, false);
   await form.waitFor({ state: 'detached' });
 
-  const users = await page.request.get(`${server!.baseUrl}/api/users`);
+  const users = await page.request.get(`${session.server.baseUrl}/api/users`);
   const list = (await users.json()) as { items?: Array<{ extension: string; canCallOut: boolean }> };
   const items = Array.isArray(list) ? list : (list.items ?? []);
   assert.equal(items.find((u) => u.extension === '101')?.canCallOut, false);

@@ -5,46 +5,22 @@
  * silently overwritten).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import {
-  type Browser,
-  CHROMIUM,
-  type ConsoleServer,
-  launchChromium,
-  signIn,
-  startConsoleServer,
-} from './console-harness.ts';
+import { test } from 'node:test';
+import { signIn } from './console-harness.ts';
+import { consoleSession, NO_CHROMIUM, seedUsers } from './helpers/console-session.ts';
 
-const haveChromium = existsSync(CHROMIUM);
-
-let server: ConsoleServer | undefined;
-let browser: Browser | undefined;
-
-before(async () => {
-  if (!haveChromium) return;
-  server = await startConsoleServer(async (store, ctx) => {
-    await store.create(
-      'users',
-      { name: 'Alice Martin', extension: '101', sipPassword: 'alice-secret-1' },
-      ctx,
-    );
+const session = consoleSession({
+  seed: async (store, ctx) => {
+    await seedUsers(store, ctx, '101');
     await store.create('conferences', { name: 'Board meeting', extension: '801', waitForAdmin: false }, ctx);
-  });
-  browser = await launchChromium();
-  browser.page.setDefaultTimeout(20_000);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+  },
 });
 
 test('trunks, incoming numbers, concurrent edits', {
-  skip: haveChromium ? false : 'chromium is not installed',
+  skip: NO_CHROMIUM,
 }, async (t) => {
-  const page = browser!.page;
-  const s = server!;
+  const { page } = session;
+  const s = session.server;
   await signIn(page, s);
 
   await t.test('a trunk: refused input beside its field, then saved with its carrier settings', async () => {

@@ -7,45 +7,20 @@
  * would find them.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import {
-  type Browser,
-  CHROMIUM,
-  type ConsoleServer,
-  launchChromium,
-  signIn,
-  startConsoleServer,
-  toneWav,
-} from './console-harness.ts';
+import { signIn, toneWav } from './console-harness.ts';
 import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { consoleSession, NO_CHROMIUM, seedUsers } from './helpers/console-session.ts';
 
-const haveChromium = existsSync(CHROMIUM);
-
-let server: ConsoleServer | undefined;
-let browser: Browser | undefined;
-
-before(async () => {
-  if (!haveChromium) return;
-  server = await startConsoleServer(async (store, ctx) => {
-    await store.create(
-      'users',
-      { name: 'Alice Martin', extension: '101', sipPassword: 'alice-secret-1' },
-      ctx,
-    );
-    await store.create('users', { name: 'Bob Dupont', extension: '102', sipPassword: 'bob-secret-22' }, ctx);
+const session = consoleSession({
+  seed: async (store, ctx) => {
+    await seedUsers(store, ctx, '101', '102');
     await store.create('incomingNumbers', { number: '+3221234567', destination: { type: 'none' } }, ctx);
-  });
-  browser = await launchChromium();
-  browser.page.setDefaultTimeout(20_000);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+  },
 });
 
 /** Root mean square of 16-bit samples: speech or a prompt is well above a silent line's few units. */
@@ -81,10 +56,10 @@ async function messageBeside(page: Page, label: string): Promise<string> {
 }
 
 test('the console, following the seed', {
-  skip: haveChromium ? false : 'chromium is not installed',
+  skip: NO_CHROMIUM,
 }, async (t) => {
-  const page = browser!.page;
-  const s = server!;
+  const { page } = session;
+  const s = session.server;
   t.diagnostic(`server mode: ${s.mode}`);
 
   await t.test('the build: the console at /, any console path, and the phone page at /phone', async () => {

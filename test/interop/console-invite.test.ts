@@ -5,75 +5,59 @@
  * (its tone, through the PBX's voice activity detection); Kick hangs it up.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  type Browser,
-  CHROMIUM,
-  type ConsoleServer,
-  launchChromium,
-  signIn,
-  startConsoleServer,
-  toneWav,
-} from './console-harness.ts';
+import { signIn, toneWav } from './console-harness.ts';
 import { BARESIP, Baresip } from './helpers/baresip.ts';
+import { consoleSession, NO_CHROMIUM, seedUsers } from './helpers/console-session.ts';
+import { passwordOf } from './helpers/users.ts';
 
-const missing = !existsSync(CHROMIUM)
-  ? 'chromium is not installed'
-  : !BARESIP
-    ? 'baresip is not installed'
-    : false;
+const missing = NO_CHROMIUM || (BARESIP ? false : 'baresip is not installed');
 
-let server: ConsoleServer | undefined;
-let browser: Browser | undefined;
 let phone: Baresip | undefined;
 let dir = '';
 
+const session = consoleSession({
+  seed: async (store, ctx) => {
+    await seedUsers(store, ctx, '101', '102');
+    await store.create('conferences', { name: 'Sales weekly', extension: '800', waitForAdmin: false }, ctx);
+  },
+  skip: missing,
+});
+
 before(async () => {
   if (missing) return;
-  server = await startConsoleServer(async (store, ctx) => {
-    await store.create(
-      'users',
-      { name: 'Alice Martin', extension: '101', sipPassword: 'alice-secret-1' },
-      ctx,
-    );
-    await store.create('users', { name: 'Bob Dupont', extension: '102', sipPassword: 'bob-secret-22' }, ctx);
-    await store.create('conferences', { name: 'Sales weekly', extension: '800', waitForAdmin: false }, ctx);
-  });
-  if (server.mode !== 'serve') return;
+  await session.ready;
+  if (session.server.mode !== 'serve') return;
   dir = mkdtempSync(join(tmpdir(), 'parley-console-invite-'));
   phone = await Baresip.start({
     extension: '102',
-    password: 'bob-secret-22',
-    domain: server.domain!,
-    pbxPort: server.sipPort!,
+    password: passwordOf('102'),
+    domain: session.server.domain!,
+    pbxPort: session.server.sipPort!,
     source: toneWav(join(dir, 'tone.wav')),
     autoAnswer: true,
   });
   await phone.registered();
-  browser = await launchChromium();
-  browser.page.setDefaultTimeout(20_000);
 });
 
 after(async () => {
-  await browser?.close();
   await phone?.stop();
-  await server?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test('Invite rings a real phone into the room, Live lists it talking, Kick hangs it up', {
   skip: missing,
 }, async (t) => {
-  if (server!.mode !== 'serve') {
+  if (session.server.mode !== 'serve') {
     t.skip('needs parley serve (the PBX), not the API alone');
     return;
   }
-  const page = browser!.page;
+  const { page } = session;
   try {
-    await signIn(page, server!);
+    await signIn(page, session.server);
     await page.getByRole('link', { name: 'Conferences', exact: true }).click();
     await page
       .getByRole('row', { name: /Sales weekly/ })

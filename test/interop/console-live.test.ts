@@ -6,20 +6,11 @@
  * the events are published on the API's own bus exactly as the PBX publishes them.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { EventBus, type Participant, type PbxPort } from '../../src/api/index.ts';
 import type { TrunkRegistration } from '../../src/api/pbx-port.ts';
-import {
-  type Browser,
-  CHROMIUM,
-  type ConsoleServer,
-  launchChromium,
-  signIn,
-  startConsoleServer,
-} from './console-harness.ts';
-
-const haveChromium = existsSync(CHROMIUM);
+import { signIn } from './console-harness.ts';
+import { consoleSession, NO_CHROMIUM, seedUsers } from './helpers/console-session.ts';
 
 /** Room control over a map, recording every call the API makes to it. */
 class MapPbx implements PbxPort {
@@ -87,69 +78,48 @@ class MapPbx implements PbxPort {
 
 const events = new EventBus();
 const pbx = new MapPbx(events);
-let server: ConsoleServer | undefined;
-let browser: Browser | undefined;
 let roomId = '';
 let trunkId = '';
 
-before(async () => {
-  if (!haveChromium) return;
-  server = await startConsoleServer(
-    async (store, ctx) => {
-      await store.create(
-        'users',
-        { name: 'Alice Martin', extension: '101', sipPassword: 'alice-secret-1' },
-        ctx,
-      );
-      await store.create(
-        'users',
-        { name: 'Bob Dupont', extension: '102', sipPassword: 'bob-secret-22' },
-        ctx,
-      );
-      const room = await store.create(
-        'conferences',
-        {
-          name: 'Sales weekly',
-          extension: '800',
-          accessCode: '4321',
-          adminExtension: '101',
-          waitForAdmin: true,
-        },
-        ctx,
-      );
-      roomId = room.id;
-      const trunk = await store.create(
-        'trunks',
-        {
-          name: 'Carrier',
-          host: 'sip.carrier.example',
-          port: 5060,
-          transport: 'udp',
-          username: 'parley',
-          password: 'trunk-secret',
-          register: true,
-          inboundAddresses: [],
-        },
-        ctx,
-      );
-      trunkId = trunk.id;
-    },
-    { events, pbx },
-  );
-  browser = await launchChromium();
-  browser.page.setDefaultTimeout(20_000);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+const session = consoleSession({
+  seed: async (store, ctx) => {
+    await seedUsers(store, ctx, '101', '102');
+    const room = await store.create(
+      'conferences',
+      {
+        name: 'Sales weekly',
+        extension: '800',
+        accessCode: '4321',
+        adminExtension: '101',
+        waitForAdmin: true,
+      },
+      ctx,
+    );
+    roomId = room.id;
+    const trunk = await store.create(
+      'trunks',
+      {
+        name: 'Carrier',
+        host: 'sip.carrier.example',
+        port: 5060,
+        transport: 'udp',
+        username: 'parley',
+        password: 'trunk-secret',
+        register: true,
+        inboundAddresses: [],
+      },
+      ctx,
+    );
+    trunkId = trunk.id;
+  },
+  live: () => ({ events, pbx }),
 });
 
 test('the Live page and Invite follow the server events', {
-  skip: haveChromium ? false : 'chromium is not installed',
+  skip: NO_CHROMIUM,
 }, async (t) => {
-  const page = browser!.page;
-  await signIn(page, server!);
+  const { page } = session;
+  await signIn(page, session.server);
   await page.getByRole('link', { name: 'Live', exact: true }).click();
   await page.getByRole('heading', { name: /Sales weekly/ }).waitFor();
   await page.getByText('Updating live').waitFor();

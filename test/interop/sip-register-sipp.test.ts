@@ -28,22 +28,27 @@ describe('sipp registers with digest auth', { skip: sipp ? false : 'sipp is not 
   });
   after(() => pbx?.close());
 
+  /** sipp runs `scenario` once as `user` with `password`, the registrar's changes recorded afresh. */
+  function register(scenario: string, user: string, password: string, transport?: 'u1' | 't1') {
+    changes.length = 0;
+    return runSipp({
+      scenario: join(SCENARIOS, scenario),
+      remote: `${HOST}:${pbx.sipPort}`,
+      ...(transport ? { transport } : {}),
+      service: user,
+      authUser: user,
+      authPassword: password,
+      calls: 1,
+      timeoutSeconds: 20,
+    });
+  }
+
   for (const [transport, sippTransport] of [
     ['udp', 'u1'],
     ['tcp', 't1'],
   ] as const) {
     test(`over ${transport.toUpperCase()}: 401, then 200 listing the contact, then unregister`, async () => {
-      changes.length = 0;
-      const r = await runSipp({
-        scenario: join(SCENARIOS, 'sip-register-digest.xml'),
-        remote: `${HOST}:${pbx.sipPort}`,
-        transport: sippTransport,
-        service: '101',
-        authUser: '101',
-        authPassword: 'alice-secret',
-        calls: 1,
-        timeoutSeconds: 20,
-      });
+      const r = await register('sip-register-digest.xml', '101', 'alice-secret', sippTransport);
       assert.equal(r.exitCode, 0, describeSipp(r));
       assert.equal(r.successfulCalls, 1, describeSipp(r));
       // The registrar saw the binding arrive over the right transport, then go.
@@ -58,32 +63,14 @@ describe('sipp registers with digest auth', { skip: sipp ? false : 'sipp is not 
   }
 
   test('too short an interval: 423 with Min-Expires, nothing registered', async () => {
-    changes.length = 0;
-    const r = await runSipp({
-      scenario: join(SCENARIOS, 'sip-register-too-brief.xml'),
-      remote: `${HOST}:${pbx.sipPort}`,
-      service: '101',
-      authUser: '101',
-      authPassword: 'alice-secret',
-      calls: 1,
-      timeoutSeconds: 20,
-    });
+    const r = await register('sip-register-too-brief.xml', '101', 'alice-secret');
     assert.equal(r.exitCode, 0, describeSipp(r));
     assert.equal(r.successfulCalls, 1, describeSipp(r));
     assert.deepEqual(changes, []);
   });
 
   test('a wrong password is refused and registers nothing', async () => {
-    changes.length = 0;
-    const r = await runSipp({
-      scenario: join(SCENARIOS, 'sip-register-wrong-password.xml'),
-      remote: `${HOST}:${pbx.sipPort}`,
-      service: '102',
-      authUser: '102',
-      authPassword: 'not-bobs-password',
-      calls: 1,
-      timeoutSeconds: 20,
-    });
+    const r = await register('sip-register-wrong-password.xml', '102', 'not-bobs-password');
     assert.equal(r.exitCode, 0, describeSipp(r));
     assert.equal(r.successfulCalls, 1, describeSipp(r));
     assert.deepEqual(changes, []);

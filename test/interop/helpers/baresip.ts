@@ -23,17 +23,21 @@ export interface BaresipOptions {
   domain: string;
   /** The PBX's SIP port on 127.0.0.1 (UDP). */
   pbxPort: number;
-  /** The microphone: a mono WAV file, looped. */
-  source: string;
+  /** The microphone: a mono WAV file, looped (default: none, silence). */
+  source?: string;
   /** Answer incoming calls by itself. */
   autoAnswer?: boolean;
   /** Codecs it offers and accepts, in its order (default PCMU, PCMA). */
   codecs?: string[];
+  /** Registration interval in seconds (default 300). */
+  regint?: number;
 }
 
 export class Baresip {
   readonly dir: string;
   readonly child: ChildProcess;
+  /** Its SIP port on 127.0.0.1 (UDP). */
+  readonly sipPort: number;
   readonly #socket: Socket;
   #buffer = '';
   readonly events: Message[] = [];
@@ -42,9 +46,10 @@ export class Baresip {
   readonly #consumed = new Set<Message>();
   output = '';
 
-  private constructor(dir: string, child: ChildProcess, socket: Socket) {
+  private constructor(dir: string, child: ChildProcess, socket: Socket, sipPort: number) {
     this.dir = dir;
     this.child = child;
+    this.sipPort = sipPort;
     this.#socket = socket;
     socket.setEncoding('utf8');
     socket.on('data', (d: string) => {
@@ -78,7 +83,7 @@ export class Baresip {
         'module aufile.so',
         'module aubridge.so',
         'module sndfile.so',
-        `audio_source aufile,${o.source}`,
+        o.source ? `audio_source aufile,${o.source}` : 'audio_source aubridge,src',
         'audio_player aubridge,sink',
         `snd_path ${dir}`,
         'audio_buffer 40-100',
@@ -92,7 +97,7 @@ export class Baresip {
     const answer = o.autoAnswer ? ';answermode=auto' : '';
     writeFileSync(
       join(dir, 'accounts'),
-      `<sip:${o.extension}@${o.domain}>;auth_pass=${o.password};outbound="sip:${HOST}:${o.pbxPort};transport=udp";regint=300${answer};audio_codecs=${(o.codecs ?? ['PCMU', 'PCMA']).join(',')}\n`,
+      `<sip:${o.extension}@${o.domain}>;auth_pass=${o.password};outbound="sip:${HOST}:${o.pbxPort};transport=udp";regint=${o.regint ?? 300}${answer};audio_codecs=${(o.codecs ?? ['PCMU', 'PCMA']).join(',')}\n`,
     );
     const child = spawn(BARESIP!, ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let socket: Socket | undefined;
@@ -109,7 +114,7 @@ export class Baresip {
       child.kill('SIGKILL');
       throw new Error('baresip ctrl_tcp did not open');
     }
-    const b = new Baresip(dir, child, socket);
+    const b = new Baresip(dir, child, socket, sipPort);
     child.stdout!.on('data', (d) => {
       b.output += d;
     });
