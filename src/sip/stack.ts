@@ -556,10 +556,12 @@ export class SipStack {
       }
       return;
     }
+    // The top Via as stamped: its branch and sent-by, which match the transaction, are as received.
     const result = this.#layer.receiveRequest(
       request,
       this.#sender(transport, destination),
       this.#serverUser(source),
+      via,
     );
     switch (result.kind) {
       case 'invalid':

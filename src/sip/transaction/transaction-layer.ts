@@ -14,7 +14,7 @@ import {
   parseNameAddr,
   parseVia,
 } from '../message/index.ts';
-import type { SipRequest, SipResponse } from '../message/types.ts';
+import type { SipRequest, SipResponse, Via } from '../message/types.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { InviteClientTransaction } from './invite-client-transaction.ts';
 import { InviteServerTransaction } from './invite-server-transaction.ts';
@@ -91,11 +91,12 @@ export function clientKey(m: SipRequest | SipResponse): string | undefined {
 
 /**
  * §17.2.3: a request matches a server transaction by the branch of its top Via, its sent-by, and its
- * method (ACK matching INVITE). `asMethod` lets CANCEL look for the INVITE it cancels (§9.2). Requests
+ * method (ACK matching INVITE). `asMethod` lets CANCEL look for the INVITE it cancels (§9.2); `parsedVia`
+ * is the top Via when the caller has parsed it already. Requests
  * without the RFC 3261 magic cookie fall back to RFC 2543 matching on the dialog identifiers.
  */
-export function serverKey(req: SipRequest, asMethod?: string): string | undefined {
-  const via = topVia(req);
+export function serverKey(req: SipRequest, asMethod?: string, parsedVia?: Via): string | undefined {
+  const via = parsedVia ?? topVia(req);
   const cseq = cseqOf(req);
   if (!via || !cseq) return undefined;
   const method = asMethod ?? (req.method === 'ACK' ? 'INVITE' : req.method);
@@ -204,14 +205,15 @@ export class TransactionLayer {
 
   /**
    * Matches an incoming request. For a new one, a server transaction is created with `sender` (bound to
-   * where responses go, §18.2.2) and `user`.
+   * where responses go, §18.2.2) and `user`. `via`: its top Via, if already parsed.
    */
   receiveRequest(
     request: SipRequest,
     sender: TransactionSender,
     user: ServerTransactionUser,
+    via?: Via,
   ): IncomingRequestResult {
-    const key = serverKey(request);
+    const key = serverKey(request, undefined, via);
     if (!key) return { kind: 'invalid', reason: 'no parsable top Via or CSeq' };
     const existing = this.#servers.get(key);
     if (existing) {
@@ -228,7 +230,7 @@ export class TransactionLayer {
     wrapped.tx = tx;
     this.#servers.set(key, tx);
     if (request.method === 'CANCEL') {
-      const targetKey = serverKey(request, 'INVITE');
+      const targetKey = serverKey(request, 'INVITE', via);
       const target = targetKey ? this.#servers.get(targetKey) : undefined;
       return {
         kind: 'cancel',
