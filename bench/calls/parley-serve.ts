@@ -8,6 +8,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { bearerApi, makeToken, terminate, waitForHealth } from '../../test/interop/helpers/parley-process.ts';
 import { freePort, freeTcpPort } from '../../test/interop/helpers/ports.ts';
 
 const MAIN = join(resolve(import.meta.dirname, '..', '..'), 'src', 'cli', 'main.ts');
@@ -18,7 +19,6 @@ const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A provisioned SIP user. */
 export interface BenchUser {
@@ -87,11 +87,7 @@ export interface Serve {
 /** Starts `parley serve` (extra Node flags first, e.g. for profiling) and waits for its API. */
 export async function startServe(user: BenchUser, nodeArgs: string[] = []): Promise<Serve> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-calls-'));
-  const token = spawnSync(process.execPath, [MAIN, 'token', 'create', '--data', dataDir, '--name', 'bench'], {
-    encoding: 'utf8',
-  });
-  if (token.status !== 0) throw new Error(`parley token create failed: ${token.stderr}`);
-  const bearer = token.stdout.trim().split('\n').at(-1)!.trim();
+  const bearer = makeToken(dataDir, 'bench');
   const httpPort = await freeTcpPort();
   const sipPort = await freePort();
   const child = spawn(
@@ -124,18 +120,7 @@ export async function startServe(user: BenchUser, nodeArgs: string[] = []): Prom
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const base = `http://${HOST}:${httpPort}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`parley serve exited ${child.exitCode}:\n${output}`);
-    if (
-      await fetch(`${base}/api/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (i > 300) throw new Error(`parley serve did not answer /api/health:\n${output}`);
-    await sleep(100);
-  }
+  await waitForHealth(base, child, () => output);
   const headers = { authorization: `Bearer ${bearer}` };
   const proc = (file: string) => readFileSync(`/proc/${child.pid}/${file}`, 'utf8');
   /** Its threads: the main one, media workers (Node names worker threads "WorkerThread"), others. */
@@ -153,16 +138,7 @@ export async function startServe(user: BenchUser, nodeArgs: string[] = []): Prom
     }
     return out;
   };
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  const api = bearerApi(base, bearer);
   return {
     pid: child.pid!,
     sipPort,
@@ -222,12 +198,7 @@ export async function startServe(user: BenchUser, nodeArgs: string[] = []): Prom
       return out;
     },
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(t);
-      }
+      await terminate(child, exited);
       children.delete(child);
       rmSync(dataDir, { recursive: true, force: true });
     },

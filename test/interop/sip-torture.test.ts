@@ -3,12 +3,10 @@
  * the server still answers the next OPTIONS with 200; at the end it shuts down cleanly on SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, freeTcpPort } from './helpers/ports.ts';
+import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
 import { DOMAIN, dialogHeaders, HOST, RawSipClient } from './sip-harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -26,59 +24,24 @@ function fixtures(): Array<{ section: string; file: string }> {
 }
 
 describe('RFC 4475 messages do not stop a running parley serve', () => {
-  let child: ChildProcess | undefined;
-  let dataDir: string;
-  let sipPort: number;
+  let parley: ParleyProcess | undefined;
   let client: RawSipClient;
-  let output = '';
   let exited: Promise<number | null>;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'parley-torture-'));
-    sipPort = await freePort();
-    const httpPort = await freeTcpPort();
-    child = spawn(
-      process.execPath,
-      [
-        join(ROOT, 'src', 'cli', 'main.ts'),
-        'serve',
-        '--data',
-        dataDir,
-        '--http',
-        `${HOST}:${httpPort}`,
-        '--sip',
-        `${HOST}:${sipPort}`,
-        '--domain',
-        DOMAIN,
-        '--rtp-ports',
-        '40000-40100',
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    exited = new Promise((resolve) => child!.once('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`parley serve did not start:\n${output}`)), 60_000);
-      const onData = (d: Buffer) => {
-        output += d;
-        if (output.includes('parley is running')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child!.stdout!.on('data', onData);
-      child!.stderr!.on('data', onData);
-      child!.once('exit', () => reject(new Error(`parley serve exited:\n${output}`)));
-    });
+    parley = await startParley({ domain: DOMAIN });
+    const { child } = parley;
+    exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     client = await RawSipClient.open(HOST);
   });
 
   after(async () => {
     client?.close();
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await parley?.stop();
   });
 
   test('every message, then an OPTIONS answered 200; then a clean SIGTERM', async () => {
+    const { sipPort, child } = parley!;
     const list = fixtures();
     assert.ok(list.length >= 49, `${list.length} fixtures`);
     for (const { section, file } of list) {
@@ -92,8 +55,7 @@ describe('RFC 4475 messages do not stop a running parley serve', () => {
       );
       assert.equal(ok?.status, 200, `after ${file} (§${section}) the server did not answer OPTIONS`);
     }
-    child!.kill('SIGTERM');
-    assert.equal(await exited, 0, output.slice(-2000));
-    child = undefined;
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, parley!.output().slice(-2000));
   });
 });

@@ -80,30 +80,14 @@ export async function startParley(
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const base = `http://${HOST}:${httpPort}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`parley serve exited ${child.exitCode}:\n${output}`);
-    try {
-      const r = await fetch(`${base}/api/health`);
-      if (r.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 300) throw new Error(`parley serve did not answer /api/health:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await waitForHealth(base, child, () => output);
+  } catch (err) {
+    child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   }
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  const api = bearerApi(base, token);
   const process_: ParleyProcess = {
     dataDir,
     httpPort,
@@ -129,12 +113,7 @@ export async function startParley(
       return created;
     },
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(t);
-      }
+      await terminate(child, exited);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -142,10 +121,54 @@ export async function startParley(
 }
 
 /** `parley token create` against the data directory; the token is the last line it prints. */
-function makeToken(dataDir: string): string {
-  const r = spawnSync(process.execPath, [MAIN, 'token', 'create', '--data', dataDir, '--name', 'tests'], {
+export function makeToken(dataDir: string, name = 'tests'): string {
+  const r = spawnSync(process.execPath, [MAIN, 'token', 'create', '--data', dataDir, '--name', name], {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`parley token create failed: ${r.stderr}`);
   return r.stdout.trim().split('\n').at(-1)!.trim();
+}
+
+/** Waits until `base`/api/health answers; throws with what it printed if `child` exits or 30 s pass. */
+export async function waitForHealth(base: string, child: ChildProcess, output: () => string): Promise<void> {
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`parley serve exited ${child.exitCode}:\n${output()}`);
+    try {
+      const r = await fetch(`${base}/api/health`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (i > 300) throw new Error(`parley serve did not answer /api/health:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** JSON over HTTP to `base` with the bearer `token`; throws with the body on a non-2xx status. */
+export function bearerApi(
+  base: string,
+  token: string,
+): <T = unknown>(method: string, path: string, body?: unknown) => Promise<T> {
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const r = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+}
+
+/** SIGTERM, then SIGKILL after 15 s, and waits for `exited`; nothing when the process is gone already. */
+export async function terminate(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(t);
 }
