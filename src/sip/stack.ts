@@ -120,6 +120,29 @@ function cseqOf(m: SipRequest | SipResponse): { seq: number; method: string } | 
   return isParseError(c) ? undefined : c;
 }
 
+/** The stack as the user of one server transaction: one small object, as it lives on for 64*T1. */
+class StackServerUser implements ServerTransactionUser {
+  readonly #log: SipStackLog;
+  readonly #onAck: (ack: SipRequest) => void;
+  readonly #source: MessageSource;
+
+  constructor(log: SipStackLog, onAck: (ack: SipRequest) => void, source: MessageSource) {
+    this.#log = log;
+    this.#onAck = onAck;
+    this.#source = source;
+  }
+
+  fail(reason: string, error?: Error): void {
+    this.#log.debug({ reason, err: error, source: this.#source }, 'SIP server transaction failed');
+  }
+
+  receiveAck(ack: SipRequest): void {
+    this.#onAck(ack);
+  }
+
+  terminated(): void {}
+}
+
 /**
  * The SIP stack facade. Construct with listening transports, register `onRequest`, then send with
  * `sendRequest` / `sendInDialog`. `close()` stops everything it started (not the transports, which the
@@ -144,6 +167,7 @@ export class SipStack {
   readonly #sentAcks = new Map<string, { ack: SipRequest; target: SipTarget; timer: Timer }>();
   #handler: ((request: IncomingRequest) => void) | undefined;
   readonly #respond = (h: IncomingRequestHandle, r: SipResponse) => this.#sendResponse(h, r);
+  readonly #ackHandler = (ack: SipRequest) => this.#onAck(ack);
   #closed = false;
   #answeredMalformed = 0;
   #strayResponses = 0;
@@ -663,12 +687,7 @@ export class SipStack {
    * whole call they belong to alive that long.
    */
   #serverUser(source: MessageSource): ServerTransactionUser {
-    return {
-      fail: (reason, error) =>
-        this.#log.debug({ reason, err: error, source }, 'SIP server transaction failed'),
-      receiveAck: (ack) => this.#onAck(ack),
-      terminated: () => {},
-    };
+    return new StackServerUser(this.#log, this.#ackHandler, source);
   }
 
   #retransmit2xx(incoming: IncomingRequestHandle, tx: InviteServerTransaction, response: SipResponse): void {

@@ -16,12 +16,22 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): Timer;
 }
 
+/** A `setTimeout` as a `Timer`: one object per timer (calls keep several alive for 64*T1). */
+class SystemTimer implements Timer {
+  readonly #handle: NodeJS.Timeout;
+
+  constructor(ms: number, fn: () => void) {
+    this.#handle = setTimeout(fn, ms);
+    this.#handle.unref();
+  }
+
+  cancel(): void {
+    clearTimeout(this.#handle);
+  }
+}
+
 /** The real clock: `performance.now()` and `setTimeout` (unref'd so a pending SIP timer never keeps a process alive). */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  setTimer(ms, fn) {
-    const handle = setTimeout(fn, ms);
-    handle.unref();
-    return { cancel: () => clearTimeout(handle) };
-  },
+  setTimer: (ms, fn) => new SystemTimer(ms, fn),
 };
