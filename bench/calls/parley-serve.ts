@@ -7,11 +7,16 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { bearerApi, makeToken, terminate, waitForHealth } from '../../test/interop/helpers/parley-process.ts';
+import { join } from 'node:path';
+import {
+  bearerApi,
+  makeToken,
+  serveArgs,
+  terminate,
+  waitForHealth,
+} from '../../test/interop/helpers/parley-process.ts';
 import { freePort, freeTcpPort } from '../../test/interop/helpers/ports.ts';
 
-const MAIN = join(resolve(import.meta.dirname, '..', '..'), 'src', 'cli', 'main.ts');
 const HOST = '127.0.0.1';
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
@@ -94,20 +99,14 @@ export async function startServe(user: BenchUser, nodeArgs: string[] = []): Prom
     process.execPath,
     [
       ...nodeArgs,
-      MAIN,
-      'serve',
-      '--data',
-      dataDir,
-      '--http',
-      `${HOST}:${httpPort}`,
-      '--sip',
-      `${HOST}:${sipPort}`,
-      '--domain',
-      'bench.test',
-      '--rtp-ports',
-      quietRtpRange(),
-      '--log-level',
-      'warn',
+      ...serveArgs({
+        dataDir,
+        httpPort,
+        sipPort,
+        domain: 'bench.test',
+        rtpPorts: quietRtpRange(),
+        logLevel: 'warn',
+      }),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -53,22 +53,14 @@ export async function startParley(
   const rtpBase = 30000 + Math.floor(Math.random() * 290) * 100;
   const child = spawn(
     process.execPath,
-    [
-      MAIN,
-      'serve',
-      '--data',
+    serveArgs({
       dataDir,
-      '--http',
-      `${HOST}:${httpPort}`,
-      '--sip',
-      `${HOST}:${sipPort}`,
-      '--domain',
+      httpPort,
+      sipPort,
       domain,
-      '--rtp-ports',
-      options.rtpPorts ?? `${rtpBase}-${rtpBase + 99}`,
-      '--log-level',
-      'debug',
-    ],
+      rtpPorts: options.rtpPorts ?? `${rtpBase}-${rtpBase + 99}`,
+      logLevel: 'debug',
+    }),
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   let output = '';
@@ -118,6 +110,33 @@ export async function startParley(
     },
   };
   return process_;
+}
+
+/** The command line of `parley serve` on 127.0.0.1 (after the Node executable and its own flags). */
+export function serveArgs(o: {
+  dataDir: string;
+  httpPort: number;
+  sipPort: number;
+  domain: string;
+  rtpPorts: string;
+  logLevel: string;
+}): string[] {
+  return [
+    MAIN,
+    'serve',
+    '--data',
+    o.dataDir,
+    '--http',
+    `${HOST}:${o.httpPort}`,
+    '--sip',
+    `${HOST}:${o.sipPort}`,
+    '--domain',
+    o.domain,
+    '--rtp-ports',
+    o.rtpPorts,
+    '--log-level',
+    o.logLevel,
+  ];
 }
 
 /** `parley token create` against the data directory; the token is the last line it prints. */
