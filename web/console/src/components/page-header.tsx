@@ -4,11 +4,12 @@ import type { ReactNode } from 'react';
 export function PageHeader({
   title,
   intro,
-  action,
+  add,
 }: {
   title: string;
   intro?: ReactNode;
-  action?: ReactNode;
+  /** The button that opens the new-object form; absent (or false) when the user may not add. */
+  add?: { label: string; onClick: () => void } | false;
 }) {
   return (
     <div className="page-header">
@@ -16,7 +17,13 @@ export function PageHeader({
         <h1>{title}</h1>
         {intro && <p className="page-intro">{intro}</p>}
       </div>
-      {action && <div className="page-actions">{action}</div>}
+      {add && (
+        <div className="page-actions">
+          <button type="button" className="button button-primary" onClick={add.onClick}>
+            {add.label}
+          </button>
+        </div>
+      )}
     </div>
   );
 }

@@ -17,10 +17,11 @@ import { ConferenceForm } from './conference-form.tsx';
 export function ConferencesPage() {
   const loc = useLocation();
   const live = loc.search.get('view') === 'live';
-  const { list, open, setOpen, close, notice, afterWrite } = useListPage<
-    Conference,
-    'edit' | 'delete' | 'invite'
-  >(() => api.conferences.list(live ? 'live' : undefined), live ? 'live' : 'draft');
+  const page = useListPage<Conference, 'invite'>(
+    () => api.conferences.list(live ? 'live' : undefined),
+    live ? 'live' : 'draft',
+  );
+  const { open } = page;
   const users = useLoad(() => api.users.list());
   const canEdit = useCan('conferences');
   const canInvite = useCan('participants');
@@ -33,18 +34,12 @@ export function ConferencesPage() {
       <PageHeader
         title="Conferences"
         intro="Rooms people join by dialling their internal extension, or through an incoming number."
-        action={
-          canEdit && (
-            <button type="button" className="button button-primary" onClick={() => setOpen({ kind: 'new' })}>
-              Add a conference
-            </button>
-          )
-        }
+        add={canEdit && { label: 'Add a conference', onClick: page.add }}
       />
       <ViewSwitch live={live} onChange={(v) => navigate(v ? '/conferences?view=live' : '/conferences')} />
-      <DraftNotice notice={notice} />
+      <DraftNotice notice={page.notice} />
       <ResourceTable<Conference>
-        load={list}
+        load={page.list}
         empty={
           live
             ? 'No conference runs in production yet.'
@@ -84,27 +79,27 @@ export function ConferencesPage() {
           { title: 'Wait for the administrator', cell: (c) => (c.waitForAdmin ? 'Yes' : 'No') },
         ]}
         rowName={(c) => c.name}
-        onEdit={canEditRows ? (row) => setOpen({ kind: 'edit', row }) : undefined}
+        onEdit={canEditRows ? page.edit : undefined}
         actions={(c) =>
           canInvite && (
             <button
               type="button"
               className="button button-small"
-              onClick={() => setOpen({ kind: 'invite', row: c })}
+              onClick={() => page.setOpen({ kind: 'invite', row: c })}
             >
               Invite<span className="sr-only"> to {c.name}</span>
             </button>
           )
         }
-        onDelete={canEditRows ? (row) => setOpen({ kind: 'delete', row }) : undefined}
+        onDelete={canEditRows ? page.confirmDelete : undefined}
       />
       {(open.kind === 'new' || open.kind === 'edit') && (
         <ConferenceForm
           conference={open.kind === 'edit' ? open.row : undefined}
           users={users.data ?? []}
-          onCancel={close}
+          onCancel={page.close}
           onSaved={(c) =>
-            void afterWrite(
+            void page.afterWrite(
               `The conference “${c.name}” was saved in the draft. Click Apply changes to put it into production.`,
             )
           }
@@ -116,16 +111,16 @@ export function ConferencesPage() {
           message={`“${open.row.name}” (extension ${open.row.extension}) will be removed when you apply changes.`}
           remove={() => api.conferences.remove(open.row.id)}
           onDeleted={() =>
-            void afterWrite(
+            void page.afterWrite(
               `The conference “${open.row.name}” was deleted from the draft. Apply changes to put it into production.`,
             )
           }
-          onCancel={close}
+          onCancel={page.close}
           showProgress
         />
       )}
       {open.kind === 'invite' && (
-        <InviteDialog conferenceId={open.row.id} conferenceName={open.row.name} onClose={close} />
+        <InviteDialog conferenceId={open.row.id} conferenceName={open.row.name} onClose={page.close} />
       )}
     </>
   );

@@ -11,7 +11,8 @@ import { useLoad } from '../use-load.ts';
 import { IncomingNumberForm } from './incoming-number-form.tsx';
 
 export function IncomingNumbersPage() {
-  const { list, open, setOpen, close, notice, afterWrite } = useListPage(() => api.incomingNumbers.list());
+  const page = useListPage(() => api.incomingNumbers.list());
+  const { open } = page;
   const refs = useLoad(async () => {
     const [conferences, users, trunks] = await Promise.all([
       api.conferences.list(),
@@ -31,17 +32,11 @@ export function IncomingNumbersPage() {
       <PageHeader
         title="Incoming numbers"
         intro="Phone numbers from your carriers, and where a voice call to each one goes."
-        action={
-          canEdit && (
-            <button type="button" className="button button-primary" onClick={() => setOpen({ kind: 'new' })}>
-              Add an incoming number
-            </button>
-          )
-        }
+        add={canEdit && { label: 'Add an incoming number', onClick: page.add }}
       />
-      <DraftNotice notice={notice} />
+      <DraftNotice notice={page.notice} />
       <ResourceTable<IncomingNumber>
-        load={list}
+        load={page.list}
         empty="No incoming number yet."
         columns={[
           { title: 'Number', cell: (n) => n.number },
@@ -53,8 +48,8 @@ export function IncomingNumbersPage() {
           },
         ]}
         rowName={(n) => n.number}
-        onEdit={canEdit ? (row) => setOpen({ kind: 'edit', row }) : undefined}
-        onDelete={canEdit ? (row) => setOpen({ kind: 'delete', row }) : undefined}
+        onEdit={canEdit ? page.edit : undefined}
+        onDelete={canEdit ? page.confirmDelete : undefined}
       />
       {(open.kind === 'new' || open.kind === 'edit') && (
         <IncomingNumberForm
@@ -62,9 +57,9 @@ export function IncomingNumbersPage() {
           conferences={refs.data?.conferences ?? []}
           users={refs.data?.users ?? []}
           trunks={refs.data?.trunks ?? []}
-          onCancel={close}
+          onCancel={page.close}
           onSaved={(n) =>
-            void afterWrite(
+            void page.afterWrite(
               `${n.number} was saved in the draft. Click Apply changes to put it into production.`,
             )
           }
@@ -75,8 +70,8 @@ export function IncomingNumbersPage() {
           title="Delete the incoming number?"
           message={`Calls to ${open.row.number} will no longer be answered once you apply changes.`}
           remove={() => api.incomingNumbers.remove(open.row.id)}
-          onDeleted={() => void afterWrite(`${open.row.number} was deleted from the draft.`)}
-          onCancel={close}
+          onDeleted={() => void page.afterWrite(`${open.row.number} was deleted from the draft.`)}
+          onCancel={page.close}
         />
       )}
     </>

@@ -15,7 +15,7 @@ type TrunkRow = Trunk & { registration?: Registration };
 
 export function TrunksPage() {
   const page = useListPage<TrunkRow>(() => api.trunks.list());
-  const { list, open, setOpen, close, notice } = page;
+  const { open } = page;
   // Registration changes pushed by the server since the list was loaded.
   const [states, setStates] = useState<Record<string, Registration>>({});
   const canEdit = useCan('admin');
@@ -27,6 +27,7 @@ export function TrunksPage() {
     if (id) setStates((s) => ({ ...s, [id]: reg }));
   });
   const afterWrite = async (message: string) => {
+    // The list loaded again carries each trunk's registration: what was pushed before it is older.
     setStates({});
     await page.afterWrite(message);
   };
@@ -56,27 +57,21 @@ export function TrunksPage() {
       <PageHeader
         title="Trunks"
         intro="Your carriers' SIP connections, for calls to and from the outside world."
-        action={
-          canEdit && (
-            <button type="button" className="button button-primary" onClick={() => setOpen({ kind: 'new' })}>
-              Add a trunk
-            </button>
-          )
-        }
+        add={canEdit && { label: 'Add a trunk', onClick: page.add }}
       />
-      <DraftNotice notice={notice} />
+      <DraftNotice notice={page.notice} />
       <ResourceTable
-        load={list}
+        load={page.list}
         empty="No trunk yet. Add one with the settings your carrier gave you."
         columns={columns}
         rowName={(t) => t.name}
-        onEdit={canEdit ? (row) => setOpen({ kind: 'edit', row }) : undefined}
-        onDelete={canEdit ? (row) => setOpen({ kind: 'delete', row }) : undefined}
+        onEdit={canEdit ? page.edit : undefined}
+        onDelete={canEdit ? page.confirmDelete : undefined}
       />
       {(open.kind === 'new' || open.kind === 'edit') && (
         <TrunkForm
           trunk={open.kind === 'edit' ? open.row : undefined}
-          onCancel={close}
+          onCancel={page.close}
           onSaved={(t) =>
             void afterWrite(`The trunk “${t.name}” was saved in the draft. Click Apply changes to use it.`)
           }
@@ -88,7 +83,7 @@ export function TrunksPage() {
           message={`Calls through “${open.row.name}” will stop once you apply changes.`}
           remove={() => api.trunks.remove(open.row.id)}
           onDeleted={() => void afterWrite(`The trunk “${open.row.name}” was deleted from the draft.`)}
-          onCancel={close}
+          onCancel={page.close}
         />
       )}
     </>

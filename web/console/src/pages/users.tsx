@@ -27,36 +27,31 @@ const COLUMNS: Column<UserRow>[] = [
 ];
 
 export function UsersPage() {
-  const { list, open, setOpen, close, notice, afterWrite } = useListPage(() => api.users.list());
+  const page = useListPage(() => api.users.list());
+  const { open } = page;
   const canEdit = useCan('admin');
   return (
     <>
       <PageHeader
         title="Users"
         intro="Everyone with an extension: their phone's SIP account and, if they manage Parley, their console access."
-        action={
-          canEdit && (
-            <button type="button" className="button button-primary" onClick={() => setOpen({ kind: 'new' })}>
-              Add a user
-            </button>
-          )
-        }
+        add={canEdit && { label: 'Add a user', onClick: page.add }}
       />
-      <DraftNotice notice={notice} />
+      <DraftNotice notice={page.notice} />
       <ResourceTable
-        load={list}
+        load={page.list}
         empty="No user yet. Add a user to give someone an extension."
         columns={COLUMNS}
         rowName={(u) => u.name}
-        onEdit={canEdit ? (row) => setOpen({ kind: 'edit', row }) : undefined}
-        onDelete={canEdit ? (row) => setOpen({ kind: 'delete', row }) : undefined}
+        onEdit={canEdit ? page.edit : undefined}
+        onDelete={canEdit ? page.confirmDelete : undefined}
       />
       {(open.kind === 'new' || open.kind === 'edit') && (
         <UserForm
           user={open.kind === 'edit' ? open.row : undefined}
-          onCancel={close}
+          onCancel={page.close}
           onSaved={(u) =>
-            void afterWrite(
+            void page.afterWrite(
               `${u.name} (${u.extension}) was saved in the draft. Click Apply changes to put it into production.`,
             )
           }
@@ -67,8 +62,8 @@ export function UsersPage() {
           title="Delete the user?"
           message={`${open.row.name} (extension ${open.row.extension}) will no longer be able to register once you apply changes.`}
           remove={() => api.users.remove(open.row.id)}
-          onDeleted={() => void afterWrite(`${open.row.name} was deleted from the draft.`)}
-          onCancel={close}
+          onDeleted={() => void page.afterWrite(`${open.row.name} was deleted from the draft.`)}
+          onCancel={page.close}
         />
       )}
     </>
