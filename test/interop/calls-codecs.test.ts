@@ -77,8 +77,7 @@ describe('a conference across G.711 µ-law and A-law', { skip }, () => {
       level > -35 && sounding > 0.6,
       `102 should hear the A-law speech: ${level.toFixed(1)} dBFS, sounding ${sounding.toFixed(2)}`,
     );
-    await phone.command('hangup');
-    await phone.event('CALL_CLOSED');
+    await f.hangUp('102');
     await noMediaLeft(parley);
   });
 });

@@ -45,7 +45,8 @@ describe('SIP.js registers over WebSocket', {
     await pbx?.close();
   });
 
-  test('registers, is reachable over its connection, unregisters', async () => {
+  /** A SIP.js agent of 104 over WebSocket, registered; its binding as the registrar holds it. */
+  async function registeredAgent() {
     const ua = newAgent(pbx, 'dave-secret');
     agents.push(ua);
     await ua.start();
@@ -54,25 +55,30 @@ describe('SIP.js registers over WebSocket', {
     await registerer.register();
     await stateWhen(registerer, RegistererState.Registered);
     const [binding] = await registered;
-    assert.equal(binding!.flow.transport, 'ws');
-    assert.ok(binding!.flow.connectionId, 'the binding names its WebSocket connection');
-    assert.match(binding!.contact, /;transport=ws$/);
+    return { ua, registerer, binding: binding! };
+  }
+
+  test('registers, is reachable over its connection, unregisters', async () => {
+    const { registerer, binding } = await registeredAgent();
+    assert.equal(binding.flow.transport, 'ws');
+    assert.ok(binding.flow.connectionId, 'the binding names its WebSocket connection');
+    assert.match(binding.contact, /;transport=ws$/);
 
     // Reach the client the way the call layer will: over the binding's own flow.
     const options = createRequest({
       method: 'OPTIONS',
-      uri: binding!.contact,
+      uri: binding.contact,
       from: { uri: `sip:pbx@${DOMAIN}`, params: {} },
-      to: { uri: binding!.aor, params: {} },
+      to: { uri: binding.aor, params: {} },
     });
     const answer = await new Promise<SipResponse>((resolve) =>
       pbx.stack.sendRequest(
         options,
         {
           transport: 'ws',
-          address: binding!.flow.remoteAddress,
-          port: binding!.flow.remotePort,
-          connectionId: binding!.flow.connectionId!,
+          address: binding.flow.remoteAddress,
+          port: binding.flow.remotePort,
+          connectionId: binding.flow.connectionId!,
         },
         { onFinal: (r) => resolve(r) },
       ),
@@ -100,14 +106,7 @@ describe('SIP.js registers over WebSocket', {
   });
 
   test('the binding goes when its WebSocket connection closes', async () => {
-    const ua = newAgent(pbx, 'dave-secret');
-    agents.push(ua);
-    await ua.start();
-    const registerer = new Registerer(ua, { expires: 300 });
-    const registered = bindingsWhen(pbx, '104', (b) => b.length === 1);
-    await registerer.register();
-    await stateWhen(registerer, RegistererState.Registered);
-    await registered;
+    const { ua } = await registeredAgent();
     const gone = bindingsWhen(pbx, '104', (b) => b.length === 0);
     // Drop the connection without unregistering, as a closed browser tab does.
     await ua.transport.disconnect();

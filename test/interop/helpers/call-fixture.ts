@@ -68,6 +68,8 @@ export interface CallFixture {
   invite(destination: string): Promise<{ callId: string }>;
   /** Phone `key` dials `room` and waits until the first conference has `count` members. */
   joinRoom(key: string, room: string, count: number): Promise<void>;
+  /** Phone `key` hangs up and waits for its call to close. */
+  hangUp(key: string): Promise<void>;
   /** Stops every phone, then Parley, and removes the directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -149,6 +151,11 @@ export async function startCallFixture(options: CallFixtureOptions): Promise<Cal
         await waitFor(`${key} in the room`, async () =>
           (await participants()).length === count ? true : undefined,
         );
+      },
+      async hangUp(key) {
+        const p = phone(key);
+        await p.command('hangup');
+        await p.event('CALL_CLOSED');
       },
       stop,
     };
