@@ -4,26 +4,13 @@
  * and the console login working over HTTP at once, and `parley doctor` naming the ports serve holds.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function parley(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -36,47 +23,27 @@ async function parley(args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe('parley admin, token and doctor beside a running parley serve', () => {
+  let serve: ParleyProcess;
   let dir: string;
-  let serve: ChildProcess;
   let base: string;
   let flags: string[];
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'parley-serve-cli-'));
-    const http = await freePort();
-    const sip = await freePort();
+    serve = await startParley();
+    dir = serve.dataDir;
     flags = [
       '--data',
       dir,
       '--http',
-      `127.0.0.1:${http}`,
+      `127.0.0.1:${serve.httpPort}`,
       '--sip',
-      `127.0.0.1:${sip}`,
+      `127.0.0.1:${serve.sipPort}`,
       '--domain',
-      'pbx.test',
+      serve.domain,
     ];
-    base = `http://127.0.0.1:${http}`;
-    serve = spawn(process.execPath, [MAIN, 'serve', ...flags, '--log-level', 'warn'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    serve.stderr!.on('data', (d) => {
-      stderr += d;
-    });
-    for (;;) {
-      if (serve.exitCode !== null) throw new Error(`parley serve exited: ${stderr}`);
-      try {
-        if ((await fetch(`${base}/api/health`)).ok) break;
-      } catch {}
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    base = `http://127.0.0.1:${serve.httpPort}`;
   });
   after(async () => {
-    if (serve && serve.exitCode === null) {
-      const exited = new Promise((r) => serve.once('exit', r));
-      serve.kill('SIGTERM');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
+    await serve?.stop();
   });
 
   it('a token made by the CLI works on the running server at once', async () => {

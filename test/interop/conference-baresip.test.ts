@@ -4,17 +4,14 @@
  * RFC 4733 digits, and each hears the other's tone (checked in what baresip recorded) and not its own.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { BARESIP, Baresip } from './helpers/baresip.ts';
-import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { toneFile, toneShare } from './helpers/tones.ts';
+import { describe, test } from 'node:test';
+import type { Baresip } from './helpers/baresip.ts';
+import { callFixture } from './helpers/call-fixture.ts';
+import { skipWithout } from './helpers/skip.ts';
+import { toneShare } from './helpers/tones.ts';
+import { users } from './helpers/users.ts';
 
-const SOX = spawnSync('sh', ['-c', 'command -v sox'], { encoding: 'utf8' }).stdout.trim() || null;
-const skip = !BARESIP ? 'baresip is not installed' : !SOX ? 'sox is not installed' : false;
+const skip = skipWithout('baresip', 'sox');
 
 /** The last `seconds` before the end, minus the final half second (hang-up). */
 function tail(samples: Int16Array, rate: number, seconds: number): Int16Array {
@@ -23,26 +20,10 @@ function tail(samples: Int16Array, rate: number, seconds: number): Int16Array {
 }
 
 describe('two desk phones in a conference with an access code', { skip }, () => {
-  let parley: ParleyProcess;
-  let dir: string;
-  const started: Baresip[] = [];
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-conf-'));
-    parley = await startParley();
-    await parley.provision({
-      users: [
-        { name: 'Alice', extension: '101', sipPassword: 'alice-secret-1' },
-        { name: 'Bob', extension: '102', sipPassword: 'bob-secret-22' },
-      ],
-      conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
-    });
-  });
-
-  after(async () => {
-    for (const p of started) await p.stop().catch(() => {});
-    await parley?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  const f = callFixture({
+    name: 'conf',
+    users: users('101', '102'),
+    conferences: [{ name: 'Sales', extension: '500', accessCode: '1234', waitForAdmin: false }],
   });
 
   /** 101 and 102 dial the room, type the code, talk over each other; each hears the other, not itself. */
@@ -53,17 +34,13 @@ describe('two desk phones in a conference with an access code', { skip }, () => 
     try {
       for (const [ext, freq] of Object.entries(tones)) {
         const wideband = codecs[ext]?.some((c) => c.startsWith('G722'));
-        const phone = await Baresip.start({
+        const phone = await f.addPhone({
           extension: ext,
-          password: ext === '101' ? 'alice-secret-1' : 'bob-secret-22',
-          domain: parley.domain,
-          pbxPort: parley.sipPort,
-          source: toneFile(dir, freq, wideband ? 16000 : 8000),
+          tone: freq,
+          rate: wideband ? 16000 : 8000,
           ...(codecs[ext] ? { codecs: codecs[ext] } : {}),
         });
         phones.push(phone);
-        started.push(phone);
-        await phone.registered();
       }
       for (const phone of phones) {
         await phone.command('dial', '500');
@@ -72,14 +49,10 @@ describe('two desk phones in a conference with an access code', { skip }, () => 
         await new Promise((r) => setTimeout(r, 1500));
         await phone.sendDigits('1234#');
       }
-      const participants = async () =>
-        parley.api<Array<{ extension?: string }>>(
-          'GET',
-          `/api/conferences/${await conferenceId(parley)}/participants`,
-        );
+      const participants = () => f.participants();
       for (let i = 0; i < 100 && (await participants()).length < 2; i++)
         await new Promise((r) => setTimeout(r, 200));
-      assert.equal((await participants()).length, 2, parley.output().slice(-4000));
+      assert.equal((await participants()).length, 2, f.parley.output().slice(-4000));
       // Both in the room: let them talk over each other for a while.
       await new Promise((r) => setTimeout(r, 6000));
       for (const phone of phones) await phone.command('hangup');
@@ -104,10 +77,7 @@ describe('two desk phones in a conference with an access code', { skip }, () => 
       for (const p of phones) await p.stop().catch(() => {});
       // The room empties before the next test dials in.
       for (let i = 0; i < 50; i++) {
-        const list = await parley.api<unknown[]>(
-          'GET',
-          `/api/conferences/${await conferenceId(parley)}/participants`,
-        );
+        const list = await f.participants();
         if (list.length === 0) break;
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -124,12 +94,3 @@ describe('two desk phones in a conference with an access code', { skip }, () => 
     assert.deepEqual(rates, [16000, 8000]);
   });
 });
-
-async function conferenceId(parley: ParleyProcess): Promise<string> {
-  const list = await parley.api<{ items?: Array<{ id: string }> } | Array<{ id: string }>>(
-    'GET',
-    '/api/conferences',
-  );
-  const items = Array.isArray(list) ? list : (list.items ?? []);
-  return items[0]!.id;
-}

@@ -19,6 +19,8 @@ export interface PhoneSpec {
   extension: string;
   /** The microphone's tone in Hz. */
   tone: number;
+  /** The tone file's sample rate (default 8000; 16000 for a wideband phone). */
+  rate?: number;
   autoAnswer?: boolean;
   /** Codecs it offers and accepts (baresip's default: PCMU, PCMA). */
   codecs?: string[];
@@ -108,7 +110,7 @@ export async function startCallFixture(options: CallFixtureOptions): Promise<Cal
         password: passwordOf(spec.extension),
         domain: running.domain,
         pbxPort: running.sipPort,
-        source: toneFile(dir, spec.tone),
+        source: toneFile(dir, spec.tone, spec.rate),
         ...(spec.autoAnswer ? { autoAnswer: true } : {}),
         ...(spec.codecs ? { codecs: spec.codecs } : {}),
       });
