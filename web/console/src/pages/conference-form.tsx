@@ -3,11 +3,11 @@
  * code, Administrator extension (a drop-down of the users' extensions), and Wait for the administrator to
  * start the conference (Yes/No). Save writes the draft; the API's reasons appear beside their fields.
  */
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api, type Conference, type ConferenceFields, type User } from '../api.ts';
-import { Dialog } from '../components/dialog.tsx';
 import { Field } from '../components/field.tsx';
-import { useFormErrors } from '../use-form-errors.ts';
+import { FormDialog } from '../components/form-dialog.tsx';
+import { useSaveForm } from '../use-save-form.ts';
 
 const FIELD_PATHS = {
   name: ['name'],
@@ -30,31 +30,24 @@ export function ConferenceForm({ conference, users, onSaved, onCancel }: Confere
   const [accessCode, setAccessCode] = useState(conference?.accessCode ?? '');
   const [adminExtension, setAdminExtension] = useState(conference?.adminExtension ?? '');
   const [waitForAdmin, setWaitForAdmin] = useState(conference?.waitForAdmin ?? false);
-  const { errors, clear, fail } = useFormErrors(FIELD_PATHS);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    clear();
-    const fields: ConferenceFields = { name: name.trim(), extension: extension.trim(), waitForAdmin };
-    if (accessCode.trim()) fields.accessCode = accessCode.trim();
-    if (adminExtension) fields.adminExtension = adminExtension;
-    try {
-      const saved = conference
-        ? await api.conferences.update(conference, {
+  const form = useSaveForm(
+    FIELD_PATHS,
+    () => {
+      const fields: ConferenceFields = { name: name.trim(), extension: extension.trim(), waitForAdmin };
+      if (accessCode.trim()) fields.accessCode = accessCode.trim();
+      if (adminExtension) fields.adminExtension = adminExtension;
+      return conference
+        ? api.conferences.update(conference, {
             ...fields,
             // null removes an optional field that was set before.
             accessCode: fields.accessCode ?? (conference.accessCode ? null : undefined),
             adminExtension: fields.adminExtension ?? (conference.adminExtension ? null : undefined),
           })
-        : await api.conferences.create(fields);
-      onSaved(saved);
-    } catch (err) {
-      fail(err);
-      setBusy(false);
-    }
-  };
+        : api.conferences.create(fields);
+    },
+    onSaved,
+  );
+  const { errors } = form;
 
   // The current administrator stays selectable even if that user was removed from the draft since.
   const extensions = users.map((u) => ({ value: u.extension, label: `${u.extension} — ${u.name}` }));
@@ -63,82 +56,67 @@ export function ConferenceForm({ conference, users, onSaved, onCancel }: Confere
   }
 
   return (
-    <Dialog title={conference ? 'Edit conference' : 'New conference'} onClose={onCancel}>
-      <form onSubmit={submit} noValidate>
-        <Field label="Name" error={errors.name}>
-          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-        <Field
-          label="Internal extension"
-          error={errors.extension}
-          hint="The short number everyone in the network dials to join."
-        >
-          {(p) => (
-            <input
-              {...p}
-              inputMode="numeric"
-              value={extension}
-              onChange={(e) => setExtension(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field
-          label="Access code"
-          error={errors.accessCode}
-          hint="Optional. Callers type it, then #, to get in. Leave empty for no code."
-        >
-          {(p) => (
-            <input
-              {...p}
-              inputMode="numeric"
-              autoComplete="off"
-              value={accessCode}
-              onChange={(e) => setAccessCode(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Administrator extension" error={errors.adminExtension}>
-          {(p) => (
-            <select {...p} value={adminExtension} onChange={(e) => setAdminExtension(e.target.value)}>
-              <option value="">No administrator</option>
-              {extensions.map((x) => (
-                <option key={x.value} value={x.value}>
-                  {x.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field
-          label="Wait for the administrator to start the conference"
-          error={errors.waitForAdmin}
-          hint="Yes: nobody can use the room until the administrator has joined."
-        >
-          {(p) => (
-            <select
-              {...p}
-              value={waitForAdmin ? 'yes' : 'no'}
-              onChange={(e) => setWaitForAdmin(e.target.value === 'yes')}
-            >
-              <option value="no">No</option>
-              <option value="yes">Yes</option>
-            </select>
-          )}
-        </Field>
-        {errors[''] && (
-          <p className="alert alert-error" role="alert">
-            {errors['']}
-          </p>
+    <FormDialog title={conference ? 'Edit conference' : 'New conference'} form={form} onCancel={onCancel}>
+      <Field label="Name" error={errors.name}>
+        {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+      <Field
+        label="Internal extension"
+        error={errors.extension}
+        hint="The short number everyone in the network dials to join."
+      >
+        {(p) => (
+          <input
+            {...p}
+            inputMode="numeric"
+            value={extension}
+            onChange={(e) => setExtension(e.target.value)}
+          />
         )}
-        <div className="form-actions">
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Dialog>
+      </Field>
+      <Field
+        label="Access code"
+        error={errors.accessCode}
+        hint="Optional. Callers type it, then #, to get in. Leave empty for no code."
+      >
+        {(p) => (
+          <input
+            {...p}
+            inputMode="numeric"
+            autoComplete="off"
+            value={accessCode}
+            onChange={(e) => setAccessCode(e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label="Administrator extension" error={errors.adminExtension}>
+        {(p) => (
+          <select {...p} value={adminExtension} onChange={(e) => setAdminExtension(e.target.value)}>
+            <option value="">No administrator</option>
+            {extensions.map((x) => (
+              <option key={x.value} value={x.value}>
+                {x.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field
+        label="Wait for the administrator to start the conference"
+        error={errors.waitForAdmin}
+        hint="Yes: nobody can use the room until the administrator has joined."
+      >
+        {(p) => (
+          <select
+            {...p}
+            value={waitForAdmin ? 'yes' : 'no'}
+            onChange={(e) => setWaitForAdmin(e.target.value === 'yes')}
+          >
+            <option value="no">No</option>
+            <option value="yes">Yes</option>
+          </select>
+        )}
+      </Field>
+    </FormDialog>
   );
 }
