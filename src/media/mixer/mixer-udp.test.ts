@@ -107,17 +107,21 @@ test('over UDP: packets from a second source are dropped after latching, and cou
   await new Promise((r) => setTimeout(r, 1200));
   clock.stop();
   await new Promise((r) => setTimeout(r, 60));
-  const stats = await engine.stats({ perSession: true });
-  const figures = stats.workers.flatMap((w) => w.perSession ?? []).find((f) => f.sessionId === a.id)!;
-  assert.ok(figures.latched);
-  assert.ok(figures.droppedForeignSource >= 30, `dropped ${figures.droppedForeignSource}`);
-  const heard = listener.tail(25);
-  assert.ok(goertzelPower(heard, 8000, 440) > PRESENT, 'the latched talker is heard');
-  assert.ok(goertzelPower(heard, 8000, 1500) < ABSENT, 'the intruder is not');
-  // The talker got the room's audio back at its own address (symmetric RTP), the intruder nothing.
-  assert.ok(talker.received.size > 20);
-  assert.equal(intruder.received.size, 0);
-  for (const p of [talker, listener, intruder]) p.socket.close();
+  try {
+    const stats = await engine.stats({ perSession: true });
+    const figures = stats.workers.flatMap((w) => w.perSession ?? []).find((f) => f.sessionId === a.id)!;
+    assert.ok(figures.latched);
+    assert.ok(figures.droppedForeignSource >= 30, `dropped ${figures.droppedForeignSource}`);
+    const heard = listener.tail(25);
+    assert.ok(goertzelPower(heard, 8000, 440) > PRESENT, 'the latched talker is heard');
+    assert.ok(goertzelPower(heard, 8000, 1500) < ABSENT, 'the intruder is not');
+    // The talker got the room's audio back at its own address (symmetric RTP), the intruder nothing.
+    assert.ok(talker.received.size > 20);
+    assert.equal(intruder.received.size, 0);
+  } finally {
+    // Closed whatever the outcome: open sockets would keep the test process alive.
+    for (const p of [talker, listener, intruder]) p.socket.close();
+  }
   await engine.closeSession(a.id);
   await engine.closeSession(b.id);
 });

@@ -33,6 +33,11 @@ export interface TransportStats {
 export interface PacketTransport {
   /** "udp", "webrtc", … for stats and logs. */
   readonly kind: string;
+  /**
+   * True when `sendRtp` copies the packet before returning (the native UDP path queues a copy), so the
+   * caller may build its next packet in the same buffer.
+   */
+  readonly copiesOnSend?: boolean;
   /** Starts delivering packets to `sink`. */
   start(sink: PacketSink): void;
   sendRtp(packet: Uint8Array): void;

@@ -152,6 +152,8 @@ export class RtpSession {
   #g711:
     | { decode: Int16Array; encode: Uint8Array; energy: Float64Array; frames: Int16Array[]; next: number }
     | undefined;
+  /** The packet buffer reused for every packet when the transport copies on send. */
+  #packet: Buffer | undefined;
   /** Stands in for the payload in RTCP sender accounting, which reads only its length. */
   #payloadLength: Uint8Array;
   #pending: Int16Array | null = null;
@@ -515,7 +517,13 @@ export class RtpSession {
 
   /** A packet buffer with our RTP header (RFC 3550 §5.1) for the current tick and room for the payload. */
   #header(payloadBytes: number): Buffer {
-    const buf = Buffer.allocUnsafe(12 + payloadBytes);
+    let buf: Buffer;
+    if (this.transport.copiesOnSend) {
+      buf = this.#packet?.length === 12 + payloadBytes ? this.#packet : Buffer.allocUnsafe(12 + payloadBytes);
+      this.#packet = buf;
+    } else {
+      buf = Buffer.allocUnsafe(12 + payloadBytes);
+    }
     buf[0] = 0x80;
     // Marker on the first packet of a talk spurt (RFC 3551 §4.1): after any tick with nothing sent.
     buf[1] = (this.#sentLastTick ? 0 : 0x80) | (this.config.codec.payloadType & 0x7f);

@@ -51,6 +51,7 @@ export class UdpTransport implements PacketTransport {
   readonly localAddress: string;
   readonly port: number;
   readonly rtcpMux: boolean;
+  readonly copiesOnSend: boolean;
   #rtp: DatagramSocket;
   #rtcp: DatagramSocket | undefined;
   #latch: SourceLatch;
@@ -73,6 +74,8 @@ export class UdpTransport implements PacketTransport {
   private constructor(options: UdpTransportOptions, rtp: DatagramSocket, rtcp: DatagramSocket | undefined) {
     this.localAddress = options.localAddress;
     this.port = rtp.port;
+    // dgram may keep the buffer until a deferred send completes; the native path copies it at once.
+    this.copiesOnSend = rtp.path === 'native';
     this.rtcpMux = options.rtcpMux ?? false;
     this.#rtp = rtp;
     this.#rtcp = rtcp;
