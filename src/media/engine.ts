@@ -52,8 +52,16 @@ export interface CreateSessionOptions {
   /** Open the session on this room's worker (it is going to join it), saving a move later. */
   room?: string;
   /**
+   * Sessions and rooms given the same key open on one worker, chosen when the key is first used and kept
+   * while any of them lives: every call into one conference (`conference:<id>`), both legs and the room of
+   * a bridged call. For a WebRTC session whose room does not exist yet this is what keeps it beside the
+   * room; without a key, WebRTC sessions share one worker.
+   */
+  affinity?: string;
+  /**
    * Carry the session over WebRTC (ICE-lite, DTLS-SRTP): the result's `webrtc` holds what the SDP answer
-   * must say. A WebRTC session cannot move between workers: give `room` when it is going to join one.
+   * must say. A WebRTC session cannot move between workers: give `room` or `affinity` when it is going to
+   * join one.
    */
   webrtc?: WebRtcSessionSpec;
 }
@@ -86,6 +94,7 @@ interface SessionRecord {
   moving: Promise<void> | undefined;
   /** WebRTC sessions stay on the worker that opened them. */
   pinned?: boolean;
+  affinity?: string;
 }
 
 interface RoomRecord {
@@ -93,6 +102,7 @@ interface RoomRecord {
   members: Set<string>;
   /** Each member's settings as last set, to seat them again if the room has to follow a WebRTC member. */
   settings: Map<string, MemberSettings>;
+  affinity?: string;
 }
 
 function parseRange(r: MediaEngineOptions['rtpPorts']): { min: number; max: number } {
@@ -119,6 +129,8 @@ export class MediaEngine {
    * keeping them together lets any two of them share a room; a room follows them there.
    */
   #webrtcWorker: number | undefined;
+  /** The worker of each affinity key in use, with how many sessions and rooms hold it. */
+  #affinities = new Map<string, { worker: number; holders: number }>();
   #listeners = new Map<string, Set<(e: MediaEvent) => void>>();
   #options: MediaEngineOptions;
   #closed = false;
@@ -147,7 +159,11 @@ export class MediaEngine {
   #onWorkerFailure(index: number, reason: string): void {
     if (this.#closed) return;
     // Its rooms and sessions are gone: tell the calls layer, free the ports, start a fresh worker.
-    for (const [id, r] of this.#rooms) if (r.worker === index) this.#rooms.delete(id);
+    for (const [id, r] of this.#rooms) {
+      if (r.worker !== index) continue;
+      this.#rooms.delete(id);
+      this.#releaseAffinity(r.affinity);
+    }
     for (const [id, s] of this.#sessions) {
       if (s.worker === index) this.#onEvent({ type: 'session-closed', sessionId: id, reason });
     }
@@ -166,6 +182,7 @@ export class MediaEngine {
       this.#sessions.delete(e.sessionId);
       this.#load[s.worker]!--;
       this.ports.release(s.port);
+      this.#releaseAffinity(s.affinity);
       const room = s.roomId ? this.#rooms.get(s.roomId) : undefined;
       room?.members.delete(e.sessionId);
       room?.settings.delete(e.sessionId);
@@ -216,6 +233,23 @@ export class MediaEngine {
     return best;
   }
 
+  /** The worker of an affinity key, taken by one more holder; a new key goes to `choose()`. */
+  #holdAffinity(key: string, choose: () => number): number {
+    let a = this.#affinities.get(key);
+    if (!a) {
+      a = { worker: choose(), holders: 0 };
+      this.#affinities.set(key, a);
+    }
+    a.holders++;
+    return a.worker;
+  }
+
+  #releaseAffinity(key: string | undefined): void {
+    if (key === undefined) return;
+    const a = this.#affinities.get(key);
+    if (a && --a.holders <= 0) this.#affinities.delete(key);
+  }
+
   #check(): void {
     if (this.#closed) throw new MediaError('closed', 'the media engine is closed');
   }
@@ -238,12 +272,20 @@ export class MediaEngine {
     this.#check();
     const id = randomUUID();
     const hinted = options.room ? this.#roomWorkerHints.get(options.room) : undefined;
-    if (options.webrtc && this.#webrtcWorker === undefined) this.#webrtcWorker = this.#leastLoaded();
-    const worker = options.webrtc
-      ? this.#webrtcWorker!
-      : options.room && this.#rooms.has(options.room)
-        ? this.#rooms.get(options.room)!.worker
-        : (hinted ?? this.#leastLoaded());
+    const room = options.room ? this.#rooms.get(options.room) : undefined;
+    const { affinity } = options;
+    // Where it goes, most specific first: its room's worker, its affinity's, a hint left by a WebRTC
+    // session for its room; then WebRTC sessions without a key share one worker, the rest balance.
+    const free = (): number => {
+      if (!options.webrtc) return this.#leastLoaded();
+      this.#webrtcWorker ??= this.#leastLoaded();
+      return this.#webrtcWorker;
+    };
+    const placed = (): number => room?.worker ?? hinted ?? (affinity ? this.#leastLoaded() : free());
+    const worker =
+      room?.worker ?? (affinity ? (this.#affinities.get(affinity)?.worker ?? placed()) : placed());
+    // Off its room's worker the session holds its key (each attempt below, released if it fails).
+    const held = room === undefined && affinity !== undefined;
     if (options.webrtc && options.room && !this.#rooms.has(options.room)) {
       this.#roomWorkerHints.set(options.room, worker);
     }
@@ -253,6 +295,10 @@ export class MediaEngine {
       if (port === null) throw new MediaError('no-ports', 'every RTP port of the range is in use');
       const record: SessionRecord = { worker, port, roomId: undefined, moving: undefined };
       if (options.webrtc) record.pinned = true;
+      if (held) {
+        record.affinity = affinity;
+        this.#holdAffinity(affinity, () => worker);
+      }
       this.#sessions.set(id, record);
       this.#load[worker]!++;
       try {
@@ -276,6 +322,7 @@ export class MediaEngine {
         this.#sessions.delete(id);
         this.#load[worker]!--;
         this.ports.release(port);
+        if (held) this.#releaseAffinity(affinity);
         if (
           !(err instanceof MediaError && err.code === 'bind-failed' && /EADDRINUSE|EACCES/.test(err.message))
         ) {
@@ -422,17 +469,28 @@ export class MediaEngine {
     });
   }
 
-  /** Creates a conference room on the least loaded worker. */
-  async createRoom(roomId: string): Promise<void> {
+  /**
+   * Creates a conference room: where a WebRTC session waiting for it opened, else on its affinity key's
+   * worker (see `CreateSessionOptions.affinity`), else on the least loaded worker.
+   */
+  async createRoom(roomId: string, options: { affinity?: string } = {}): Promise<void> {
     this.#check();
     if (this.#rooms.has(roomId)) throw new MediaError('room-exists', `room ${roomId} exists`);
-    const worker = this.#roomWorkerHints.get(roomId) ?? this.#leastLoaded();
+    const key = options.affinity;
+    const keyed = key === undefined ? undefined : this.#affinities.get(key)?.worker;
+    const worker = this.#roomWorkerHints.get(roomId) ?? keyed ?? this.#leastLoaded();
     this.#roomWorkerHints.delete(roomId);
-    this.#rooms.set(roomId, { worker, members: new Set(), settings: new Map() });
+    const room: RoomRecord = { worker, members: new Set(), settings: new Map() };
+    if (key !== undefined && (keyed === undefined || keyed === worker)) {
+      room.affinity = key;
+      this.#holdAffinity(key, () => worker);
+    }
+    this.#rooms.set(roomId, room);
     try {
       await this.#links[worker]!.request({ op: 'create-room', roomId });
     } catch (err) {
       this.#rooms.delete(roomId);
+      this.#releaseAffinity(room.affinity);
       throw err;
     }
   }
@@ -466,6 +524,9 @@ export class MediaEngine {
     }
     await this.#links[room.worker]!.request({ op: 'close-room', roomId });
     room.worker = to;
+    // It left its key's worker: new sessions of that key go on choosing the key's worker, not this one.
+    this.#releaseAffinity(room.affinity);
+    room.affinity = undefined;
     await this.#links[to]!.request({ op: 'create-room', roomId });
     for (const id of members) {
       const s = this.#sessions.get(id);
@@ -559,6 +620,7 @@ export class MediaEngine {
     const room = this.#rooms.get(roomId);
     if (!room) return;
     this.#rooms.delete(roomId);
+    this.#releaseAffinity(room.affinity);
     for (const id of room.members) {
       const s = this.#sessions.get(id);
       if (s) s.roomId = undefined;

@@ -67,3 +67,80 @@ describe('WebRTC sessions on media workers', () => {
     await engine.closeRoom('r1');
   });
 });
+
+describe('WebRTC sessions spread over media workers by affinity', () => {
+  let engine: MediaEngine;
+  before(async () => {
+    const base = 44000 + Math.floor(Math.random() * 100) * 100;
+    engine = new MediaEngine({ workers: 2, rtpPorts: `${base}-${base + 99}` });
+    await engine.warmUpWebRtc();
+  });
+  after(async () => {
+    await engine.close();
+  });
+
+  async function workerOf(id: string): Promise<{ worker: number; room?: string }> {
+    const stats = await engine.stats({ perSession: true });
+    for (const w of stats.workers) {
+      const s = (w.perSession ?? []).find((p) => p.sessionId === id);
+      if (s) return s.roomId ? { worker: w.workerId, room: s.roomId } : { worker: w.workerId };
+    }
+    throw new Error(`session ${id} is on no worker`);
+  }
+
+  const browser = (affinity: string) =>
+    engine.createSession({
+      localAddress: '127.0.0.1',
+      codec: { name: 'opus', payloadType: 111, clockRate: 48000 },
+      rtcpMux: true,
+      affinity,
+      webrtc: { remoteSdp: OFFER },
+    });
+
+  test('two conferences put their browsers on two workers, each beside its own room', async () => {
+    // Browsers answered before their rooms exist (the access code comes first), as in a conference call.
+    const a1 = await browser('conference:a');
+    const b1 = await browser('conference:b');
+    const a2 = await browser('conference:a');
+    const plainB = await engine.createSession({
+      localAddress: '127.0.0.1',
+      codec: PCMU,
+      affinity: 'conference:b',
+    });
+    const wa = (await workerOf(a1.id)).worker;
+    const wb = (await workerOf(b1.id)).worker;
+    assert.notEqual(wa, wb, 'the second conference takes the other (less loaded) worker');
+    assert.equal((await workerOf(a2.id)).worker, wa);
+    assert.equal((await workerOf(plainB.id)).worker, wb);
+
+    await engine.createRoom('conference:a:1', { affinity: 'conference:a' });
+    await engine.createRoom('conference:b:2', { affinity: 'conference:b' });
+    // Both browsers of a room join it without a relocation refusal, and nobody moves.
+    for (const id of [a1.id, a2.id]) await engine.join('conference:a:1', id);
+    for (const id of [b1.id, plainB.id]) await engine.join('conference:b:2', id);
+    assert.deepEqual(await workerOf(a1.id), { worker: wa, room: 'conference:a:1' });
+    assert.deepEqual(await workerOf(a2.id), { worker: wa, room: 'conference:a:1' });
+    assert.deepEqual(await workerOf(b1.id), { worker: wb, room: 'conference:b:2' });
+    assert.deepEqual(await workerOf(plainB.id), { worker: wb, room: 'conference:b:2' });
+
+    for (const s of [a1, a2, b1, plainB]) await engine.closeSession(s.id);
+    await engine.closeRoom('conference:a:1');
+    await engine.closeRoom('conference:b:2');
+  });
+
+  test('a key is forgotten once nothing holds it', async () => {
+    // Load call:1's old worker with two sessions of another key: call:1 used afresh must pick the other.
+    const first = await browser('call:1');
+    const w = (await workerOf(first.id)).worker;
+    await engine.closeSession(first.id);
+    const ballast = [
+      await engine.createSession({ localAddress: '127.0.0.1', codec: PCMU, affinity: 'ballast' }),
+      await engine.createSession({ localAddress: '127.0.0.1', codec: PCMU, affinity: 'ballast' }),
+    ];
+    const ballastWorker = (await workerOf(ballast[0]!.id)).worker;
+    assert.equal(ballastWorker, w, 'the test needs the ballast where call:1 first was');
+    const again = await browser('call:1');
+    assert.notEqual((await workerOf(again.id)).worker, w, 'chosen afresh by load, not kept');
+    for (const s of [...ballast, again]) await engine.closeSession(s.id);
+  });
+});
