@@ -94,17 +94,7 @@ describe('invite to a conference', { skip }, () => {
     await f.parley.api('POST', '/api/trunks', carrierTrunk(carrier.port));
     await f.parley.api('POST', '/api/apply', {});
     const before = (await f.participants()).length;
-    await f.invite('+3221234567');
-    const answerer = await waitFor(
-      'the carrier call in the room',
-      async () => (await f.participants()).find((p) => p.callerId === '+3221234567'),
-      15_000,
-    ).catch(async (err) => {
-      const r = await carrier.stop();
-      throw new Error(
-        `${err}\n${describeSipp(r)}\n${r.stdout.slice(-1500)}\n${f.parley.output().slice(-3000)}`,
-      );
-    });
+    const answerer = await f.inviteCarrier('+3221234567', carrier);
     assert.equal((await f.participants()).length, before + 1);
     // Kicked through the API: the carrier gets Parley's BYE and its call ends well.
     await f.parley.api('DELETE', `/api/conferences/${f.conferenceId}/participants/${answerer.id}`);

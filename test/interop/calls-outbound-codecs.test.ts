@@ -88,15 +88,7 @@ describe('outbound offers carry every engine codec', { skip }, () => {
       inboundAddresses: [],
     });
     await f.parley.api('POST', '/api/apply', {});
-    await f.invite('+3221234567');
-    const answerer = await waitFor(
-      'the carrier call in the room',
-      async () => (await f.participants()).find((p) => p.callerId === '+3221234567'),
-      15_000,
-    ).catch(async (err) => {
-      const r = await carrier.stop();
-      throw new Error(`${err}\n${describeSipp(r)}\n${f.parley.output().slice(-3000)}`);
-    });
+    const answerer = await f.inviteCarrier('+3221234567', carrier);
     // Past the entry prompt: the room (101's tone) reaches the carrier's address, in A-law.
     await sleep(4000);
     assert.deepEqual([...rtp.payloadTypes], [8], 'Parley sends the A-law carrier A-law');

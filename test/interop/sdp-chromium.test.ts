@@ -5,11 +5,8 @@
  * here are well-formed stand-ins for what the WebRTC adapter would supply.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { PCMU } from '../../src/media/sdp/audio-codecs.ts';
 import { createOffer } from '../../src/media/sdp/create-offer.ts';
 import { answerOffer } from '../../src/media/sdp/offer-answer.ts';
@@ -18,8 +15,8 @@ import { readAnswer } from '../../src/media/sdp/read-answer.ts';
 import { isSdpError, type Sdp, type SdpAttribute } from '../../src/media/sdp/sdp.ts';
 import { serializeSdp } from '../../src/media/sdp/serialize-sdp.ts';
 import { SdpSessionVersion } from '../../src/media/sdp/session-version.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { type Browser, launchChromium } from './console-harness.ts';
+import { NO_CHROMIUM } from './helpers/console-session.ts';
 
 /** Stand-ins for what the WebRTC adapter would add: ICE credentials and a DTLS fingerprint. */
 function webrtcAttributes(setup: 'actpass' | 'passive'): SdpAttribute[] {
@@ -44,34 +41,17 @@ function sdpOf(text: string): Sdp {
   return sdp;
 }
 
-describe('SDP offer/answer with Chromium', {
-  skip: existsSync(CHROMIUM) ? false : 'chromium is not installed',
-}, () => {
-  let context: BrowserContext;
+describe('SDP offer/answer with Chromium', { skip: NO_CHROMIUM }, () => {
+  let browser: Browser | undefined;
   let page: Page;
-  let profile: string;
 
   before(async () => {
-    profile = mkdtempSync(join(tmpdir(), 'parley-sdp-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    page = browser.page;
   });
 
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
   /** Chromium makes an offer; Parley answers; Chromium applies it and reports the codec it will send. */

@@ -11,6 +11,7 @@ import { after, before } from 'node:test';
 import type { Baresip } from './baresip.ts';
 import { type ParleyProcess, startParley } from './parley-process.ts';
 import { startPhone } from './phones.ts';
+import { describeSipp, type SippRun } from './sipp.ts';
 import { toneFile, waitFor } from './tones.ts';
 import { passwordOf } from './users.ts';
 
@@ -66,6 +67,11 @@ export interface CallFixture {
   addPhone(spec: PhoneSpec, t?: { after(fn: () => Promise<void>): void }): Promise<Baresip>;
   /** The first conference's participants. */
   participants(): Promise<Participant[]>;
+  /**
+   * `POST /api/conferences/{id}/invite` of an outside number answered by `carrier`, and its member in
+   * the room; when it does not get in within 15 s, the carrier is stopped and its run told.
+   */
+  inviteCarrier(number: string, carrier: SippRun): Promise<Participant>;
   /** `POST /api/conferences/{id}/invite` to the first conference. */
   invite(destination: string): Promise<{ callId: string }>;
   /** Phone `key` dials `room` and waits until the first conference has `count` members. */
@@ -124,6 +130,8 @@ export async function startCallFixture(options: CallFixtureOptions): Promise<Cal
     const conferenceId = created.conferences?.[0]?.id ?? '';
     const participants = () =>
       running.api<Participant[]>('GET', `/api/conferences/${conferenceId}/participants`);
+    const invite = (destination: string) =>
+      running.api<{ callId: string }>('POST', `/api/conferences/${conferenceId}/invite`, { destination });
     const phone = (key: string) => {
       const p = phones.get(key);
       if (!p) throw new Error(`no phone ${key} in this fixture`);
@@ -144,8 +152,20 @@ export async function startCallFixture(options: CallFixtureOptions): Promise<Cal
         return p;
       },
       participants,
-      invite: (destination) =>
-        running.api<{ callId: string }>('POST', `/api/conferences/${conferenceId}/invite`, { destination }),
+      invite,
+      async inviteCarrier(number, carrier) {
+        await invite(number);
+        return waitFor(
+          'the carrier call in the room',
+          async () => (await participants()).find((p) => p.callerId === number),
+          15_000,
+        ).catch(async (err) => {
+          const r = await carrier.stop();
+          throw new Error(
+            `${err}\n${describeSipp(r)}\n${r.stdout.slice(-1500)}\n${running.output().slice(-3000)}`,
+          );
+        });
+      },
       async joinRoom(key, room, count) {
         const p = phone(key);
         await p.command('dial', room);
