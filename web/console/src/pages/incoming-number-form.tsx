@@ -2,7 +2,7 @@
  * An incoming number's form: the number, the trunk it arrives on, and "Destination type for voice call"
  * (Not configured, Extension, Conference, Hang up) with the picker that destination needs.
  */
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import {
   api,
   type Conference,
@@ -13,9 +13,9 @@ import {
   type Trunk,
   type User,
 } from '../api.ts';
-import { Dialog } from '../components/dialog.tsx';
 import { Field } from '../components/field.tsx';
-import { useFormErrors } from '../use-form-errors.ts';
+import { FormDialog } from '../components/form-dialog.tsx';
+import { useSaveForm } from '../use-save-form.ts';
 
 const FIELD_PATHS = {
   conferenceId: ['conferenceId'],
@@ -48,8 +48,6 @@ export function IncomingNumberForm({
   const [type, setType] = useState<Destination['type']>(d?.type ?? 'none');
   const [extension, setExtension] = useState(d?.type === 'extension' ? d.extension : '');
   const [conferenceId, setConferenceId] = useState(d?.type === 'conference' ? d.conferenceId : '');
-  const { errors, clear, fail } = useFormErrors(FIELD_PATHS);
-  const [busy, setBusy] = useState(false);
 
   const destination = (): Destination => {
     switch (type) {
@@ -64,26 +62,18 @@ export function IncomingNumberForm({
     }
   };
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    clear();
-    const fields: IncomingNumberFields = { number: number.trim(), destination: destination() };
-    if (trunkId) fields.trunkId = trunkId;
-    try {
-      onSaved(
-        incoming
-          ? await api.incomingNumbers.update(incoming, {
-              ...fields,
-              trunkId: optional(trunkId, incoming.trunkId),
-            })
-          : await api.incomingNumbers.create(fields),
-      );
-    } catch (err) {
-      fail(err);
-      setBusy(false);
-    }
-  };
+  const form = useSaveForm(
+    FIELD_PATHS,
+    () => {
+      const fields: IncomingNumberFields = { number: number.trim(), destination: destination() };
+      if (trunkId) fields.trunkId = trunkId;
+      return incoming
+        ? api.incomingNumbers.update(incoming, { ...fields, trunkId: optional(trunkId, incoming.trunkId) })
+        : api.incomingNumbers.create(fields);
+    },
+    onSaved,
+  );
+  const { errors } = form;
 
   const numberFields = (
     <>
@@ -152,25 +142,14 @@ export function IncomingNumberForm({
   );
 
   return (
-    <Dialog title={incoming ? `Edit ${incoming.number}` : 'New incoming number'} onClose={onCancel}>
-      <form onSubmit={submit} noValidate>
-        {/* Editing: where calls go comes first, as in the seed ("the first field, labeled Destination…"). */}
-        {incoming ? destinationFields : numberFields}
-        {incoming ? numberFields : destinationFields}
-        {errors[''] && (
-          <p className="alert alert-error" role="alert">
-            {errors['']}
-          </p>
-        )}
-        <div className="form-actions">
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={incoming ? `Edit ${incoming.number}` : 'New incoming number'}
+      form={form}
+      onCancel={onCancel}
+    >
+      {/* Editing: where calls go comes first, as in the seed ("the first field, labeled Destination…"). */}
+      {incoming ? destinationFields : numberFields}
+      {incoming ? numberFields : destinationFields}
+    </FormDialog>
   );
 }
