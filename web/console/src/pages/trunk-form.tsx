@@ -1,10 +1,10 @@
 /** A trunk's carrier settings: where the carrier is, how to sign in to it, and which addresses it calls from. */
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api, optional, type Trunk, type TrunkFields, type TrunkInput } from '../api.ts';
-import { Dialog } from '../components/dialog.tsx';
 import { Field } from '../components/field.tsx';
+import { FormDialog } from '../components/form-dialog.tsx';
 import { SecretInput } from '../components/secret-input.tsx';
-import { useFormErrors } from '../use-form-errors.ts';
+import { useSaveForm } from '../use-save-form.ts';
 
 const FIELD_PATHS = {
   name: ['name'],
@@ -34,127 +34,102 @@ export function TrunkForm({ trunk, onSaved, onCancel }: TrunkFormProps) {
   const [register, setRegister] = useState(trunk?.register ?? false);
   const [callerId, setCallerId] = useState(trunk?.callerId ?? '');
   const [inbound, setInbound] = useState((trunk?.inboundAddresses ?? []).join('\n'));
-  const { errors, clear, fail } = useFormErrors(FIELD_PATHS);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    clear();
-    const fields: TrunkInput = {
-      name: name.trim(),
-      host: host.trim(),
-      port: Number(port),
-      transport,
-      register,
-      inboundAddresses: inbound
-        .split(/[\s,]+/)
-        .map((s) => s.trim())
-        .filter(Boolean),
-    };
-    fields.username = optional(username, trunk?.username);
-    if (password) fields.password = password;
-    fields.callerId = optional(callerId, trunk?.callerId);
-    try {
-      onSaved(trunk ? await api.trunks.update(trunk, fields) : await api.trunks.create(fields));
-    } catch (err) {
-      fail(err);
-      setBusy(false);
-    }
-  };
+  const form = useSaveForm(
+    FIELD_PATHS,
+    () => {
+      const fields: TrunkInput = {
+        name: name.trim(),
+        host: host.trim(),
+        port: Number(port),
+        transport,
+        register,
+        inboundAddresses: inbound
+          .split(/[\s,]+/)
+          .map((s) => s.trim())
+          .filter(Boolean),
+      };
+      fields.username = optional(username, trunk?.username);
+      if (password) fields.password = password;
+      fields.callerId = optional(callerId, trunk?.callerId);
+      return trunk ? api.trunks.update(trunk, fields) : api.trunks.create(fields);
+    },
+    onSaved,
+  );
+  const { errors } = form;
 
   return (
-    <Dialog title={trunk ? `Edit trunk ${trunk.name}` : 'New trunk'} onClose={onCancel} wide>
-      <form onSubmit={submit} noValidate className="two-columns">
-        <div>
-          <Field label="Name" error={errors.name}>
-            {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
-          </Field>
-          <Field label="Host" error={errors.host} hint="The carrier's SIP server name or address.">
-            {(p) => <input {...p} value={host} onChange={(e) => setHost(e.target.value)} />}
-          </Field>
-          <Field label="Port" error={errors.port}>
-            {(p) => (
-              <input {...p} inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} />
-            )}
-          </Field>
-          <Field label="Transport" error={errors.transport}>
-            {(p) => (
-              <select
-                {...p}
-                value={transport}
-                onChange={(e) => setTransport(e.target.value as TrunkFields['transport'])}
-              >
-                <option value="udp">UDP</option>
-                <option value="tcp">TCP</option>
-                <option value="tls">TLS</option>
-              </select>
-            )}
-          </Field>
-          <Field
-            label="Caller ID"
-            error={errors.callerId}
-            hint="Optional. The number shown on outgoing calls, e.g. +3221234567."
-          >
-            {(p) => (
-              <input {...p} type="tel" value={callerId} onChange={(e) => setCallerId(e.target.value)} />
-            )}
-          </Field>
+    <FormDialog
+      title={trunk ? `Edit trunk ${trunk.name}` : 'New trunk'}
+      form={form}
+      onCancel={onCancel}
+      twoColumns
+    >
+      <div>
+        <Field label="Name" error={errors.name}>
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
+        </Field>
+        <Field label="Host" error={errors.host} hint="The carrier's SIP server name or address.">
+          {(p) => <input {...p} value={host} onChange={(e) => setHost(e.target.value)} />}
+        </Field>
+        <Field label="Port" error={errors.port}>
+          {(p) => <input {...p} inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} />}
+        </Field>
+        <Field label="Transport" error={errors.transport}>
+          {(p) => (
+            <select
+              {...p}
+              value={transport}
+              onChange={(e) => setTransport(e.target.value as TrunkFields['transport'])}
+            >
+              <option value="udp">UDP</option>
+              <option value="tcp">TCP</option>
+              <option value="tls">TLS</option>
+            </select>
+          )}
+        </Field>
+        <Field
+          label="Caller ID"
+          error={errors.callerId}
+          hint="Optional. The number shown on outgoing calls, e.g. +3221234567."
+        >
+          {(p) => <input {...p} type="tel" value={callerId} onChange={(e) => setCallerId(e.target.value)} />}
+        </Field>
+      </div>
+      <div>
+        <Field label="Username" error={errors.username} hint="Optional. Given by the carrier.">
+          {(p) => (
+            <input {...p} autoComplete="off" value={username} onChange={(e) => setUsername(e.target.value)} />
+          )}
+        </Field>
+        <Field
+          label="Password"
+          error={errors.password}
+          hint={trunk ? 'Leave empty to keep the current password.' : undefined}
+        >
+          {(p) => (
+            <SecretInput
+              {...p}
+              value={password}
+              onChange={setPassword}
+              placeholder={trunk ? 'Unchanged' : undefined}
+            />
+          )}
+        </Field>
+        <div className="field">
+          <label className="checkbox">
+            <input type="checkbox" checked={register} onChange={(e) => setRegister(e.target.checked)} />{' '}
+            Register with the carrier
+          </label>
+          {errors.register && <p className="field-error">{errors.register}</p>}
         </div>
-        <div>
-          <Field label="Username" error={errors.username} hint="Optional. Given by the carrier.">
-            {(p) => (
-              <input
-                {...p}
-                autoComplete="off"
-                value={username}
-                onChange={(e) => setUsername(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field
-            label="Password"
-            error={errors.password}
-            hint={trunk ? 'Leave empty to keep the current password.' : undefined}
-          >
-            {(p) => (
-              <SecretInput
-                {...p}
-                value={password}
-                onChange={setPassword}
-                placeholder={trunk ? 'Unchanged' : undefined}
-              />
-            )}
-          </Field>
-          <div className="field">
-            <label className="checkbox">
-              <input type="checkbox" checked={register} onChange={(e) => setRegister(e.target.checked)} />{' '}
-              Register with the carrier
-            </label>
-            {errors.register && <p className="field-error">{errors.register}</p>}
-          </div>
-          <Field
-            label="Addresses calls come from"
-            error={errors.inboundAddresses}
-            hint="One IP address or range (CIDR) per line. Calls from anywhere else are not taken as this carrier's."
-          >
-            {(p) => <textarea {...p} rows={3} value={inbound} onChange={(e) => setInbound(e.target.value)} />}
-          </Field>
-        </div>
-        {errors[''] && (
-          <p className="alert alert-error span-all" role="alert">
-            {errors['']}
-          </p>
-        )}
-        <div className="form-actions span-all">
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Dialog>
+        <Field
+          label="Addresses calls come from"
+          error={errors.inboundAddresses}
+          hint="One IP address or range (CIDR) per line. Calls from anywhere else are not taken as this carrier's."
+        >
+          {(p) => <textarea {...p} rows={3} value={inbound} onChange={(e) => setInbound(e.target.value)} />}
+        </Field>
+      </div>
+    </FormDialog>
   );
 }

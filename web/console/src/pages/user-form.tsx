@@ -3,13 +3,13 @@
  * external numbers, console access with its permissions, and the settings a phone or Odoo's VoIP widget
  * needs to register as this user.
  */
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api, optional, type Permission, type User, type UserInput, type UserRow } from '../api.ts';
-import { Dialog } from '../components/dialog.tsx';
 import { Field } from '../components/field.tsx';
+import { FormDialog } from '../components/form-dialog.tsx';
 import { generatePassword, SecretInput } from '../components/secret-input.tsx';
 import { useSession } from '../session.ts';
-import { useFormErrors } from '../use-form-errors.ts';
+import { useSaveForm } from '../use-save-form.ts';
 
 const FIELD_PATHS = {
   extension: ['extension'],
@@ -48,204 +48,186 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
   const [consoleAccess, setConsoleAccess] = useState(!!user?.username);
   const [username, setUsername] = useState(user?.username ?? '');
   const [password, setPassword] = useState('');
-  const { errors, clear, fail } = useFormErrors(FIELD_PATHS);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    clear();
-    const fields: UserInput = { extension: extension.trim(), name: name.trim() };
-    fields.email = optional(email, user?.email);
-    if (sipPassword) fields.sipPassword = sipPassword;
-    fields.canCallOut = canCallOut;
-    if (consoleAccess) {
-      fields.username = username.trim();
-      if (password) fields.password = password;
-      fields.permissions = permissions;
-    } else if (user?.username) {
-      fields.username = null; // removes the login, at once (logins are not staged)
-    }
-    try {
-      onSaved(user ? await api.users.update(user, fields) : await api.users.create(fields));
-    } catch (err) {
-      fail(err);
-      setBusy(false);
-    }
-  };
+  const form = useSaveForm(
+    FIELD_PATHS,
+    () => {
+      const fields: UserInput = { extension: extension.trim(), name: name.trim() };
+      fields.email = optional(email, user?.email);
+      if (sipPassword) fields.sipPassword = sipPassword;
+      fields.canCallOut = canCallOut;
+      if (consoleAccess) {
+        fields.username = username.trim();
+        if (password) fields.password = password;
+        fields.permissions = permissions;
+      } else if (user?.username) {
+        fields.username = null; // removes the login, at once (logins are not staged)
+      }
+      return user ? api.users.update(user, fields) : api.users.create(fields);
+    },
+    onSaved,
+  );
+  const { errors } = form;
 
   const domain = me.domain || window.location.hostname;
   const wsUrl = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/ws`;
   return (
-    <Dialog title={user ? `Edit user ${user.extension}` : 'New user'} onClose={onCancel} wide>
-      <form onSubmit={submit} noValidate className="two-columns">
-        <div>
-          <Field
-            label="Extension"
-            error={errors.extension}
-            hint="Digits only. Also the username phones sign in with."
-          >
-            {(p) => (
-              <input
-                {...p}
-                inputMode="numeric"
-                value={extension}
-                onChange={(e) => setExtension(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Name" error={errors.name}>
-            {(p) => (
-              <input {...p} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />
-            )}
-          </Field>
-          <Field label="Email" error={errors.email} hint="Optional.">
-            {(p) => (
-              <input
-                {...p}
-                type="email"
-                autoComplete="off"
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field
-            label="SIP password"
-            error={errors.sipPassword}
-            hint={user ? 'Leave empty to keep the current password.' : 'The phone uses it to register.'}
-          >
-            {(p) => (
-              <SecretInput
-                {...p}
-                value={sipPassword}
-                onChange={setSipPassword}
-                placeholder={user ? 'Unchanged' : undefined}
-              />
-            )}
-          </Field>
-          <div className="field">
-            <label className="checkbox">
-              <input
-                type="checkbox"
-                checked={canCallOut}
-                aria-describedby="call-out-hint"
-                onChange={(e) => setCanCallOut(e.target.checked)}
-              />{' '}
-              May call external numbers
-            </label>
-            <p className="field-hint" id="call-out-hint">
-              Through a trunk, at the carrier's rates. Unticked, such calls are refused.
-            </p>
-            {errors.canCallOut && <p className="field-error">{errors.canCallOut}</p>}
-          </div>
-          <div className="field">
-            <label className="checkbox">
-              <input
-                type="checkbox"
-                checked={consoleAccess}
-                onChange={(e) => setConsoleAccess(e.target.checked)}
-              />{' '}
-              Console access
-            </label>
-          </div>
-          {consoleAccess && (
-            <>
-              <Field label="Console username" error={errors.username}>
-                {(p) => (
-                  <input
-                    {...p}
-                    autoComplete="off"
-                    value={username}
-                    onChange={(e) => setUsername(e.target.value)}
-                  />
-                )}
-              </Field>
-              <Field
-                label="Console password"
-                error={errors.password}
-                hint={user?.username ? 'Leave empty to keep the current password.' : 'At least 8 characters.'}
-              >
-                {(p) => (
-                  <input
-                    {...p}
-                    type="password"
-                    autoComplete="new-password"
-                    value={password}
-                    onChange={(e) => setPassword(e.target.value)}
-                  />
-                )}
-              </Field>
-              <fieldset
-                className="field permissions"
-                aria-describedby={errors.permissions ? 'perm-error' : undefined}
-              >
-                <legend>Permissions</legend>
-                {(Object.keys(PERMISSION_LABELS) as Permission[]).map((perm) => (
-                  <label key={perm} className="checkbox">
-                    <input
-                      type="checkbox"
-                      checked={permissions.includes(perm)}
-                      onChange={(e) =>
-                        setPermissions(
-                          e.target.checked ? [...permissions, perm] : permissions.filter((x) => x !== perm),
-                        )
-                      }
-                    />{' '}
-                    {PERMISSION_LABELS[perm]}
-                  </label>
-                ))}
-                {errors.permissions && (
-                  <p className="field-error" id="perm-error">
-                    {errors.permissions}
-                  </p>
-                )}
-              </fieldset>
-            </>
+    <FormDialog
+      title={user ? `Edit user ${user.extension}` : 'New user'}
+      form={form}
+      onCancel={onCancel}
+      twoColumns
+    >
+      <div>
+        <Field
+          label="Extension"
+          error={errors.extension}
+          hint="Digits only. Also the username phones sign in with."
+        >
+          {(p) => (
+            <input
+              {...p}
+              inputMode="numeric"
+              value={extension}
+              onChange={(e) => setExtension(e.target.value)}
+            />
           )}
-        </div>
-        <aside className="phone-settings" aria-labelledby="phone-settings-title">
-          <h3 id="phone-settings-title">Phone and Odoo settings</h3>
-          <p className="field-hint">Enter these in the phone, or in Odoo's VoIP settings for this user.</p>
-          <dl>
-            <dt>
-              Domain <span className="odoo-name">Odoo: PBX Server IP</span>
-            </dt>
-            <dd>
-              <code>{domain}</code>
-            </dd>
-            <dt>
-              WebSocket URL <span className="odoo-name">Odoo: WebSocket</span>
-            </dt>
-            <dd>
-              <code>{wsUrl}</code>
-            </dd>
-            <dt>
-              Username <span className="odoo-name">Odoo: VoIP username</span>
-            </dt>
-            <dd>
-              <code>{extension || '(the extension)'}</code>
-            </dd>
-            <dt>
-              Password <span className="odoo-name">Odoo: VoIP secret</span>
-            </dt>
-            <dd>{sipPassword ? 'The SIP password on the left' : 'The SIP password set earlier'}</dd>
-          </dl>
-        </aside>
-        {errors[''] && (
-          <p className="alert alert-error span-all" role="alert">
-            {errors['']}
+        </Field>
+        <Field label="Name" error={errors.name}>
+          {(p) => <input {...p} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />}
+        </Field>
+        <Field label="Email" error={errors.email} hint="Optional.">
+          {(p) => (
+            <input
+              {...p}
+              type="email"
+              autoComplete="off"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          label="SIP password"
+          error={errors.sipPassword}
+          hint={user ? 'Leave empty to keep the current password.' : 'The phone uses it to register.'}
+        >
+          {(p) => (
+            <SecretInput
+              {...p}
+              value={sipPassword}
+              onChange={setSipPassword}
+              placeholder={user ? 'Unchanged' : undefined}
+            />
+          )}
+        </Field>
+        <div className="field">
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={canCallOut}
+              aria-describedby="call-out-hint"
+              onChange={(e) => setCanCallOut(e.target.checked)}
+            />{' '}
+            May call external numbers
+          </label>
+          <p className="field-hint" id="call-out-hint">
+            Through a trunk, at the carrier's rates. Unticked, such calls are refused.
           </p>
-        )}
-        <div className="form-actions span-all">
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
+          {errors.canCallOut && <p className="field-error">{errors.canCallOut}</p>}
         </div>
-      </form>
-    </Dialog>
+        <div className="field">
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={consoleAccess}
+              onChange={(e) => setConsoleAccess(e.target.checked)}
+            />{' '}
+            Console access
+          </label>
+        </div>
+        {consoleAccess && (
+          <>
+            <Field label="Console username" error={errors.username}>
+              {(p) => (
+                <input
+                  {...p}
+                  autoComplete="off"
+                  value={username}
+                  onChange={(e) => setUsername(e.target.value)}
+                />
+              )}
+            </Field>
+            <Field
+              label="Console password"
+              error={errors.password}
+              hint={user?.username ? 'Leave empty to keep the current password.' : 'At least 8 characters.'}
+            >
+              {(p) => (
+                <input
+                  {...p}
+                  type="password"
+                  autoComplete="new-password"
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                />
+              )}
+            </Field>
+            <fieldset
+              className="field permissions"
+              aria-describedby={errors.permissions ? 'perm-error' : undefined}
+            >
+              <legend>Permissions</legend>
+              {(Object.keys(PERMISSION_LABELS) as Permission[]).map((perm) => (
+                <label key={perm} className="checkbox">
+                  <input
+                    type="checkbox"
+                    checked={permissions.includes(perm)}
+                    onChange={(e) =>
+                      setPermissions(
+                        e.target.checked ? [...permissions, perm] : permissions.filter((x) => x !== perm),
+                      )
+                    }
+                  />{' '}
+                  {PERMISSION_LABELS[perm]}
+                </label>
+              ))}
+              {errors.permissions && (
+                <p className="field-error" id="perm-error">
+                  {errors.permissions}
+                </p>
+              )}
+            </fieldset>
+          </>
+        )}
+      </div>
+      <aside className="phone-settings" aria-labelledby="phone-settings-title">
+        <h3 id="phone-settings-title">Phone and Odoo settings</h3>
+        <p className="field-hint">Enter these in the phone, or in Odoo's VoIP settings for this user.</p>
+        <dl>
+          <dt>
+            Domain <span className="odoo-name">Odoo: PBX Server IP</span>
+          </dt>
+          <dd>
+            <code>{domain}</code>
+          </dd>
+          <dt>
+            WebSocket URL <span className="odoo-name">Odoo: WebSocket</span>
+          </dt>
+          <dd>
+            <code>{wsUrl}</code>
+          </dd>
+          <dt>
+            Username <span className="odoo-name">Odoo: VoIP username</span>
+          </dt>
+          <dd>
+            <code>{extension || '(the extension)'}</code>
+          </dd>
+          <dt>
+            Password <span className="odoo-name">Odoo: VoIP secret</span>
+          </dt>
+          <dd>{sipPassword ? 'The SIP password on the left' : 'The SIP password set earlier'}</dd>
+        </dl>
+      </aside>
+    </FormDialog>
   );
 }
