@@ -9,7 +9,7 @@ import type { MediaEngine } from '../media/index.ts';
 import type { SipStack } from '../sip/stack.ts';
 import type { CallSummary } from './call/call.ts';
 import { CallManager } from './call/call-manager.ts';
-import type { CallConfig, CallEventSink } from './call/call-services.ts';
+import { type CallConfig, type CallEventSink, conferenceAffinity } from './call/call-services.ts';
 import { webRtcAnswerer } from './call/webrtc-media.ts';
 import type { ConferenceEventSink, Participant } from './conference/conference-events.ts';
 import { ConferenceManager } from './conference/conference-manager.ts';
@@ -47,7 +47,12 @@ export class Pbx {
     const soundFile = (name: SoundName) => soundPath(options.language, name);
     this.rooms = new ConferenceManager({
       createMedia: (conference) =>
-        engineRoomMedia({ engine, roomId: `conference:${conference.id}:${++this.#roomSeq}`, soundFile }),
+        engineRoomMedia({
+          engine,
+          roomId: `conference:${conference.id}:${++this.#roomSeq}`,
+          soundFile,
+          affinity: conferenceAffinity(conference.id),
+        }),
       events: emit,
       onError: (err) => logger.warn({ err }, 'conference room error'),
     });

@@ -7,7 +7,7 @@
  */
 import type { Call } from './call.ts';
 import { type CallMedia, isMediaFailure } from './call-media.ts';
-import { type CallServices, mediaHandlers, offerFor } from './call-services.ts';
+import { type CallServices, callAffinity, mediaHandlers, offerFor } from './call-services.ts';
 import type { InboundLeg } from './inbound-leg.ts';
 import { type DialOptions, OutboundLeg } from './outbound-leg.ts';
 
@@ -65,7 +65,7 @@ export async function bridge(
     // Answered already (a contact rung earlier picked up while this one's media was being set up): the
     // rest are not rung at all, or they would ring on, uncancelled, for the whole call.
     if (call.ended || winner) break;
-    const media = await offerFor(svc, target.target);
+    const media = await offerFor(svc, target.target, callAffinity(call.id));
     if (isMediaFailure(media)) {
       svc.logger.warn({ callId: call.id, err: media.message }, 'no media for an outgoing leg');
       continue;
@@ -135,7 +135,7 @@ export async function bridge(
     svc.events('call.answered', { callId: call.id, from: call.from, to: call.to, direction: call.direction });
     const room = `bridge:${call.id}`;
     try {
-      await svc.engine.createRoom(room);
+      await svc.engine.createRoom(room, { affinity: callAffinity(call.id) });
       call.addCleanup(() => void svc.engine.closeRoom(room).catch(() => {}));
       await svc.engine.join(room, aMedia.sessionId);
       await svc.engine.join(room, bMedia.sessionId);

@@ -26,6 +26,8 @@ import {
   bindingTarget,
   type CallConfig,
   type CallServices,
+  callAffinity,
+  conferenceAffinity,
   mediaHandlers,
   offerFor,
   type TrunkSettings,
@@ -60,7 +62,7 @@ const MAX_SETUPS_IN_PROGRESS = 300;
 export type MediaAnswerer = (
   svc: CallServices,
   offer: string,
-  options: { inbandDtmf?: boolean },
+  options: { inbandDtmf?: boolean; affinity?: string },
 ) => Promise<CallMedia | MediaFailure>;
 
 const plainAnswerer: MediaAnswerer = (svc, offer, options) =>
@@ -157,7 +159,7 @@ export class CallManager {
     let pending = targets.length;
     let winner = false;
     for (const target of targets) {
-      const media = await offerFor(this.#svc, target.target);
+      const media = await offerFor(this.#svc, target.target, conferenceAffinity(conferenceId));
       if (isMediaFailure(media)) {
         pending--;
         continue;
@@ -338,12 +340,14 @@ export class CallManager {
     }
   }
 
-  async #media(leg: InboundLeg, caller: Caller): Promise<CallMedia | MediaFailure> {
+  /** Opens the caller's media on the worker of `affinity`, where the room it is going to join will be. */
+  async #media(leg: InboundLeg, caller: Caller, affinity: string): Promise<CallMedia | MediaFailure> {
     const inbandDtmf = caller.kind === 'trunk' ? true : undefined;
-    if (leg.offer === undefined) return CallMedia.offer(this.#svc.engine, this.#svc.mediaAddress);
+    if (leg.offer === undefined)
+      return CallMedia.offer(this.#svc.engine, this.#svc.mediaAddress, { affinity });
     const offer = leg.offer;
     const answerer = this.answerers.find((a) => a.accepts(offer))?.answer ?? plainAnswerer;
-    return answerer(this.#svc, offer, inbandDtmf ? { inbandDtmf } : {});
+    return answerer(this.#svc, offer, inbandDtmf ? { inbandDtmf, affinity } : { affinity });
   }
 
   async #answerConference(
@@ -353,7 +357,7 @@ export class CallManager {
     callerId: string,
     caller: Caller,
   ): Promise<void> {
-    const media = await this.#media(leg, caller);
+    const media = await this.#media(leg, caller, conferenceAffinity(conference.id));
     if (isMediaFailure(media)) {
       leg.reject(media.status);
       call.end('failed');
@@ -400,7 +404,7 @@ export class CallManager {
   }
 
   async #bridgeTo(call: Call, leg: InboundLeg, targets: BridgeTarget[], caller: Caller): Promise<void> {
-    const media = await this.#media(leg, caller);
+    const media = await this.#media(leg, caller, callAffinity(call.id));
     if (isMediaFailure(media)) {
       leg.reject(media.status);
       call.end('failed');

@@ -84,7 +84,7 @@ export class CallMedia {
     engine: MediaEngine,
     offerText: string,
     address: string,
-    options: { inbandDtmf?: boolean; room?: string } = {},
+    options: { inbandDtmf?: boolean; room?: string; affinity?: string } = {},
   ): Promise<CallMedia | MediaFailure> {
     const offer = parseSdp(offerText);
     if (isSdpError(offer)) return { status: 400, message: `unreadable SDP: ${offer.message}` };
@@ -114,6 +114,7 @@ export class CallMedia {
         rtcpMux: answer.audio.rtcpMux,
         inbandDtmf: options.inbandDtmf ?? !answer.audio.telephoneEvent,
         ...(options.room ? { room: options.room } : {}),
+        ...(options.affinity ? { affinity: options.affinity } : {}),
       });
     } catch (err) {
       return { status: 503, message: `no media: ${(err as Error).message}` };
@@ -146,14 +147,19 @@ export class CallMedia {
    * that takes only G.722 or Opus) can answer. The session opens with G.711 µ-law; `acceptAnswer`
    * switches it to the codec the answer chose.
    */
-  static async offer(engine: MediaEngine, address: string, room?: string): Promise<CallMedia | MediaFailure> {
+  static async offer(
+    engine: MediaEngine,
+    address: string,
+    placement: { room?: string; affinity?: string } = {},
+  ): Promise<CallMedia | MediaFailure> {
     let opened: { id: string; localPort: number };
     try {
       opened = await engine.createSession({
         localAddress: address,
         codec: { name: PCMU.encoding, payloadType: PCMU.payloadType, clockRate: PCMU.clockRate },
         telephoneEvent: { payloadType: 101, clockRate: 8000 },
-        ...(room ? { room } : {}),
+        ...(placement.room ? { room: placement.room } : {}),
+        ...(placement.affinity ? { affinity: placement.affinity } : {}),
       });
     } catch (err) {
       return { status: 503, message: `no media: ${(err as Error).message}` };

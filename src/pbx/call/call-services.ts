@@ -72,12 +72,28 @@ export interface CallServices {
 
 /**
  * Opens media and makes our offer for an outgoing leg: over WebRTC to a contact registered over WebSocket
- * (a browser), plain RTP otherwise.
+ * (a browser), plain RTP otherwise. `affinity` keeps the session on the media worker of the room it will
+ * join (`conference:<id>`, `call:<id>`).
  */
-export function offerFor(svc: CallServices, target: SipTarget): Promise<CallMedia | MediaFailure> {
+export function offerFor(
+  svc: CallServices,
+  target: SipTarget,
+  affinity?: string,
+): Promise<CallMedia | MediaFailure> {
+  const placement = affinity ? { affinity } : {};
   return isWebSocketTarget(target)
-    ? offerWebRtc(svc.engine, svc.mediaAddress)
-    : CallMedia.offer(svc.engine, svc.mediaAddress);
+    ? offerWebRtc(svc.engine, svc.mediaAddress, placement)
+    : CallMedia.offer(svc.engine, svc.mediaAddress, placement);
+}
+
+/** The media placement key of a conference's calls and rooms. */
+export function conferenceAffinity(conferenceId: string): string {
+  return `conference:${conferenceId}`;
+}
+
+/** The media placement key of a bridged call's legs and room. */
+export function callAffinity(callId: string): string {
+  return `call:${callId}`;
 }
 
 /**

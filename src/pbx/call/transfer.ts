@@ -12,7 +12,7 @@ import type { IncomingRequest } from '../../sip/stack.ts';
 import type { BridgeTarget } from './bridge.ts';
 import type { Call } from './call.ts';
 import { type CallMedia, isMediaFailure } from './call-media.ts';
-import { type CallServices, mediaHandlers, offerFor } from './call-services.ts';
+import { type CallServices, callAffinity, mediaHandlers, offerFor } from './call-services.ts';
 import { OutboundLeg } from './outbound-leg.ts';
 import type { SipLeg } from './sip-leg.ts';
 
@@ -164,7 +164,8 @@ async function ring(
 
   for (const target of targets) {
     if (done) break;
-    const media = await offerFor(svc, target.target);
+    // Beside the room it joins: the call's bridge room was created with the call's key.
+    const media = await offerFor(svc, target.target, callAffinity(call.id));
     if (isMediaFailure(media)) continue;
     if (done) {
       media.close();

@@ -30,6 +30,8 @@ export type IceServers = NonNullable<CreateSessionOptions['webrtc']>['iceServers
 export interface WebRtcMediaOptions {
   /** Open the session on this room's worker (a WebRTC session cannot move between workers). */
   room?: string;
+  /** Open it on the worker of this key (`MediaEngine` `CreateSessionOptions.affinity`), for a room to come. */
+  affinity?: string;
   /** Also listen for in-band DTMF. Browsers send RFC 4733, so off by default. */
   inbandDtmf?: boolean;
   iceServers?: IceServers;
@@ -139,6 +141,7 @@ export async function answerWebRtc(
       rtcpMux: true,
       inbandDtmf: options.inbandDtmf ?? !dry.audio.telephoneEvent,
       ...(options.room ? { room: options.room } : {}),
+      ...(options.affinity ? { affinity: options.affinity } : {}),
       webrtc: {
         remoteSdp: offerText,
         ...(options.iceServers ? { iceServers: options.iceServers } : {}),
@@ -181,13 +184,14 @@ export async function answerWebRtc(
 }
 
 /** The call manager's answerer entry for browser offers: `manager.answerers.push(webRtcAnswerer())`. */
-export function webRtcAnswerer(options: Omit<WebRtcMediaOptions, 'room'> = {}): {
+export function webRtcAnswerer(options: Omit<WebRtcMediaOptions, 'room' | 'affinity'> = {}): {
   accepts(offer: string): boolean;
   answer: MediaAnswerer;
 } {
   return {
     accepts: isWebRtcOffer,
-    // The call manager may pass `room` too (a conference call): then the session opens on its worker.
+    // The call manager passes `affinity` (the conference, or the bridged call): the session opens on the
+    // worker its room will be created on.
     answer: async (svc, offer, answerOptions: WebRtcMediaOptions) => {
       const media = await answerWebRtc(svc.engine, offer, svc.mediaAddress, { ...options, ...answerOptions });
       // The caller only sees the status: say why here.
@@ -221,6 +225,7 @@ export async function offerWebRtc(
       telephoneEvent: { payloadType: 110, clockRate: 48000 },
       rtcpMux: true,
       ...(options.room ? { room: options.room } : {}),
+      ...(options.affinity ? { affinity: options.affinity } : {}),
       webrtc: {
         ...(options.iceServers ? { iceServers: options.iceServers } : {}),
         ...(options.advertisedAddress ? { advertisedAddress: options.advertisedAddress } : {}),

@@ -21,6 +21,8 @@ export interface EngineRoomMediaOptions {
   soundFile: (name: SoundName) => string;
   /** Played in a loop to held members. Default: `soundFile('music-on-hold')`. */
   holdFile?: string;
+  /** The engine's placement key of the conference's calls: the room opens on their worker. */
+  affinity?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface EngineRoomMediaOptions {
 export function engineRoomMedia(options: EngineRoomMediaOptions): RoomMedia {
   const { engine, roomId, soundFile } = options;
   const holdFile = options.holdFile ?? soundFile('music-on-hold');
-  const ready = engine.createRoom(roomId);
+  const ready = engine.createRoom(roomId, options.affinity ? { affinity: options.affinity } : {});
   // A failed creation is reported through each later call; keep it from being an unhandled rejection.
   ready.catch(() => {});
   let closed: Promise<void> | undefined;
