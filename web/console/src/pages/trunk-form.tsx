@@ -1,6 +1,7 @@
 /** A trunk's carrier settings: where the carrier is, how to sign in to it, and which addresses it calls from. */
 import { useState } from 'react';
 import { api, optional, type Trunk, type TrunkFields, type TrunkInput } from '../api.ts';
+import { CheckboxField } from '../components/checkbox-field.tsx';
 import { Field } from '../components/field.tsx';
 import { FormDialog } from '../components/form-dialog.tsx';
 import { SecretInput } from '../components/secret-input.tsx';
@@ -115,13 +116,12 @@ export function TrunkForm({ trunk, onSaved, onCancel }: TrunkFormProps) {
             />
           )}
         </Field>
-        <div className="field">
-          <label className="checkbox">
-            <input type="checkbox" checked={register} onChange={(e) => setRegister(e.target.checked)} />{' '}
-            Register with the carrier
-          </label>
-          {errors.register && <p className="field-error">{errors.register}</p>}
-        </div>
+        <CheckboxField
+          label="Register with the carrier"
+          checked={register}
+          onChange={setRegister}
+          error={errors.register}
+        />
         <Field
           label="Addresses calls come from"
           error={errors.inboundAddresses}

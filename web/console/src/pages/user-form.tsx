@@ -5,6 +5,7 @@
  */
 import { useState } from 'react';
 import { api, optional, type Permission, type User, type UserInput, type UserRow } from '../api.ts';
+import { CheckboxField } from '../components/checkbox-field.tsx';
 import { Field } from '../components/field.tsx';
 import { FormDialog } from '../components/form-dialog.tsx';
 import { generatePassword, SecretInput } from '../components/secret-input.tsx';
@@ -120,31 +121,14 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
             />
           )}
         </Field>
-        <div className="field">
-          <label className="checkbox">
-            <input
-              type="checkbox"
-              checked={canCallOut}
-              aria-describedby="call-out-hint"
-              onChange={(e) => setCanCallOut(e.target.checked)}
-            />{' '}
-            May call external numbers
-          </label>
-          <p className="field-hint" id="call-out-hint">
-            Through a trunk, at the carrier's rates. Unticked, such calls are refused.
-          </p>
-          {errors.canCallOut && <p className="field-error">{errors.canCallOut}</p>}
-        </div>
-        <div className="field">
-          <label className="checkbox">
-            <input
-              type="checkbox"
-              checked={consoleAccess}
-              onChange={(e) => setConsoleAccess(e.target.checked)}
-            />{' '}
-            Console access
-          </label>
-        </div>
+        <CheckboxField
+          label="May call external numbers"
+          checked={canCallOut}
+          onChange={setCanCallOut}
+          hint="Through a trunk, at the carrier's rates. Unticked, such calls are refused."
+          error={errors.canCallOut}
+        />
+        <CheckboxField label="Console access" checked={consoleAccess} onChange={setConsoleAccess} />
         {consoleAccess && (
           <>
             <Field label="Console username" error={errors.username}>
