@@ -50,6 +50,7 @@ describe('a conference across G.711 µ-law and A-law', { skip }, () => {
         timeoutSeconds: 30,
       }),
     );
+    t.after(() => caller.stop());
     await waitFor('the A-law caller in the room', async () =>
       (await f.participants()).length === 2 ? true : undefined,
     );

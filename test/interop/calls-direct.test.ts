@@ -77,7 +77,7 @@ describe('direct calls between users', { skip }, () => {
     await noMediaLeft(f.parley);
   });
 
-  test('the callee declines: the caller gets 486 Busy Here', async () => {
+  test('the callee declines: the caller gets 486 Busy Here', async (t) => {
     const callee = f.phone('104');
     const run = await startSipp(
       sippCaller(f.parley, {
@@ -87,6 +87,7 @@ describe('direct calls between users', { skip }, () => {
         timeoutSeconds: 15,
       }),
     );
+    t.after(() => run.stop());
     await callee.event('CALL_INCOMING');
     await callee.command('hangup');
     const r = await run.result;

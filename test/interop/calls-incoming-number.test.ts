@@ -64,7 +64,7 @@ describe('a carrier calls an incoming number', { skip }, () => {
     await parley.api('POST', '/api/apply', {});
   });
 
-  test('the receptionist answers, asks for the code, and the caller gets in', async () => {
+  test('the receptionist answers, asks for the code, and the caller gets in', async (t) => {
     const rtp = await rtpListener();
     try {
       const carrier = await startSipp({
@@ -76,6 +76,7 @@ describe('a carrier calls an incoming number', { skip }, () => {
         calls: 1,
         timeoutSeconds: 30,
       });
+      t.after(() => carrier.stop());
       // The scenario waits 3 s after the ACK before typing: what Parley sent by then is the prompt.
       await waitFor('audio from Parley', () => (rtp.audio().length >= 8000 * 1.5 ? true : undefined), 8000);
       await sleep(700);
@@ -125,6 +126,7 @@ describe('a carrier calls an incoming number', { skip }, () => {
       calls: 1,
       timeoutSeconds: 30,
     });
+    t.after(() => carrier.stop());
     const established = await phone.event('CALL_ESTABLISHED');
     assert.match(String(established.peeruri), new RegExp(`^sip:\\${CALLER}@`), JSON.stringify(established));
     // Before the scenario's digits (3 s after its ACK), what reaches the carrier is the phone's voice.

@@ -88,8 +88,9 @@ describe('invite to a conference', { skip }, () => {
     assert.equal(left[0]!.callerId, '101');
   });
 
-  test('an outside number goes through the trunk, with its credentials, and joins', async () => {
+  test('an outside number goes through the trunk, with its credentials, and joins', async (t) => {
     const carrier = await startCarrier(TEST_TRUNK);
+    t.after(() => carrier.stop());
     // The trunk, staged and applied once the carrier listens.
     await f.parley.api('POST', '/api/trunks', carrierTrunk(carrier.port));
     await f.parley.api('POST', '/api/apply', {});

@@ -42,6 +42,7 @@ describe('a late-offer call into a conference', { skip }, () => {
         traceMessages: true,
       }),
     );
+    t.after(() => run.stop());
     // The answer came in the ACK: Parley's prompt goes to the address it named.
     await waitFor("audio at the address of the ACK's answer", () =>
       rtp.audio().length >= 8000 * 1.5 ? true : undefined,
@@ -83,6 +84,7 @@ describe('a late-offer call into a conference', { skip }, () => {
         timeoutSeconds: 30,
       }),
     );
+    t.after(() => run.stop());
     await phone.event('CALL_ESTABLISHED');
     // Before sipp plays its digits (2.5 s after its ACK), 102's voice reaches the ACK's address.
     await sleep(2000);

@@ -33,17 +33,19 @@ describe('blind transfer by REFER', { skip }, () => {
     ],
   });
 
-  /** sipp as 101 calls 102 and sends REFER to `target` with the given scenario. */
-  function transfer(scenario: string, target: string) {
-    return startSipp(
+  /** sipp as 101 calls 102 and sends REFER to `target` with the given scenario; stopped at `t.after`. */
+  async function transfer(t: { after(fn: () => unknown): void }, scenario: string, target: string) {
+    const run = await startSipp(
       sippCaller(f.parley, { scenario, from: '101', to: '102', set: { target }, timeoutSeconds: 40 }),
     );
+    t.after(() => run.stop());
+    return run;
   }
 
-  test('101 transfers 102 to 103: NOTIFY 100 then 200, and 102 and 103 hear each other', async () => {
+  test('101 transfers 102 to 103: NOTIFY 100 then 200, and 102 and 103 hear each other', async (t) => {
     const b = f.phone('102');
     const c = f.phone('103');
-    const run = await transfer('calls-transfer.xml', '103');
+    const run = await transfer(t, 'calls-transfer.xml', '103');
     await b.event('CALL_ESTABLISHED', 15000);
     await c.event('CALL_ESTABLISHED', 20000);
     const r = await run.result;
@@ -64,10 +66,10 @@ describe('blind transfer by REFER', { skip }, () => {
     await noMediaLeft(f.parley);
   });
 
-  test('the target declines: NOTIFY 486, and the original call goes on', async () => {
+  test('the target declines: NOTIFY 486, and the original call goes on', async (t) => {
     const b = f.phone('102');
     const d = f.phone('104');
-    const run = await transfer('calls-transfer-busy.xml', '104');
+    const run = await transfer(t, 'calls-transfer-busy.xml', '104');
     await b.event('CALL_ESTABLISHED', 15000);
     await d.event('CALL_INCOMING', 20000);
     await d.command('hangup');
@@ -80,9 +82,9 @@ describe('blind transfer by REFER', { skip }, () => {
     await noMediaLeft(f.parley);
   });
 
-  test('a target that is no extension: NOTIFY 403, and the original call goes on', async () => {
+  test('a target that is no extension: NOTIFY 403, and the original call goes on', async (t) => {
     const b = f.phone('102');
-    const run = await transfer('calls-transfer-forbidden.xml', '15550001');
+    const run = await transfer(t, 'calls-transfer-forbidden.xml', '15550001');
     await b.event('CALL_ESTABLISHED', 15000);
     const r = await run.result;
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${f.parley.output().slice(-3000)}`);
