@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startCarrier } from './helpers/carrier.ts';
+import { carrierTrunk, startCarrier, TEST_TRUNK } from './helpers/carrier.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
-import { describeSipp, type SippRun, sippCount, sippPath } from './helpers/sipp.ts';
+import { describeSipp, type SippRun, sippCount } from './helpers/sipp.ts';
+import { skipWithout } from './helpers/skip.ts';
 import { sleep, waitFor } from './helpers/tones.ts';
 
-const skip = sippPath() ? false : 'sipp is not installed';
-const TRUNK = { username: 'parley-trunk', password: 'trunk-secret-9', callerId: '+3225550000' };
+const skip = skipWithout('sipp');
 
 interface TrunkView {
   id: string;
@@ -24,7 +24,10 @@ describe('trunk registration to a carrier', { skip }, () => {
   let registrar: SippRun;
 
   before(async () => {
-    registrar = await startCarrier(TRUNK, { scenario: 'calls-carrier-registrar.xml', timeoutSeconds: 30 });
+    registrar = await startCarrier(TEST_TRUNK, {
+      scenario: 'calls-carrier-registrar.xml',
+      timeoutSeconds: 30,
+    });
     parley = await startParley();
   });
 
@@ -35,19 +38,7 @@ describe('trunk registration to a carrier', { skip }, () => {
 
   test('registers with the credentials, refreshes, and unregisters when removed', async () => {
     const created = await parley.provision({
-      trunks: [
-        {
-          name: 'Carrier',
-          host: '127.0.0.1',
-          port: registrar.port,
-          transport: 'udp',
-          username: TRUNK.username,
-          password: TRUNK.password,
-          register: true,
-          callerId: TRUNK.callerId,
-          inboundAddresses: [],
-        },
-      ],
+      trunks: [{ ...carrierTrunk(registrar.port), register: true }],
     });
     const id = created.trunks![0]!.id;
     const trunk = async () => {
