@@ -8,7 +8,7 @@ import type { LiveEvent } from '../events.ts';
 import { advanceInvite, INVITE_STEPS, type InviteProgress } from '../invite-progress.ts';
 import { useLiveEvents } from '../live-events.tsx';
 import { Dialog } from './dialog.tsx';
-import { Field } from './field.tsx';
+import { TextField } from './text-field.tsx';
 
 const STEPS: Record<'calling' | 'answered' | 'joined', string> = {
   calling: 'Calling',
@@ -58,21 +58,15 @@ export function InviteDialog({ conferenceId, conferenceName, onClose }: InviteDi
   return (
     <Dialog title={`Invite to ${conferenceName}`} onClose={onClose}>
       <form onSubmit={submit} noValidate>
-        <Field
+        <TextField
           label="Please enter the phone number of the person you want to invite"
           error={progress.state === 'refused' ? progress.message : undefined}
           hint="An extension (102) or a full number (+3221234567). They join without the access code."
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="tel"
-              autoComplete="off"
-              value={destination}
-              onChange={(e) => setDestination(e.target.value)}
-            />
-          )}
-        </Field>
+          type="tel"
+          autoComplete="off"
+          value={destination}
+          onChange={setDestination}
+        />
         {'callId' in progress && (
           <div className={progress.state === 'failed' ? 'alert alert-error' : 'call-progress'} role="status">
             {progress.state === 'failed' ? (

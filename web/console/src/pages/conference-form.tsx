@@ -5,8 +5,9 @@
  */
 import { useState } from 'react';
 import { api, type Conference, type ConferenceFields, type User } from '../api.ts';
-import { Field } from '../components/field.tsx';
 import { FormDialog } from '../components/form-dialog.tsx';
+import { SelectField } from '../components/select-field.tsx';
+import { TextField } from '../components/text-field.tsx';
 import { useSaveForm } from '../use-save-form.ts';
 
 const FIELD_PATHS = {
@@ -57,66 +58,47 @@ export function ConferenceForm({ conference, users, onSaved, onCancel }: Confere
 
   return (
     <FormDialog title={conference ? 'Edit conference' : 'New conference'} form={form} onCancel={onCancel}>
-      <Field label="Name" error={errors.name}>
-        {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
-      </Field>
-      <Field
+      <TextField label="Name" error={errors.name} value={name} onChange={setName} />
+      <TextField
         label="Internal extension"
         error={errors.extension}
         hint="The short number everyone in the network dials to join."
-      >
-        {(p) => (
-          <input
-            {...p}
-            inputMode="numeric"
-            value={extension}
-            onChange={(e) => setExtension(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field
+        inputMode="numeric"
+        value={extension}
+        onChange={setExtension}
+      />
+      <TextField
         label="Access code"
         error={errors.accessCode}
         hint="Optional. Callers type it, then #, to get in. Leave empty for no code."
+        inputMode="numeric"
+        autoComplete="off"
+        value={accessCode}
+        onChange={setAccessCode}
+      />
+      <SelectField
+        label="Administrator extension"
+        error={errors.adminExtension}
+        value={adminExtension}
+        onChange={setAdminExtension}
       >
-        {(p) => (
-          <input
-            {...p}
-            inputMode="numeric"
-            autoComplete="off"
-            value={accessCode}
-            onChange={(e) => setAccessCode(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label="Administrator extension" error={errors.adminExtension}>
-        {(p) => (
-          <select {...p} value={adminExtension} onChange={(e) => setAdminExtension(e.target.value)}>
-            <option value="">No administrator</option>
-            {extensions.map((x) => (
-              <option key={x.value} value={x.value}>
-                {x.label}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field
+        <option value="">No administrator</option>
+        {extensions.map((x) => (
+          <option key={x.value} value={x.value}>
+            {x.label}
+          </option>
+        ))}
+      </SelectField>
+      <SelectField
         label="Wait for the administrator to start the conference"
         error={errors.waitForAdmin}
         hint="Yes: nobody can use the room until the administrator has joined."
+        value={waitForAdmin ? 'yes' : 'no'}
+        onChange={(v) => setWaitForAdmin(v === 'yes')}
       >
-        {(p) => (
-          <select
-            {...p}
-            value={waitForAdmin ? 'yes' : 'no'}
-            onChange={(e) => setWaitForAdmin(e.target.value === 'yes')}
-          >
-            <option value="no">No</option>
-            <option value="yes">Yes</option>
-          </select>
-        )}
-      </Field>
+        <option value="no">No</option>
+        <option value="yes">Yes</option>
+      </SelectField>
     </FormDialog>
   );
 }

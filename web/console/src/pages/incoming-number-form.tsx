@@ -13,8 +13,9 @@ import {
   type Trunk,
   type User,
 } from '../api.ts';
-import { Field } from '../components/field.tsx';
 import { FormDialog } from '../components/form-dialog.tsx';
+import { SelectField } from '../components/select-field.tsx';
+import { TextField } from '../components/text-field.tsx';
 import { useSaveForm } from '../use-save-form.ts';
 
 const FIELD_PATHS = {
@@ -77,66 +78,62 @@ export function IncomingNumberForm({
 
   const numberFields = (
     <>
-      <Field label="Number" error={errors.number} hint="In international form, e.g. +3221234567.">
-        {(p) => <input {...p} type="tel" value={number} onChange={(e) => setNumber(e.target.value)} />}
-      </Field>
-      <Field label="Trunk" error={errors.trunkId}>
-        {(p) => (
-          <select {...p} value={trunkId} onChange={(e) => setTrunkId(e.target.value)}>
-            <option value="">Any trunk</option>
-            {trunks.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <TextField
+        label="Number"
+        error={errors.number}
+        hint="In international form, e.g. +3221234567."
+        type="tel"
+        value={number}
+        onChange={setNumber}
+      />
+      <SelectField label="Trunk" error={errors.trunkId} value={trunkId} onChange={setTrunkId}>
+        <option value="">Any trunk</option>
+        {trunks.map((t) => (
+          <option key={t.id} value={t.id}>
+            {t.name}
+          </option>
+        ))}
+      </SelectField>
     </>
   );
   const destinationFields = (
     <>
-      <Field label="Destination type for voice call" error={errors.destination}>
-        {(p) => (
-          <select {...p} value={type} onChange={(e) => setType(e.target.value as Destination['type'])}>
-            <option value="none">Not configured</option>
-            <option value="extension">Extension</option>
-            <option value="conference">Conference</option>
-            <option value="hangup">Hang up</option>
-          </select>
-        )}
-      </Field>
+      <SelectField
+        label="Destination type for voice call"
+        error={errors.destination}
+        value={type}
+        onChange={(v) => setType(v as Destination['type'])}
+      >
+        <option value="none">Not configured</option>
+        <option value="extension">Extension</option>
+        <option value="conference">Conference</option>
+        <option value="hangup">Hang up</option>
+      </SelectField>
       {type === 'extension' && (
-        <Field label="Extension" error={errors.destExtension}>
-          {(p) => (
-            <select {...p} value={extension} onChange={(e) => setExtension(e.target.value)}>
-              <option value="">Choose an extension</option>
-              {users.map((u) => (
-                <option key={u.id} value={u.extension}>
-                  {u.extension} — {u.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField label="Extension" error={errors.destExtension} value={extension} onChange={setExtension}>
+          <option value="">Choose an extension</option>
+          {users.map((u) => (
+            <option key={u.id} value={u.extension}>
+              {u.extension} — {u.name}
+            </option>
+          ))}
+        </SelectField>
       )}
       {type === 'conference' && (
-        <Field
+        <SelectField
           label="Conference"
           error={errors.conferenceId}
           hint="Callers are asked for the access code if the conference has one."
+          value={conferenceId}
+          onChange={setConferenceId}
         >
-          {(p) => (
-            <select {...p} value={conferenceId} onChange={(e) => setConferenceId(e.target.value)}>
-              <option value="">Choose a conference</option>
-              {conferences.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name} ({c.extension})
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+          <option value="">Choose a conference</option>
+          {conferences.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name} ({c.extension})
+            </option>
+          ))}
+        </SelectField>
       )}
     </>
   );

@@ -5,6 +5,8 @@ import { CheckboxField } from '../components/checkbox-field.tsx';
 import { Field } from '../components/field.tsx';
 import { FormDialog } from '../components/form-dialog.tsx';
 import { SecretInput } from '../components/secret-input.tsx';
+import { SelectField } from '../components/select-field.tsx';
+import { TextField } from '../components/text-field.tsx';
 import { useSaveForm } from '../use-save-form.ts';
 
 const FIELD_PATHS = {
@@ -66,42 +68,43 @@ export function TrunkForm({ trunk, onSaved, onCancel }: TrunkFormProps) {
       twoColumns
     >
       <div>
-        <Field label="Name" error={errors.name}>
-          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-        <Field label="Host" error={errors.host} hint="The carrier's SIP server name or address.">
-          {(p) => <input {...p} value={host} onChange={(e) => setHost(e.target.value)} />}
-        </Field>
-        <Field label="Port" error={errors.port}>
-          {(p) => <input {...p} inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} />}
-        </Field>
-        <Field label="Transport" error={errors.transport}>
-          {(p) => (
-            <select
-              {...p}
-              value={transport}
-              onChange={(e) => setTransport(e.target.value as TrunkFields['transport'])}
-            >
-              <option value="udp">UDP</option>
-              <option value="tcp">TCP</option>
-              <option value="tls">TLS</option>
-            </select>
-          )}
-        </Field>
-        <Field
+        <TextField label="Name" error={errors.name} value={name} onChange={setName} />
+        <TextField
+          label="Host"
+          error={errors.host}
+          hint="The carrier's SIP server name or address."
+          value={host}
+          onChange={setHost}
+        />
+        <TextField label="Port" error={errors.port} inputMode="numeric" value={port} onChange={setPort} />
+        <SelectField
+          label="Transport"
+          error={errors.transport}
+          value={transport}
+          onChange={(v) => setTransport(v as TrunkFields['transport'])}
+        >
+          <option value="udp">UDP</option>
+          <option value="tcp">TCP</option>
+          <option value="tls">TLS</option>
+        </SelectField>
+        <TextField
           label="Caller ID"
           error={errors.callerId}
           hint="Optional. The number shown on outgoing calls, e.g. +3221234567."
-        >
-          {(p) => <input {...p} type="tel" value={callerId} onChange={(e) => setCallerId(e.target.value)} />}
-        </Field>
+          type="tel"
+          value={callerId}
+          onChange={setCallerId}
+        />
       </div>
       <div>
-        <Field label="Username" error={errors.username} hint="Optional. Given by the carrier.">
-          {(p) => (
-            <input {...p} autoComplete="off" value={username} onChange={(e) => setUsername(e.target.value)} />
-          )}
-        </Field>
+        <TextField
+          label="Username"
+          error={errors.username}
+          hint="Optional. Given by the carrier."
+          autoComplete="off"
+          value={username}
+          onChange={setUsername}
+        />
         <Field
           label="Password"
           error={errors.password}

@@ -9,6 +9,7 @@ import { CheckboxField } from '../components/checkbox-field.tsx';
 import { Field } from '../components/field.tsx';
 import { FormDialog } from '../components/form-dialog.tsx';
 import { generatePassword, SecretInput } from '../components/secret-input.tsx';
+import { TextField } from '../components/text-field.tsx';
 import { useSession } from '../session.ts';
 import { useSaveForm } from '../use-save-form.ts';
 
@@ -79,34 +80,24 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
       twoColumns
     >
       <div>
-        <Field
+        <TextField
           label="Extension"
           error={errors.extension}
           hint="Digits only. Also the username phones sign in with."
-        >
-          {(p) => (
-            <input
-              {...p}
-              inputMode="numeric"
-              value={extension}
-              onChange={(e) => setExtension(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Name" error={errors.name}>
-          {(p) => <input {...p} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-        <Field label="Email" error={errors.email} hint="Optional.">
-          {(p) => (
-            <input
-              {...p}
-              type="email"
-              autoComplete="off"
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          )}
-        </Field>
+          inputMode="numeric"
+          value={extension}
+          onChange={setExtension}
+        />
+        <TextField label="Name" error={errors.name} autoComplete="off" value={name} onChange={setName} />
+        <TextField
+          label="Email"
+          error={errors.email}
+          hint="Optional."
+          type="email"
+          autoComplete="off"
+          value={email}
+          onChange={setEmail}
+        />
         <Field
           label="SIP password"
           error={errors.sipPassword}
@@ -131,31 +122,22 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
         <CheckboxField label="Console access" checked={consoleAccess} onChange={setConsoleAccess} />
         {consoleAccess && (
           <>
-            <Field label="Console username" error={errors.username}>
-              {(p) => (
-                <input
-                  {...p}
-                  autoComplete="off"
-                  value={username}
-                  onChange={(e) => setUsername(e.target.value)}
-                />
-              )}
-            </Field>
-            <Field
+            <TextField
+              label="Console username"
+              error={errors.username}
+              autoComplete="off"
+              value={username}
+              onChange={setUsername}
+            />
+            <TextField
               label="Console password"
               error={errors.password}
               hint={user?.username ? 'Leave empty to keep the current password.' : 'At least 8 characters.'}
-            >
-              {(p) => (
-                <input
-                  {...p}
-                  type="password"
-                  autoComplete="new-password"
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              )}
-            </Field>
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onChange={setPassword}
+            />
             <fieldset
               className="field permissions"
               aria-describedby={errors.permissions ? 'perm-error' : undefined}
