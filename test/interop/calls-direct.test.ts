@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { callFixture } from './helpers/call-fixture.ts';
+import { CALLER_AND_CALLEE, callFixture } from './helpers/call-fixture.ts';
 import { assertHearEachOther } from './helpers/hearing.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { describeSipp, runSipp, sippCount, startSipp } from './helpers/sipp.ts';
@@ -18,6 +18,7 @@ import { users } from './helpers/users.ts';
 
 const skip = skipWithout('baresip', 'sox', 'sipp');
 
+/** CALLER_AND_CALLEE's tones, and 104's. */
 const TONES: Record<string, number> = { '101': 700, '102': 1300, '104': 1900 };
 
 describe('direct calls between users', { skip }, () => {
@@ -25,19 +26,11 @@ describe('direct calls between users', { skip }, () => {
   const f = callFixture({
     name: 'direct',
     users: users('101', '102', '103', '104'),
-    phones: [
-      { extension: '101', tone: TONES['101']! },
-      { extension: '102', tone: TONES['102']!, autoAnswer: true },
-      { extension: '104', tone: TONES['104']! },
-    ],
+    phones: [...CALLER_AND_CALLEE, { extension: '104', tone: TONES['104']! }],
   });
 
   test('101 calls 102: each hears the other, not itself', async () => {
-    const a = f.phone('101');
-    const b = f.phone('102');
-    await a.command('dial', '102');
-    await a.event('CALL_ESTABLISHED');
-    await b.event('CALL_ESTABLISHED');
+    const [a, b] = await f.call('101', '102', '102');
     await sleep(5000);
     await a.command('hangup');
     // The callee hears the BYE through Parley.
@@ -51,11 +44,7 @@ describe('direct calls between users', { skip }, () => {
   });
 
   test('the callee hangs up: the caller gets the BYE', async () => {
-    const a = f.phone('101');
-    const b = f.phone('102');
-    await a.command('dial', '102');
-    await a.event('CALL_ESTABLISHED');
-    await b.event('CALL_ESTABLISHED');
+    const [a, b] = await f.call('101', '102', '102');
     await b.command('hangup');
     await b.event('CALL_CLOSED');
     const closed = await a.event('CALL_CLOSED', 5000);

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { callFixture } from './helpers/call-fixture.ts';
+import { CALLER_AND_CALLEE, callFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { skipWithout } from './helpers/skip.ts';
 import { describeWindow, recordingSoFar, sleep, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
@@ -21,19 +21,12 @@ describe('RTP timeout', { skip }, () => {
   const f = callFixture({
     name: 'rtp-timeout',
     users: users('101', '102'),
-    phones: [
-      { extension: '101', tone: 700 },
-      { extension: '102', tone: 1300, autoAnswer: true },
-    ],
+    phones: CALLER_AND_CALLEE,
     parley: { env: { PARLEY_RTP_TIMEOUT_MS: String(RTP_TIMEOUT_MS) } },
   });
 
   test('a call on hold is not a dead call; resumed, it carries both voices', async () => {
-    const a = f.phone('101');
-    const b = f.phone('102');
-    await a.command('dial', '102');
-    await a.event('CALL_ESTABLISHED');
-    await b.event('CALL_ESTABLISHED');
+    const [a, b] = await f.call('101', '102', '102');
     await sleep(1000);
     await a.command('hold');
     await sleep(RTP_TIMEOUT_MS * 3);

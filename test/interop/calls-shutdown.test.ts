@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { callFixture } from './helpers/call-fixture.ts';
+import { CALLER_AND_CALLEE, callFixture } from './helpers/call-fixture.ts';
 import { describeSipp, runSipp, sippCount } from './helpers/sipp.ts';
 import { sippCaller } from './helpers/sipp-caller.ts';
 import { skipWithout } from './helpers/skip.ts';
@@ -16,25 +16,19 @@ import { users } from './helpers/users.ts';
 const skip = skipWithout('baresip', 'sox', 'sipp');
 
 const GRACE_MS = 8000;
+/** The tones of CALLER_AND_CALLEE. */
 const TONES: Record<string, number> = { '101': 700, '102': 1300 };
 
 describe('SIGTERM with a call in progress', { skip }, () => {
   const f = callFixture({
     name: 'shutdown',
     users: users('101', '102', '103'),
-    phones: [
-      { extension: '101', tone: TONES['101']! },
-      { extension: '102', tone: TONES['102']!, autoAnswer: true },
-    ],
+    phones: CALLER_AND_CALLEE,
     parley: { env: { PARLEY_SHUTDOWN_GRACE_MS: String(GRACE_MS) } },
   });
 
   test('new calls get 503, the live call goes on, then BYE', async () => {
-    const a = f.phone('101');
-    const b = f.phone('102');
-    await a.command('dial', '102');
-    await a.event('CALL_ESTABLISHED');
-    await b.event('CALL_ESTABLISHED');
+    const [a, b] = await f.call('101', '102', '102');
     await sleep(1000);
 
     const exited = new Promise<number | null>((r) => f.parley.child.once('exit', (code) => r(code)));

@@ -29,6 +29,12 @@ export interface PhoneSpec {
   key?: string;
 }
 
+/** The usual pair of a direct call: 101 sending 700 Hz, and 102 sending 1300 Hz, answering by itself. */
+export const CALLER_AND_CALLEE: readonly PhoneSpec[] = [
+  { extension: '101', tone: 700 },
+  { extension: '102', tone: 1300, autoAnswer: true },
+];
+
 type Provision = Parameters<ParleyProcess['provision']>[0];
 
 export interface CallFixtureOptions {
@@ -38,7 +44,7 @@ export interface CallFixtureOptions {
   conferences?: Provision['conferences'];
   trunks?: Provision['trunks'];
   /** Started in parallel once Parley is provisioned; all registered before the tests run. */
-  phones?: PhoneSpec[];
+  phones?: readonly PhoneSpec[];
   /** Options of `startParley` (environment, domain, RTP ports). */
   parley?: Parameters<typeof startParley>[0];
 }
@@ -76,6 +82,8 @@ export interface CallFixture {
   invite(destination: string): Promise<{ callId: string }>;
   /** Phone `key` dials `room` and waits until the first conference has `count` members. */
   joinRoom(key: string, room: string, count: number): Promise<void>;
+  /** Phone `from` dials `number`, which phone `to` answers: both calls established. */
+  call(from: string, number: string, to: string): Promise<[Baresip, Baresip]>;
   /** Phone `key` hangs up and waits for its call to close. */
   hangUp(key: string): Promise<void>;
   /** Stops every phone, then Parley, and removes the directory. Idempotent. */
@@ -173,6 +181,13 @@ export async function startCallFixture(options: CallFixtureOptions): Promise<Cal
         await waitFor(`${key} in the room`, async () =>
           (await participants()).length === count ? true : undefined,
         );
+      },
+      async call(from, number, to) {
+        const [a, b] = [phone(from), phone(to)];
+        await a.command('dial', number);
+        await a.event('CALL_ESTABLISHED');
+        await b.event('CALL_ESTABLISHED');
+        return [a, b];
       },
       async hangUp(key) {
         const p = phone(key);
