@@ -4,7 +4,7 @@ import { api, optional, type Trunk, type TrunkFields, type TrunkInput } from '..
 import { CheckboxField } from '../components/checkbox-field.tsx';
 import { Field } from '../components/field.tsx';
 import { FormDialog } from '../components/form-dialog.tsx';
-import { SecretInput } from '../components/secret-input.tsx';
+import { SecretField } from '../components/secret-field.tsx';
 import { SelectField } from '../components/select-field.tsx';
 import { TextField } from '../components/text-field.tsx';
 import { useSaveForm } from '../use-save-form.ts';
@@ -105,20 +105,13 @@ export function TrunkForm({ trunk, onSaved, onCancel }: TrunkFormProps) {
           value={username}
           onChange={setUsername}
         />
-        <Field
+        <SecretField
           label="Password"
           error={errors.password}
-          hint={trunk ? 'Leave empty to keep the current password.' : undefined}
-        >
-          {(p) => (
-            <SecretInput
-              {...p}
-              value={password}
-              onChange={setPassword}
-              placeholder={trunk ? 'Unchanged' : undefined}
-            />
-          )}
-        </Field>
+          editing={!!trunk}
+          value={password}
+          onChange={setPassword}
+        />
         <CheckboxField
           label="Register with the carrier"
           checked={register}

@@ -6,9 +6,9 @@
 import { useState } from 'react';
 import { api, optional, type Permission, type User, type UserInput, type UserRow } from '../api.ts';
 import { CheckboxField } from '../components/checkbox-field.tsx';
-import { Field } from '../components/field.tsx';
 import { FormDialog } from '../components/form-dialog.tsx';
-import { generatePassword, SecretInput } from '../components/secret-input.tsx';
+import { SecretField } from '../components/secret-field.tsx';
+import { generatePassword } from '../components/secret-input.tsx';
 import { TextField } from '../components/text-field.tsx';
 import { useSession } from '../session.ts';
 import { useSaveForm } from '../use-save-form.ts';
@@ -98,20 +98,14 @@ export function UserForm({ user, onSaved, onCancel }: UserFormProps) {
           value={email}
           onChange={setEmail}
         />
-        <Field
+        <SecretField
           label="SIP password"
           error={errors.sipPassword}
-          hint={user ? 'Leave empty to keep the current password.' : 'The phone uses it to register.'}
-        >
-          {(p) => (
-            <SecretInput
-              {...p}
-              value={sipPassword}
-              onChange={setSipPassword}
-              placeholder={user ? 'Unchanged' : undefined}
-            />
-          )}
-        </Field>
+          editing={!!user}
+          hint="The phone uses it to register."
+          value={sipPassword}
+          onChange={setSipPassword}
+        />
         <CheckboxField
           label="May call external numbers"
           checked={canCallOut}
