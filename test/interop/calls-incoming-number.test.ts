@@ -11,13 +11,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { BARESIP } from './helpers/baresip.ts';
 import { callFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { rtpListener } from './helpers/rtp-listener.ts';
 import { describeSipp, runSipp, sippCount, startSipp } from './helpers/sipp.ts';
 import { skipWithout } from './helpers/skip.ts';
-import { levelDb, SOX, sleep, soundingShare, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
+import { levelDb, sleep, soundingShare, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
 import { users } from './helpers/users.ts';
 
 const SCENARIO = join(import.meta.dirname, 'scenarios', 'calls-incoming-did.xml');
@@ -110,13 +109,9 @@ describe('a carrier calls an incoming number', { skip }, () => {
   });
 
   test('a DID pointing at an extension rings that phone, and they talk', async (t) => {
-    if (!BARESIP || !SOX) {
-      t.skip('baresip or sox is not installed');
-      return;
-    }
-    const rtp = await rtpListener();
-    t.after(() => rtp.socket.close());
-    const phone = await f.addPhone({ extension: '102', tone: 1300, autoAnswer: true }, t);
+    const ready = await f.phoneAndListener({ extension: '102', tone: 1300, autoAnswer: true }, t);
+    if (!ready) return;
+    const { phone, rtp } = ready;
     const carrier = await startSipp({
       scenario: SCENARIO,
       remote: `127.0.0.1:${f.parley.sipPort}`,

@@ -9,14 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BARESIP } from './helpers/baresip.ts';
 import { callFixture } from './helpers/call-fixture.ts';
 import { noMediaLeft } from './helpers/parley-metrics.ts';
 import { rtpListener } from './helpers/rtp-listener.ts';
 import { describeSipp, startSipp } from './helpers/sipp.ts';
 import { sippCaller } from './helpers/sipp-caller.ts';
 import { skipWithout } from './helpers/skip.ts';
-import { levelDb, SOX, sleep, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
+import { levelDb, sleep, toneShare, waitFor, windowBefore } from './helpers/tones.ts';
 import { users } from './helpers/users.ts';
 
 const skip = skipWithout('sipp');
@@ -67,13 +66,9 @@ describe('a late-offer call into a conference', { skip }, () => {
   });
 
   test('a late offer to a user is bridged: the callee is heard at the ACK answer address', async (t) => {
-    if (!BARESIP || !SOX) {
-      t.skip('baresip or sox is not installed');
-      return;
-    }
-    const rtp = await rtpListener();
-    t.after(() => rtp.socket.close());
-    const phone = await f.addPhone({ extension: '102', tone: 1300, autoAnswer: true }, t);
+    const ready = await f.phoneAndListener({ extension: '102', tone: 1300, autoAnswer: true }, t);
+    if (!ready) return;
+    const { phone, rtp } = ready;
     const run = await startSipp(
       sippCaller(f.parley, {
         scenario: 'calls-late-offer.xml',

@@ -8,11 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import type { Baresip } from './baresip.ts';
+import { BARESIP, type Baresip } from './baresip.ts';
 import { type ParleyProcess, startParley } from './parley-process.ts';
 import { startPhone } from './phones.ts';
+import { type RtpListener, rtpListener } from './rtp-listener.ts';
 import { describeSipp, type SippRun } from './sipp.ts';
-import { toneFile, waitFor } from './tones.ts';
+import { SOX, toneFile, waitFor } from './tones.ts';
 import { passwordOf } from './users.ts';
 
 /** A baresip phone signed in as a test user, its microphone a tone. */
@@ -82,6 +83,14 @@ export interface CallFixture {
   invite(destination: string): Promise<{ callId: string }>;
   /** Phone `key` dials `room` and waits until the first conference has `count` members. */
   joinRoom(key: string, room: string, count: number): Promise<void>;
+  /**
+   * For a test where sipp talks to phone `spec` through Parley: an RTP listener for sipp's media and the
+   * phone, both closed at `t.after`; undefined (the test skipped) without baresip or sox.
+   */
+  phoneAndListener(
+    spec: PhoneSpec,
+    t: { after(fn: () => unknown): void; skip(message: string): void },
+  ): Promise<{ phone: Baresip; rtp: RtpListener } | undefined>;
   /** Phone `from` dials `number`, which phone `to` answers: both calls established. */
   call(from: string, number: string, to: string): Promise<[Baresip, Baresip]>;
   /** Phone `key` hangs up and waits for its call to close. */
@@ -181,6 +190,18 @@ export async function startCallFixture(options: CallFixtureOptions): Promise<Cal
         await waitFor(`${key} in the room`, async () =>
           (await participants()).length === count ? true : undefined,
         );
+      },
+      async phoneAndListener(spec, t) {
+        if (!BARESIP || !SOX) {
+          t.skip('baresip or sox is not installed');
+          return undefined;
+        }
+        const rtp = await rtpListener();
+        t.after(() => rtp.socket.close());
+        const p = await start(spec);
+        t.after(() => p.stop().catch(() => {}));
+        await p.registered();
+        return { phone: p, rtp };
       },
       async call(from, number, to) {
         const [a, b] = [phone(from), phone(to)];
