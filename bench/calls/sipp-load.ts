@@ -79,10 +79,11 @@ function failureCauses(file: string): Map<string, number> {
     return out;
   }
   for (const m of text.matchAll(
-    /Aborting call on unexpected message[^']*'[^']*', received 'SIP\/2\.0 (\d{3})/g,
+    // "… for Call-Id '…': while expecting '200' (index 5), received 'SIP/2.0 503 …"
+    /Aborting call on unexpected message[^\n]*?, received 'SIP\/2\.0 (\d{3})/g,
   ))
     out.set(m[1]!, (out.get(m[1]!) ?? 0) + 1);
-  for (const _ of text.matchAll(/Aborting call on unexpected message[^']*'[^']*', received '(?!SIP\/2\.0)/g))
+  for (const _ of text.matchAll(/Aborting call on unexpected message[^\n]*?, received '(?!SIP\/2\.0)/g))
     out.set('unexpected request', (out.get('unexpected request') ?? 0) + 1);
   const timeouts = text.match(/[Tt]imeout/g)?.length ?? 0;
   if (timeouts) out.set('timeout', timeouts);
