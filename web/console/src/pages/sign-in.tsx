@@ -1,7 +1,7 @@
 /** The sign-in page: username and password, the API's message when refused. */
 import { type FormEvent, useState } from 'react';
 import { api, type Me } from '../api.ts';
-import { Field } from '../components/field.tsx';
+import { TextField } from '../components/text-field.tsx';
 
 export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   const [username, setUsername] = useState('');
@@ -26,31 +26,23 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
           <span className="brand-mark">P</span> Parley
         </p>
         <h1 id="sign-in-title">Sign in to the management console</h1>
-        <Field label="Username">
-          {(p) => (
-            <input
-              {...p}
-              name="username"
-              autoComplete="username"
-              required
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Password">
-          {(p) => (
-            <input
-              {...p}
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Username"
+          name="username"
+          autoComplete="username"
+          required
+          value={username}
+          onChange={setUsername}
+        />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={setPassword}
+        />
         {error && (
           <p className="alert alert-error" role="alert">
             {error}
