@@ -93,14 +93,7 @@ function ApplyDialog({ onClose }: { onClose: () => void }) {
           {problems.length > 0 && (
             <div className="alert alert-warning">
               <p>Apply will refuse the draft until these are fixed:</p>
-              <ul>
-                {problems.map((e) => (
-                  <li key={`${e.path}:${e.message}`}>
-                    {e.path && <strong>{describePath(e.path, changes)}: </strong>}
-                    {e.message}
-                  </li>
-                ))}
-              </ul>
+              <ProblemList problems={problems} changes={changes} />
             </div>
           )}
           <div className="form-actions">
@@ -144,16 +137,7 @@ function ApplyDialog({ onClose }: { onClose: () => void }) {
         <>
           <div className="alert alert-error" role="alert">
             <p>Nothing was applied. {phase.message}</p>
-            {phase.errors.length > 0 && (
-              <ul>
-                {phase.errors.map((e) => (
-                  <li key={`${e.path}:${e.message}`}>
-                    {e.path && <strong>{describePath(e.path, changes)}: </strong>}
-                    {e.message}
-                  </li>
-                ))}
-              </ul>
-            )}
+            {phase.errors.length > 0 && <ProblemList problems={phase.errors} changes={changes} />}
           </div>
           <div className="form-actions">
             <button type="button" className="button" onClick={() => setPhase({ step: 'review' })}>
@@ -179,6 +163,20 @@ function describePath(path: string, changes: Change[]): string {
   return [what, field && field !== change?.id && field !== kind ? fieldLabel(kind, field) : '']
     .filter(Boolean)
     .join(' — ');
+}
+
+/** What Apply refuses, each reason after the object and field it is about. */
+function ProblemList({ problems, changes }: { problems: FieldError[]; changes: Change[] }) {
+  return (
+    <ul>
+      {problems.map((e) => (
+        <li key={`${e.path}:${e.message}`}>
+          {e.path && <strong>{describePath(e.path, changes)}: </strong>}
+          {e.message}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 const ACTION_WORDS: Record<Change['action'], string> = {
