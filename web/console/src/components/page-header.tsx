@@ -1,5 +1,6 @@
 /** A page's title, its one-line purpose and its main action (e.g. the green **Add a conference**). */
 import type { ReactNode } from 'react';
+import type { Loaded } from '../use-load.ts';
 
 export function PageHeader({
   title,
@@ -30,36 +31,33 @@ export function PageHeader({
 
 /** Loading, error and empty states for a list, so every page words them the same way. */
 export function ListState({
-  loading,
-  error,
+  load,
+  count,
   empty,
-  onRetry,
 }: {
-  loading: boolean;
-  error?: string;
-  empty?: ReactNode;
-  onRetry?: () => void;
+  load: Loaded<unknown>;
+  /** How many items the loaded list shows: none, and `empty` says so. */
+  count: number;
+  empty: ReactNode;
 }) {
-  if (error) {
+  if (load.error) {
     return (
       <div className="alert alert-error" role="alert">
-        <p>{error}</p>
-        {onRetry && (
-          <button type="button" className="button" onClick={onRetry}>
-            Try again
-          </button>
-        )}
+        <p>{load.error}</p>
+        <button type="button" className="button" onClick={() => void load.reload()}>
+          Try again
+        </button>
       </div>
     );
   }
-  if (loading) {
+  if (load.loading && !load.data) {
     return (
       <p className="progress" role="status">
         <span className="spinner" aria-hidden="true" /> Loading…
       </p>
     );
   }
-  return empty ? <div className="empty">{empty}</div> : null;
+  return load.data && count === 0 ? <div className="empty">{empty}</div> : null;
 }
 
 /** The "not applied yet" mark on a row whose object has a pending change. */

@@ -53,12 +53,7 @@ export function ResourceTable<T extends { id: string }>({
   const [first, ...rest] = columns;
   return (
     <>
-      <ListState
-        loading={load.loading && !load.data}
-        error={load.error}
-        onRetry={() => void load.reload()}
-        empty={load.data && rows.length === 0 ? empty : undefined}
-      />
+      <ListState load={load} count={rows.length} empty={empty} />
       {first && rows.length > 0 && (
         <table className="table">
           {caption && <caption className="sr-only">{caption}</caption>}

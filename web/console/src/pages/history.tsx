@@ -55,12 +55,7 @@ export function HistoryPage() {
           {notice}
         </p>
       )}
-      <ListState
-        loading={versions.loading && !versions.data}
-        error={versions.error}
-        onRetry={() => void versions.reload()}
-        empty={versions.data && list.length === 0 ? 'Nothing has been applied yet.' : undefined}
-      />
+      <ListState load={versions} count={list.length} empty="Nothing has been applied yet." />
       {list.length > 0 && (
         <ol className="versions">
           {list.map((v, i) => {

@@ -123,14 +123,9 @@ export function LivePage() {
         </p>
       )}
       <ListState
-        loading={conferences.loading && !conferences.data}
-        error={conferences.error}
-        onRetry={() => void conferences.reload()}
-        empty={
-          conferences.data && all.length === 0
-            ? 'No conference in production yet: add one, then Apply changes.'
-            : undefined
-        }
+        load={conferences}
+        count={all.length}
+        empty="No conference in production yet: add one, then Apply changes."
       />
       {running.length === 0 && all.length > 0 && (
         <p className="empty">No one is in a conference right now.</p>
