@@ -4,6 +4,7 @@
  * with the API's plain-word message and its per-field errors.
  */
 
+import type { Participant } from '../../../src/api/pbx-port.ts';
 import type {
   Account,
   Conference,
@@ -19,6 +20,8 @@ import type {
 } from '../../../src/store/model.ts';
 import { type Change, normalizeChanges } from './changes.ts';
 
+/** One member of a running conference, as the server lists it. */
+export type { Participant } from '../../../src/api/pbx-port.ts';
 export type {
   Account,
   Conference,
@@ -60,18 +63,6 @@ export interface Me {
   permissions: Permission[];
   /** SIP domain, when the server tells it (used for the phone settings). */
   domain?: string;
-}
-
-export interface Participant {
-  id: string;
-  callerId: string;
-  extension?: string;
-  role: 'admin' | 'participant';
-  muted: boolean;
-  talking: boolean;
-  /** Held with music until the room's administrator joins (when the server says so). */
-  waiting?: boolean;
-  joinedAt: string;
 }
 
 /** A version in the history, with what changed in it when the server says so. */
