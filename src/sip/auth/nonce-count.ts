@@ -60,7 +60,10 @@ export class NonceCountTracker {
     if (!this.isFresh(nonce, nc)) return false;
     const e = this.#entries.get(nonce);
     if (!e) {
-      this.#entries.set(nonce, { highest: nc, seen: 1, expiresAt: issuedAt + this.#lifetimeMs });
+      // The nonce was cut from the request's text, and a cut string keeps all of it: the key is a copy,
+      // or every call's whole INVITE would stay in memory as long as its nonce is tracked (minutes).
+      const key = Buffer.from(nonce, 'latin1').toString('latin1');
+      this.#entries.set(key, { highest: nc, seen: 1, expiresAt: issuedAt + this.#lifetimeMs });
       return true;
     }
     if (nc > e.highest) {

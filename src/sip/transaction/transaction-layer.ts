@@ -108,6 +108,15 @@ export function serverKey(req: SipRequest, asMethod?: string, parsedVia?: Via): 
 }
 
 /**
+ * A copy of a key that shares no memory with the message it was made from. The key is made of pieces
+ * cut from the request's text (branch, sent-by, method), and such pieces keep the whole text alive: a
+ * server transaction's key would hold its request in memory for the 64*T1 the transaction lives on.
+ */
+function detached(key: string): string {
+  return Buffer.from(key, 'utf8').toString('utf8');
+}
+
+/**
  * The layer's hold on a server transaction's TU: passes everything on and forgets the transaction when
  * it terminates. One object rather than closures: server transactions outlive their call by 64*T1.
  */
@@ -222,13 +231,14 @@ export class TransactionLayer {
     }
     if (request.method === 'ACK') return { kind: 'ack' };
     const ctx = { sender, clock: this.clock, timers: this.timers(sender.reliable) };
-    const wrapped = new ServerUser(this.#servers, key, user);
+    const id = detached(key);
+    const wrapped = new ServerUser(this.#servers, id, user);
     const tx =
       request.method === 'INVITE'
-        ? new InviteServerTransaction(key, ctx, wrapped)
-        : new NonInviteServerTransaction(key, ctx, wrapped);
+        ? new InviteServerTransaction(id, ctx, wrapped)
+        : new NonInviteServerTransaction(id, ctx, wrapped);
     wrapped.tx = tx;
-    this.#servers.set(key, tx);
+    this.#servers.set(id, tx);
     if (request.method === 'CANCEL') {
       const targetKey = serverKey(request, 'INVITE', via);
       const target = targetKey ? this.#servers.get(targetKey) : undefined;
