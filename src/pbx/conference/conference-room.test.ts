@@ -56,7 +56,8 @@ test('open room: the first hears "only participant", later ones are announced by
   const a = seated(room.join(call('A', '101')));
   assert.deepEqual(media.take(), ['join A open', 'play A only-participant']);
   const b = seated(room.join(call('B')));
-  assert.deepEqual(media.take(), ['join B open', 'play A join']);
+  // A's "only participant" is no longer true: cut short, and A hears the join tone.
+  assert.deepEqual(media.take(), ['join B open', 'stop A', 'play A join']);
   assert.deepEqual(events, ['conference.started', 'participant.joined', 'participant.joined']);
   const list = room.participants();
   assert.deepEqual(
@@ -81,7 +82,7 @@ test('media that plays to the whole room: one join or leave tone per event, howe
   const a = seated(room.join(call('A')));
   assert.deepEqual(media.take(), ['join A open', 'play A only-participant']);
   seated(room.join(call('B')));
-  assert.deepEqual(media.take(), ['join B open', 'playRoom join']);
+  assert.deepEqual(media.take(), ['join B open', 'stop A', 'playRoom join']);
   const c = seated(room.join(call('C')));
   assert.deepEqual(media.take(), ['join C open', 'playRoom join']);
   c.close();
@@ -93,6 +94,16 @@ test('media that plays to the whole room: one join or leave tone per event, howe
   await flush();
   assert.equal(errors.length, 1);
   a.close();
+});
+
+test('a member whose "only participant" has ended is not interrupted when the second one comes', async () => {
+  const { media, room } = setup({}, {}, true);
+  seated(room.join(call('A')));
+  assert.deepEqual(media.take(), ['join A open', 'play A only-participant']);
+  media.finish('A');
+  await flush();
+  seated(room.join(call('B')));
+  assert.deepEqual(media.take(), ['join B open', 'playRoom join']);
 });
 
 test('wait for the administrator: music and the prompt until the admin comes, then everyone is in the mix', async () => {

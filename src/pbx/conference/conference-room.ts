@@ -61,6 +61,8 @@ export class ConferenceRoom {
   readonly #events: ConferenceEventSink | undefined;
   readonly #options: ConferenceRoomOptions;
   readonly #members = new Map<string, ConferenceMember>();
+  /** Members hearing "you are the only participant" right now. */
+  readonly #toldAlone = new Set<ConferenceMember>();
   #started: boolean;
   #locked: boolean;
   #closed = false;
@@ -270,14 +272,21 @@ export class ConferenceRoom {
     if (admin) this.#enteredMix(admin, released.length > 0);
   }
 
-  /** A member now in the mix: tell it when it is alone, else let the others hear a join tone. */
+  /**
+   * A member now in the mix: tell it when it is alone, else let the others hear a join tone. "You are the
+   * only participant" stops being true with the second member: a member still hearing it is cut short, so
+   * it hears the newcomer at once (its prompt takes over what it hears until it ends).
+   */
   #enteredMix(member: ConferenceMember, quiet = false): void {
     const others = [...this.#members.values()].filter((m) => m !== member && m.state === 'mixed');
     if (others.length === 0) {
-      this.#play(member, ['only-participant']);
-    } else if (!quiet) {
-      this.#tone(others, 'join');
+      this.#toldAlone.add(member);
+      void this.#playAndWait(member, ['only-participant']).finally(() => this.#toldAlone.delete(member));
+      return;
     }
+    for (const m of this.#toldAlone) this.#call(() => this.#media.stopPlayback(m.mediaId));
+    this.#toldAlone.clear();
+    if (!quiet) this.#tone(others, 'join');
   }
 
   async #waitingLoop(member: ConferenceMember): Promise<void> {
