@@ -343,8 +343,15 @@ export class MediaEngine {
    * The answer to Parley's offer chose another codec than the session was opened with (RFC 3264 §6.1):
    * re-opens the session on the same worker and port with that codec, back in its room if it was in one.
    * A playback or recording of the session ends. Not for WebRTC sessions (their codec is werift's).
+   * `remote`: the peer's new address when the same offer also moved it; the re-opened session sends
+   * there from its first packet, so nothing in the new codec reaches the old address.
    */
-  async setCodec(sessionId: string, codec: CodecSpec, telephoneEvent?: TelephoneEventSpec): Promise<void> {
+  async setCodec(
+    sessionId: string,
+    codec: CodecSpec,
+    telephoneEvent?: TelephoneEventSpec,
+    remote?: Endpoint,
+  ): Promise<void> {
     const s = await this.#session(sessionId);
     if (s.pinned) throw new MediaError('bad-request', `session ${sessionId} is WebRTC`);
     const link = this.#links[s.worker]!;
@@ -364,6 +371,7 @@ export class MediaEngine {
             codec,
             ...(telephoneEvent ? { telephoneEvent } : {}),
             ...(sameClock && outgoing ? { outgoing } : {}),
+            ...(remote ? { remote } : {}),
           },
         });
       } catch (err) {
