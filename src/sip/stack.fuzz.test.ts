@@ -29,9 +29,9 @@ class LoopTransport implements Transport {
     this.#listeners.add(l);
     return () => this.#listeners.delete(l);
   }
-  send(message: SipMessage, _d: Destination): Promise<void> {
+  send(message: SipMessage, _d: Destination): Promise<undefined> {
     this.sent.push(message);
-    return Promise.resolve();
+    return Promise.resolve(undefined);
   }
   hasConnection(): boolean {
     return false;

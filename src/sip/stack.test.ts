@@ -29,9 +29,9 @@ class MemoryTransport implements Transport {
     this.#listeners.add(l);
     return () => this.#listeners.delete(l);
   }
-  send(message: SipMessage, destination: Destination): Promise<void> {
+  send(message: SipMessage, destination: Destination): Promise<undefined> {
     this.sent.push({ message, destination });
-    return Promise.resolve();
+    return Promise.resolve(undefined);
   }
   hasConnection(): boolean {
     return false;

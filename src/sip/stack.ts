@@ -4,7 +4,8 @@
  * routes responses by Via (§18.2), answers what can be answered on its own (100 Trying, 400 to malformed
  * requests, 481 to requests for unknown dialogs or transactions, 200 + 487 for CANCEL), keeps
  * retransmitting our 2xx to INVITE until the ACK (§13.3.1.4), re-ACKs retransmitted 2xx (§13.2.2.4),
- * and keeps the dialogs a B2BUA creates.
+ * and keeps the dialogs a B2BUA creates. A request whose TCP/TLS/WebSocket connection closes before its
+ * final response ends at once with a local 503 (§17.1.4, §8.1.3.1).
  */
 
 import {
@@ -199,6 +200,8 @@ export class SipStack {
             this.#decorate(response);
             t.send(response, responseDestination(via, source)).catch(() => {});
           },
+          // §17.1.4: requests that went over a connection now gone fail at once (a local 503).
+          connectionClosed: (id) => this.#layer.connectionClosed(id),
         }),
       );
     }
@@ -455,7 +458,11 @@ export class SipStack {
   }
 
   #sender(transport: Transport, destination: Destination): TransactionSender {
-    return { reliable: transport.reliable, send: (m) => transport.send(m, destination) };
+    return {
+      reliable: transport.reliable,
+      send: (m) => transport.send(m, destination),
+      isOpen: (id) => transport.hasConnection(id),
+    };
   }
 
   #decorate(response: SipResponse): void {

@@ -95,6 +95,17 @@ export class NonInviteClientTransaction implements Transaction {
     if (this.#state !== 'terminated') this.#stateTransition('terminated');
   }
 
+  /**
+   * The connection the request went over closed (or failed) before a final response: a transport
+   * error (§17.1.4), which the TU treats as 503 (§8.1.3.1) now rather than when Timer B/F would fire.
+   * A transaction that already has its final response is left alone. True when this failed it.
+   */
+  connectionLost(error: Error): boolean {
+    if (this.#state !== 'trying' && this.#state !== 'proceeding') return false;
+    this.#transportError(error);
+    return true;
+  }
+
   #send(message: SipRequest): void {
     this.#ctx.sender.send(message).catch((err: Error) => this.#transportError(err));
   }

@@ -10,18 +10,27 @@ export class RecordingSender implements TransactionSender {
   readonly reliable: boolean;
   readonly sent: SipMessage[] = [];
   failNext = false;
+  /** The connection every send reports it went over (a stream transport's); none by default (UDP). */
+  readonly connectionId: string | undefined;
+  /** Connections `isOpen` answers false for. */
+  readonly closed = new Set<string>();
 
-  constructor(reliable: boolean) {
+  constructor(reliable: boolean, connectionId?: string) {
     this.reliable = reliable;
+    this.connectionId = connectionId;
   }
 
-  send(message: SipMessage): Promise<void> {
+  send(message: SipMessage): Promise<string | undefined> {
     if (this.failNext) {
       this.failNext = false;
       return Promise.reject(new Error('connection refused'));
     }
     this.sent.push(message);
-    return Promise.resolve();
+    return Promise.resolve(this.connectionId);
+  }
+
+  isOpen(connectionId: string): boolean {
+    return !this.closed.has(connectionId);
   }
 
   /** How many of the sent messages are requests of `method` / responses with `status`. */

@@ -108,3 +108,85 @@ test('a request without a Via cannot be matched', () => {
   req.headers = req.headers.filter((h) => h.name !== 'Via');
   assert.equal(layer.receiveRequest(req, new RecordingSender(false), noUser).kind, 'invalid');
 });
+
+/** Sends `method` over `connection` (a stream connection the fake sender reports) and records the TU's responses. */
+function sendOver(layer: TransactionLayer, method: string, branch: string, connection: string) {
+  const got: Array<[number, boolean]> = [];
+  const req = request(method, branch);
+  const sender = new RecordingSender(true, connection);
+  const tx = layer.sendRequest(req, sender, (r, i) => got.push([r.status, i.local]));
+  return { got, req, tx, sender };
+}
+
+test('§17.1.4: a closing connection fails its pending client transactions at once, as a local 503', async () => {
+  const clock = new FakeClock();
+  const layer = new TransactionLayer({ clock });
+  const ringing = sendOver(layer, 'INVITE', 'z9hG4bKring', 'tcp-1');
+  const trying = sendOver(layer, 'OPTIONS', 'z9hG4bKopt', 'tcp-1');
+  const declined = sendOver(layer, 'INVITE', 'z9hG4bKbusy', 'tcp-1');
+  const answered = sendOver(layer, 'INVITE', 'z9hG4bKok', 'tcp-1');
+  const elsewhere = sendOver(layer, 'INVITE', 'z9hG4bKother', 'tcp-2');
+  await flush(); // the sends resolve with their connection
+  layer.receiveResponse(response(ringing.req, 180));
+  layer.receiveResponse(response(elsewhere.req, 180));
+  layer.receiveResponse(response(declined.req, 486));
+  layer.receiveResponse(response(answered.req, 200));
+  assert.equal(ringing.tx.state, 'proceeding');
+  assert.equal(declined.tx.state, 'completed', 'Timer D (0 on a stream) has not fired: time stands still');
+  assert.equal(answered.tx.state, 'accepted');
+
+  layer.connectionClosed('tcp-1');
+  // No time has passed: no Timer B/F could have fired; the failure comes from the close alone.
+  assert.equal(clock.now(), 0);
+  assert.deepEqual(ringing.got, [
+    [180, false],
+    [503, true],
+  ]);
+  assert.equal(ringing.tx.state, 'terminated');
+  assert.deepEqual(trying.got, [[503, true]]);
+  assert.deepEqual(declined.got, [[486, false]], 'a transaction with its final response is untouched');
+  assert.equal(declined.tx.state, 'completed');
+  assert.deepEqual(answered.got, [[200, false]]);
+  assert.equal(answered.tx.state, 'accepted', 'Timer M still absorbs 2xx retransmissions');
+  assert.deepEqual(elsewhere.got, [[180, false]], 'another connection is untouched');
+  assert.equal(elsewhere.tx.state, 'proceeding');
+  assert.equal(declined.sender.count('ACK'), 1, 'the 486 was ACKed, once');
+
+  // A second report of the same close, or one for a connection nobody used, changes nothing.
+  layer.connectionClosed('tcp-1');
+  layer.connectionClosed('tcp-9');
+  assert.equal(ringing.got.length, 2);
+  assert.equal(elsewhere.got.length, 1);
+});
+
+test('the connection index forgets transactions as they end; UDP requests are never indexed', async () => {
+  const clock = new FakeClock();
+  const layer = new TransactionLayer({ clock });
+  const a = sendOver(layer, 'INVITE', 'z9hG4bKa', 'tcp-1');
+  const b = sendOver(layer, 'MESSAGE', 'z9hG4bKb', 'tcp-2');
+  layer.sendRequest(request('OPTIONS', 'z9hG4bKudp'), new RecordingSender(false), () => {});
+  await flush();
+  assert.equal(layer.trackedConnections, 2);
+  layer.receiveResponse(response(a.req, 603));
+  layer.receiveResponse(response(b.req, 200));
+  clock.advance(0); // Timers D and K are 0 on a stream
+  assert.equal(a.tx.state, 'terminated');
+  assert.equal(b.tx.state, 'terminated');
+  assert.equal(layer.trackedConnections, 0);
+  layer.connectionClosed('tcp-1');
+  assert.deepEqual(a.got, [[603, false]]);
+  clock.advance(32_000);
+  assert.deepEqual(layer.size, { clients: 0, servers: 0 });
+});
+
+test('a connection that closed before its write was noted fails the transaction at once', async () => {
+  const layer = new TransactionLayer({ clock: new FakeClock() });
+  const got: number[] = [];
+  const sender = new RecordingSender(true, 'tcp-7');
+  sender.closed.add('tcp-7'); // its close was reported before the send resolved
+  const tx = layer.sendRequest(request('INVITE', 'z9hG4bKlate'), sender, (r) => got.push(r.status));
+  await flush();
+  assert.deepEqual(got, [503]);
+  assert.equal(tx.state, 'terminated');
+  assert.equal(layer.trackedConnections, 0);
+});

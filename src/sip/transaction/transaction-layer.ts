@@ -4,7 +4,8 @@
  * machines absorb, and hands the rest to the transaction user: new requests, ACKs for 2xx (RFC 6026:
  * they belong to no transaction), and responses that match no transaction (stray 2xx to re-ACK).
  * For the TU, a client transaction that times out ends with a locally made 408 and one whose transport
- * failed with a 503 (§8.1.3.1, §17.1.4).
+ * failed with a 503 (§8.1.3.1, §17.1.4) — including one whose request went over a connection that then
+ * closed before a final response (`connectionClosed`), at once rather than after Timer B/F.
  */
 import {
   createResponse,
@@ -15,6 +16,7 @@ import {
   parseVia,
 } from '../message/index.ts';
 import type { SipRequest, SipResponse, Via } from '../message/types.ts';
+import { TransportError } from '../transport/transport.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { InviteClientTransaction } from './invite-client-transaction.ts';
 import { InviteServerTransaction } from './invite-server-transaction.ts';
@@ -152,6 +154,11 @@ export class TransactionLayer {
   readonly #base: TimerBase;
   readonly #clients = new Map<string, ClientTransaction>();
   readonly #servers = new Map<string, ServerTransaction>();
+  /**
+   * Client transactions by the connection their request went over, so a closing connection fails its
+   * own transactions without a scan of all of them. An entry goes when its transaction terminates.
+   */
+  readonly #byConnection = new Map<string, Set<ClientTransaction>>();
   readonly #unreliable: TransactionTimers;
   readonly #reliable: TransactionTimers;
 
@@ -172,6 +179,11 @@ export class TransactionLayer {
     return { clients: this.#clients.size, servers: this.#servers.size };
   }
 
+  /** Connections with client transactions noted on them (for tests: the index is cleaned). */
+  get trackedConnections(): number {
+    return this.#byConnection.size;
+  }
+
   /**
    * Starts a client transaction for `request` (which must carry its top Via with a fresh branch) and
    * sends it. `onResponse` receives every response passed up, including the local 408/503.
@@ -183,7 +195,26 @@ export class TransactionLayer {
   ): ClientTransaction {
     const key = clientKey(request);
     if (!key) throw new Error('request without a top Via branch or CSeq');
-    const ctx = { sender, clock: this.clock, timers: this.timers(sender.reliable) };
+    let tx: ClientTransaction;
+    let connection: string | undefined;
+    // Notes the connection the request went over (its first send that names one: on a stream the
+    // request goes once), unless the transaction is over by the time the write completes.
+    const tracking: TransactionSender = {
+      reliable: sender.reliable,
+      send: (m) =>
+        sender.send(m).then((id) => {
+          if (id === undefined || connection !== undefined || tx.state === 'terminated') return id;
+          if (sender.isOpen?.(id) === false) {
+            // Closed between the write and now: its close was reported before we could note it.
+            tx.connectionLost(new TransportError(`connection ${id} closed`));
+            return id;
+          }
+          connection = id;
+          this.#track(id, tx);
+          return id;
+        }),
+    };
+    const ctx = { sender: tracking, clock: this.clock, timers: this.timers(sender.reliable) };
     const user = {
       receiveResponse: (r: SipResponse) => onResponse(r, { local: false }),
       fail: (reason: 'timeout' | 'transport-error', error?: Error) => {
@@ -193,14 +224,43 @@ export class TransactionLayer {
       },
       terminated: () => {
         if (this.#clients.get(key) === tx) this.#clients.delete(key);
+        if (connection !== undefined) this.#untrack(connection, tx);
       },
     };
-    let tx: ClientTransaction;
     if (request.method === 'INVITE') tx = new InviteClientTransaction(key, request, ctx, user);
     else tx = new NonInviteClientTransaction(key, request, ctx, user);
     // The constructor sends at once; a synchronous failure has already ended it (then it is not kept).
     if (tx.state !== 'terminated') this.#clients.set(key, tx);
     return tx;
+  }
+
+  /**
+   * A connection closed or failed (the transports' `connectionClosed`): every client transaction whose
+   * request went over it and that has no final response yet fails as a transport error (§17.1.4), which
+   * its TU sees as a local 503 (§8.1.3.1). Costs the number of transactions on that connection.
+   */
+  connectionClosed(connectionId: string): void {
+    const txs = this.#byConnection.get(connectionId);
+    if (!txs) return;
+    this.#byConnection.delete(connectionId);
+    const error = new TransportError(`connection ${connectionId} closed`);
+    for (const tx of txs) tx.connectionLost(error);
+  }
+
+  #track(connectionId: string, tx: ClientTransaction): void {
+    let txs = this.#byConnection.get(connectionId);
+    if (!txs) {
+      txs = new Set();
+      this.#byConnection.set(connectionId, txs);
+    }
+    txs.add(tx);
+  }
+
+  #untrack(connectionId: string, tx: ClientTransaction): void {
+    const txs = this.#byConnection.get(connectionId);
+    if (!txs) return;
+    txs.delete(tx);
+    if (txs.size === 0) this.#byConnection.delete(connectionId);
   }
 
   /** Passes a response to its client transaction; false when none matches (a stray for the TU). */
@@ -257,5 +317,6 @@ export class TransactionLayer {
     for (const tx of [...this.#servers.values()]) tx.dispose();
     this.#clients.clear();
     this.#servers.clear();
+    this.#byConnection.clear();
   }
 }

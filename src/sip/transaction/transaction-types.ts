@@ -10,8 +10,16 @@ import type { TransactionTimers } from './timers.ts';
 export interface TransactionSender {
   /** TCP, TLS, WS are reliable; UDP is not (§17.1.1.2 retransmissions only on unreliable). */
   readonly reliable: boolean;
-  /** Resolves once handed to the transport; rejects on a transport error (§17.1.4, §17.2.4). */
-  send(message: SipMessage): Promise<void>;
+  /**
+   * Resolves once handed to the transport, with the id of the connection it went over (undefined on
+   * UDP); rejects on a transport error (§17.1.4, §17.2.4).
+   */
+  send(message: SipMessage): Promise<string | undefined>;
+  /**
+   * Whether a connection a send resolved with is still open. A connection that closed between the write
+   * and the transaction layer's noting it would otherwise never be reported to that transaction.
+   */
+  isOpen?(connectionId: string): boolean;
 }
 
 /** Everything a transaction is built with, besides its request and its TU. */

@@ -135,7 +135,7 @@ export class StreamTransport extends TransportBase implements Transport {
     }
   }
 
-  async send(message: SipMessage, destination: Destination): Promise<void> {
+  async send(message: SipMessage, destination: Destination): Promise<string> {
     if (this.#closed) throw new TransportError(`${this.protocol} transport closed`);
     const bytes = serializeMessage(message);
     let conn: Connection | undefined;
@@ -156,6 +156,7 @@ export class StreamTransport extends TransportBase implements Transport {
         }
       });
     });
+    return conn.id;
   }
 
   #connectionFor(destination: Destination): Promise<Connection> {

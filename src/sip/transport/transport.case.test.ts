@@ -323,6 +323,43 @@ for (const h of harnesses) {
       }
     });
 
+    test('a send names the connection it used; its close is reported by the same id', async () => {
+      const s = await h.start({});
+      try {
+        const rx = collect(s.transport);
+        const closed: string[] = [];
+        s.transport.listen({ message: () => {}, connectionClosed: (id) => closed.push(id) });
+        const client = await s.client();
+        client.send(options('which'));
+        await rx.until(() => rx.got.length === 1);
+        const { message, source } = rx.got[0]!;
+        const used = await s.transport.send(okFor(message as SipRequest), source);
+        await client.waitFor('SIP/2.0 200 OK');
+        if (!s.transport.reliable) {
+          assert.equal(used, undefined, 'no connection on UDP');
+          client.close();
+          return;
+        }
+        assert.equal(used, source.connectionId);
+        // Without the id, a send to the same peer reuses that connection and says so.
+        assert.equal(
+          await s.transport.send(okFor(message as SipRequest), { ...source, connectionId: undefined }),
+          used,
+        );
+        assert.deepEqual(closed, []);
+        client.close();
+        await eventually(() => closed.length === 1);
+        assert.deepEqual(
+          closed,
+          [used],
+          'RFC 3261 §17.1.4: the transaction layer learns which connection went',
+        );
+        assert.equal(s.transport.hasConnection(used!), false);
+      } finally {
+        await s.stop();
+      }
+    });
+
     test('a malformed message is dropped and counted; good ones still get through', async () => {
       const s = await h.start({});
       try {

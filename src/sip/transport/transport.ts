@@ -62,7 +62,10 @@ export interface TransportListener {
    * answer 400 when the headers allow it (§18.2.1 best effort). Already counted as dropped.
    */
   malformed?(error: SipParseError, source: MessageSource): void;
-  /** A connection closed (for a registrar to forget bindings that lived on it). */
+  /**
+   * A connection closed or failed (for a registrar to forget bindings that lived on it, and for the
+   * transaction layer to fail the client transactions whose requests went over it, §17.1.4).
+   */
   connectionClosed?(connectionId: string, source: MessageSource): void;
 }
 
@@ -107,8 +110,13 @@ export interface Transport {
   readonly localPort: number;
   /** Adds a listener; returns a function that removes it. */
   listen(listener: TransportListener): () => void;
-  /** Serializes and sends; rejects on a transport error (the transaction layer then reports 503). */
-  send(message: SipMessage, destination: Destination): Promise<void>;
+  /**
+   * Serializes and sends; rejects on a transport error (the transaction layer then reports 503).
+   * Resolves with the id of the connection the message was written on (TCP, TLS, WS, WSS: the id
+   * `connectionClosed` reports when that connection goes, so a client transaction can fail at once,
+   * RFC 3261 §17.1.4), or undefined (UDP).
+   */
+  send(message: SipMessage, destination: Destination): Promise<string | undefined>;
   /** True when `connectionId` is a connection of this transport that is still open. */
   hasConnection(connectionId: string): boolean;
   stats(): TransportStats;

@@ -102,7 +102,7 @@ export class UdpTransport extends TransportBase implements Transport {
     else this.deliver(parsed, source);
   }
 
-  send(message: SipMessage, destination: Destination): Promise<void> {
+  send(message: SipMessage, destination: Destination): Promise<undefined> {
     if (this.#closed) return Promise.reject(new TransportError('UDP transport closed'));
     const bytes = serializeMessage(message);
     if (bytes.length > 65507) {
@@ -120,7 +120,7 @@ export class UdpTransport extends TransportBase implements Transport {
           );
         } else {
           this.counters.sent++;
-          resolve();
+          resolve(undefined);
         }
       });
     });

@@ -153,7 +153,7 @@ export class WsTransport extends TransportBase implements Transport {
     }
   }
 
-  async send(message: SipMessage, destination: Destination): Promise<void> {
+  async send(message: SipMessage, destination: Destination): Promise<string> {
     const conn =
       (destination.connectionId ? this.#connections.get(destination.connectionId) : undefined) ??
       this.#byPeer.get(`${destination.address}:${destination.port}`);
@@ -180,6 +180,7 @@ export class WsTransport extends TransportBase implements Transport {
         }
       });
     });
+    return conn.id;
   }
 
   hasConnection(connectionId: string): boolean {
