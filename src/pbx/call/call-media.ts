@@ -53,6 +53,8 @@ export class CallMedia {
   #offer: Sdp | undefined;
   /** What the engine session runs, so that an answer choosing otherwise switches it (unknown for WebRTC). */
   #running: RunningCodec | undefined;
+  /** The engine changes answers and re-offers asked for, applied one after the other in their order. */
+  #changes: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   protected constructor(
@@ -194,39 +196,48 @@ export class CallMedia {
     const audio = readAnswer(this.#offer, answer);
     if ('error' in audio) return { status: 488, message: audio.message };
     this.audio = audio;
-    const failure = await this.#follow(audio);
-    if (failure) return failure;
-    await this.engine.setRemote(this.sessionId, audio.remote).catch(() => {});
-    return undefined;
+    return this.#follow(audio, audio.remote);
   }
 
   /**
-   * Switches the engine session to the codec `audio` settled, when it runs another (the answer to our
-   * offer chose another, or a re-offer dropped the codec in use).
+   * Points the engine session at what `audio` settled: the codec, when the session runs another (the
+   * answer to our offer chose another, or a re-offer dropped the codec in use), and `remote`, the peer's
+   * address when it is new. Both change in one step: a session re-opened for another codec starts at the
+   * new address, so no packet in the new codec goes to the old one (the peer offered that codec at the
+   * new address only, RFC 3264 §8.3.1). Queued behind the changes asked for before.
    */
-  async #follow(audio: NegotiatedAudio): Promise<MediaFailure | undefined> {
-    const running = this.#running;
-    const te = audio.telephoneEvent;
-    if (
-      !running ||
-      (running.name.toLowerCase() === audio.codec.encoding.toLowerCase() &&
-        running.payloadType === audio.codec.sendPayloadType &&
-        (te === undefined || te.sendPayloadType === running.telephoneEventPayloadType))
-    ) {
+  #follow(audio: NegotiatedAudio, remote: { address: string; port: number } | undefined) {
+    const step = this.#changes.then(async (): Promise<MediaFailure | undefined> => {
+      const running = this.#running;
+      const te = audio.telephoneEvent;
+      if (
+        !running ||
+        (running.name.toLowerCase() === audio.codec.encoding.toLowerCase() &&
+          running.payloadType === audio.codec.sendPayloadType &&
+          (te === undefined || te.sendPayloadType === running.telephoneEventPayloadType))
+      ) {
+        if (remote) await this.engine.setRemote(this.sessionId, remote).catch(() => {});
+        return undefined;
+      }
+      const codec = { name: audio.codec.encoding, payloadType: audio.codec.sendPayloadType };
+      try {
+        await this.engine.setCodec(
+          this.sessionId,
+          { ...codec, clockRate: audio.codec.clockRate },
+          te ? { payloadType: te.sendPayloadType, clockRate: te.clockRate } : undefined,
+          remote,
+        );
+      } catch (err) {
+        return {
+          status: 488,
+          message: `the codec ${codec.name} could not be set: ${(err as Error).message}`,
+        };
+      }
+      this.#running = te ? { ...codec, telephoneEventPayloadType: te.sendPayloadType } : codec;
       return undefined;
-    }
-    const codec = { name: audio.codec.encoding, payloadType: audio.codec.sendPayloadType };
-    try {
-      await this.engine.setCodec(
-        this.sessionId,
-        { ...codec, clockRate: audio.codec.clockRate },
-        te ? { payloadType: te.sendPayloadType, clockRate: te.clockRate } : undefined,
-      );
-    } catch (err) {
-      return { status: 488, message: `the codec ${codec.name} could not be set: ${(err as Error).message}` };
-    }
-    this.#running = te ? { ...codec, telephoneEventPayloadType: te.sendPayloadType } : codec;
-    return undefined;
+    });
+    this.#changes = step.catch(() => {});
+    return step;
   }
 
   /**
@@ -256,10 +267,8 @@ export class CallMedia {
     const after = answer.audio.remote;
     const moved = !before || before.address !== after.address || before.port !== after.port;
     // A re-offer without the codec in use gets another one (answerOffer falls back): the session follows
-    // it first, then goes to a new address if there is one.
-    void this.#follow(answer.audio)
-      .then(() => (moved ? this.engine.setRemote(this.sessionId, after) : undefined))
-      .catch(() => {});
+    // it, and goes to the new address if there is one, in the same step.
+    void this.#follow(answer.audio, moved ? after : undefined).catch(() => {});
     this.localSdp = serializeSdp(this.sdpSession.stamp(answer.sdp));
     return this.localSdp;
   }
