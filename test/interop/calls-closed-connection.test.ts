@@ -229,7 +229,7 @@ describe('a callee whose connection closes while it rings', () => {
       vanishing.vanish();
       desk.send(createResponse(toDesk, 486, undefined, { toTag: 'desk' }));
 
-      // 45 s: long enough that, without the fix, the ring timeout's 480 arrives and fails the check below.
+      // Waits past Parley's 30 s ring timeout, so a leg left ringing shows as that timeout's 480 below.
       const final = await caller.next(
         "the caller's final answer",
         (m): m is SipResponse => isFinalTo(m, callId, 2),

@@ -134,3 +134,26 @@ test('a transport error in Calling is reported and ends the transaction', async 
   clock.advance(60_000);
   assert.equal(sender.count('INVITE'), 0);
 });
+
+test('§17.1.4: a lost connection fails Calling and Proceeding at once; Accepted and Completed keep going', () => {
+  const lost = new Error('connection closed');
+  for (const state of ['calling', 'proceeding'] as const) {
+    const s = setup(true);
+    if (state === 'proceeding') s.tx.receiveResponse(response(s.invite, 180));
+    assert.equal(s.tx.state, state);
+    assert.equal(s.tx.connectionLost(lost), true);
+    assert.equal(s.tx.state, 'terminated');
+    assert.deepEqual(s.failures, ['transport-error'], `from ${state}, with no timer fired`);
+    assert.equal(s.terminatedCount(), 1);
+    assert.equal(s.tx.connectionLost(lost), false, 'only once');
+  }
+  const accepted = setup(true);
+  accepted.tx.receiveResponse(response(accepted.invite, 200));
+  assert.equal(accepted.tx.connectionLost(lost), false);
+  assert.equal(accepted.tx.state, 'accepted');
+  const completed = setup(true);
+  completed.tx.receiveResponse(response(completed.invite, 486));
+  assert.equal(completed.tx.connectionLost(lost), false);
+  assert.equal(completed.tx.state, 'completed');
+  assert.deepEqual([...accepted.failures, ...completed.failures], []);
+});

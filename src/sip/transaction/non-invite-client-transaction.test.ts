@@ -75,3 +75,20 @@ test('transport error → TU told, Terminated', async () => {
   assert.equal(s.tx.state, 'terminated');
   assert.deepEqual(s.failures, ['transport-error']);
 });
+
+test('§17.1.4: a lost connection fails Trying and Proceeding at once; Completed keeps going', () => {
+  const lost = new Error('connection closed');
+  for (const state of ['trying', 'proceeding'] as const) {
+    const s = setup(true);
+    if (state === 'proceeding') s.tx.receiveResponse(response(s.req, 100));
+    assert.equal(s.tx.state, state);
+    assert.equal(s.tx.connectionLost(lost), true);
+    assert.equal(s.tx.state, 'terminated');
+    assert.deepEqual(s.failures, ['transport-error'], `from ${state}, with no timer fired`);
+  }
+  const done = setup(true);
+  done.tx.receiveResponse(response(done.req, 200));
+  assert.equal(done.tx.connectionLost(lost), false);
+  assert.equal(done.tx.state, 'completed');
+  assert.deepEqual(done.failures, []);
+});
