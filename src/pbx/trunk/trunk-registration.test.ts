@@ -17,7 +17,10 @@ function fakeStack() {
   return { stack, sent };
 }
 
-const CHALLENGE = { name: 'WWW-Authenticate', value: 'Digest realm="carrier.test", nonce="n1", algorithm=MD5' };
+const CHALLENGE = {
+  name: 'WWW-Authenticate',
+  value: 'Digest realm="carrier.test", nonce="n1", algorithm=MD5',
+};
 
 function challenge(req: SipRequest): SipResponse {
   return createResponse(req, 401, 'Unauthorized', { headers: [CHALLENGE] });
