@@ -83,6 +83,9 @@ describe('direct calls between users', { skip }, () => {
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${f.parley.output().slice(-2000)}`);
     assert.equal(sippCount(r, '486', false), 1, describeSipp(r));
     await callee.event('CALL_CLOSED');
+    const calls = await f.parley.api<{ items: Array<Record<string, unknown>> }>('GET', '/api/calls');
+    const record = calls.items.find((c) => c.to === '104');
+    assert.equal(record?.disposition, 'busy', JSON.stringify(calls.items));
     await noMediaLeft(f.parley);
   });
 

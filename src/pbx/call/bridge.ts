@@ -40,6 +40,8 @@ export async function bridge(
       leg.hangup('cancelled');
       media.close();
     }
+    // Rejecting the caller's leg ends the call through that leg: say first how it ends.
+    call.endingAs(reason, disposition);
     a.reject(status);
     svc.events('call.failed', { callId: call.id, from: call.from, to: call.to, status, reason });
     call.end(reason, disposition);

@@ -43,6 +43,7 @@ export class Call {
   readonly #media = new Set<CallMedia>();
   readonly #cleanups: Array<() => void> = [];
   #ended: CallSummary | undefined;
+  #outcome: { reason: EndReason | string; disposition: CallDisposition } | undefined;
   readonly #listeners: Array<(summary: CallSummary) => void> = [];
   readonly #answeredListeners: Array<() => void> = [];
 
@@ -105,9 +106,18 @@ export class Call {
     else this.#listeners.push(listener);
   }
 
+  /**
+   * How the call is about to end, for an `end` that comes first without a disposition: rejecting the
+   * caller's leg (busy, no answer) ends the call through that leg before the caller of `end` gets to it.
+   */
+  endingAs(reason: EndReason | string, disposition: CallDisposition): void {
+    this.#outcome ??= { reason, disposition };
+  }
+
   /** Ends everything the call owns. Idempotent. */
   end(reason: EndReason | string, disposition?: CallDisposition): void {
     if (this.#ended) return;
+    if (disposition === undefined && this.#outcome) ({ reason, disposition } = this.#outcome);
     const endedAt = new Date();
     const summary: CallSummary = {
       id: this.id,
