@@ -165,6 +165,14 @@ test('WebSocket bindings go when their connection closes', () => {
   assert.equal(registrar.lookup('101').length, 0);
   assert.equal(registrar.lookup('102').length, 1);
   assert.deepEqual(changes, ['101:0']);
+  // Registered again on a new connection: the old connection's close (late, or repeated) touches nothing.
+  registrar.register(
+    req({ flow: { ...ws, connectionId: 'ws-3' }, contacts: [contact('sip:abc@x.invalid;transport=ws')] }),
+  );
+  registrar.connectionClosed('ws-1');
+  assert.equal(registrar.lookup('101').length, 1);
+  registrar.connectionClosed('ws-3');
+  assert.equal(registrar.lookup('101').length, 0);
 });
 
 test('bindings survive a restart through the file store; WebSocket and expired ones do not', async () => {

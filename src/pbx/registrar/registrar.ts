@@ -98,6 +98,8 @@ export class Registrar {
   readonly #now: () => number;
   readonly #saveDelayMs: number;
   readonly #byExtension = new Map<string, Binding[]>();
+  /** The extensions with a binding on each connection: a closing connection touches only those. */
+  readonly #byConnection = new Map<string, Set<string>>();
   readonly #listeners = new Set<BindingsListener>();
   #sweepTimer: NodeJS.Timeout | undefined;
   #saveTimer: NodeJS.Timeout | undefined;
@@ -227,7 +229,10 @@ export class Registrar {
    * §5), so they go. TCP/TLS bindings stay: their contact may be reached over a new connection.
    */
   connectionClosed(connectionId: string): void {
-    for (const [ext, list] of this.#byExtension) {
+    const extensions = this.#byConnection.get(connectionId);
+    if (!extensions) return;
+    for (const ext of [...extensions]) {
+      const list = this.#byExtension.get(ext) ?? [];
       const kept = list.filter(
         (b) =>
           !(
@@ -298,7 +303,16 @@ export class Registrar {
   }
 
   #set(extension: string, list: Binding[]): void {
-    const before = this.#byExtension.get(extension)?.length ?? 0;
+    const old = this.#byExtension.get(extension) ?? [];
+    const before = old.length;
+    for (const b of old) this.#unindex(b.flow.connectionId, extension);
+    for (const b of list) {
+      const id = b.flow.connectionId;
+      if (id === undefined) continue;
+      let set = this.#byConnection.get(id);
+      if (!set) this.#byConnection.set(id, (set = new Set()));
+      set.add(extension);
+    }
     if (list.length === 0) this.#byExtension.delete(extension);
     else this.#byExtension.set(extension, list);
     this.#count += list.length - before;
@@ -310,6 +324,14 @@ export class Registrar {
         this.#logger?.error({ err, extension }, 'registrar listener failed');
       }
     }
+  }
+
+  #unindex(connectionId: string | undefined, extension: string): void {
+    if (connectionId === undefined) return;
+    const set = this.#byConnection.get(connectionId);
+    if (!set) return;
+    set.delete(extension);
+    if (set.size === 0) this.#byConnection.delete(connectionId);
   }
 
   #scheduleSave(): void {
