@@ -2,7 +2,10 @@
  * Parley registering its trunk to a carrier (RFC 3261 §10.2), against a registrar played by sipp: every
  * REGISTER is challenged and must carry the trunk's digest credentials; the 2 s binding the registrar
  * grants is refreshed in time (the API shows the trunk registered throughout); removing the trunk sends
- * the unregistration (Expires: 0), which the scenario requires.
+ * the unregistration (Expires: 0), which the scenario requires, and nothing after it.
+ *
+ * Parley refreshes every 1.6 s on its own clock, so how many refreshes come before the removal is not
+ * the test's to fix: the scenario takes any number of cycles, and only their shape is checked.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -57,7 +60,9 @@ describe('trunk registration to a carrier', { skip }, () => {
     await parley.api('POST', '/api/apply', {});
     const r = await registrar.result;
     assert.equal(r.exitCode, 0, `${describeSipp(r)}\n${parley.output().slice(-2000)}`);
-    assert.equal(sippCount(r, 'REGISTER', false), 6, 'three cycles, each challenged once');
+    const registers = sippCount(r, 'REGISTER', false);
+    assert.equal(sippCount(r, '401', true) * 2, registers, `each cycle challenged once: ${describeSipp(r)}`);
+    assert.ok(registers >= 6, `the registration, a refresh at least, the unregistration: ${describeSipp(r)}`);
     assert.equal(sippCount(r, '403', true), 0, 'the registrar accepted the credentials');
   });
 });
