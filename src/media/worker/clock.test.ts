@@ -78,3 +78,28 @@ test('lateness histogram percentiles', () => {
   h.reset();
   assert.equal(h.summary().count, 0);
 });
+
+test('poll() from inside a late tick does not nest a run (which would arm a second timer)', async () => {
+  let offset = 0;
+  const now = () => performance.now() + offset;
+  let depth = 0;
+  let maxDepth = 0;
+  let ticks = 0;
+  const clock = new MediaClock(
+    (tick) => {
+      ticks++;
+      depth++;
+      maxDepth = Math.max(maxDepth, depth);
+      // The tick's handler reads packets, and the packet path polls the clock: here while a period behind.
+      if (tick === 1) offset += 45;
+      clock.poll();
+      depth--;
+    },
+    { periodMs: 10, now },
+  );
+  clock.start();
+  await new Promise((r) => setTimeout(r, 60));
+  clock.stop();
+  assert.ok(ticks >= 3, `only ${ticks} ticks`);
+  assert.equal(maxDepth, 1, 'a tick ran inside another');
+});

@@ -44,6 +44,8 @@ export class MediaClock {
   #onTick: TickHandler;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
+  /** Inside `#fire` (ticks running): `poll()` from a tick handler must not start another run. */
+  #firing = false;
   #next = 0;
   #tick = 0;
   #skipped = 0;
@@ -82,7 +84,9 @@ export class MediaClock {
    * could go quiet for seconds while packets pile up; polling keeps the ticks coming.
    */
   poll(): void {
-    if (!this.#running || this.#now() < this.#next - EARLY_TOLERANCE_MS) return;
+    // Not from inside a tick (a handler that reads packets polls again): a nested run would arm a second
+    // timer and the clock would then tick twice per period.
+    if (this.#firing || !this.#running || this.#now() < this.#next - EARLY_TOLERANCE_MS) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#fire();
   }
@@ -110,12 +114,19 @@ export class MediaClock {
 
   #fire = (): void => {
     this.#timer = undefined;
-    if (!this.#running) return;
-    let now = this.#now();
-    if (now < this.#next - EARLY_TOLERANCE_MS) {
-      this.#arm();
-      return;
+    if (!this.#running || this.#firing) return;
+    this.#firing = true;
+    try {
+      this.#runDue();
+    } finally {
+      this.#firing = false;
     }
+    if (this.#running) this.#arm();
+  };
+
+  #runDue(): void {
+    let now = this.#now();
+    if (now < this.#next - EARLY_TOLERANCE_MS) return;
     // At most two ticks per wake-up: a worker that fell behind catches up over a few turns of the event
     // loop, so the packets waiting for it are read in between instead of piling up behind a burst of ticks.
     for (
@@ -143,6 +154,5 @@ export class MediaClock {
       }
       now = this.#now();
     }
-    if (this.#running) this.#arm();
-  };
+  }
 }
