@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pcmu } from '../src/media/codec/g711.ts';
-import { opus } from '../src/media/codec/opus.ts';
+import { createOpusFactory } from '../src/media/codec/opus.ts';
 import { MediaEngine } from '../src/media/engine.ts';
 import { generateTone } from '../src/media/processor/goertzel.ts';
 import { serializeRtp } from '../src/media/rtp/rtp-packet.ts';
@@ -101,14 +101,19 @@ async function memberCost(codec: 'PCMU' | 'opus', members: number, talkers: numb
       ? { name: 'PCMU', payloadType: 0, clockRate: 8000 }
       : { name: 'opus', payloadType: 111, clockRate: 48000 };
   // Ten 20 ms payloads of tone and one of silence, encoded once and replayed.
-  const rate = codec === 'PCMU' ? 8000 : 48000;
-  const tone = generateTone(440, rate, rate / 5, 0.3 * 32767);
+  // Opus packets as a browser makes them: encoded from 48 kHz PCM. `rate` is the RTP clock.
+  const rate = spec.clockRate;
+  const factory = codec === 'opus' ? createOpusFactory({ sampleRate: 48000 }) : pcmu;
+  const tone = generateTone(440, factory.sampleRate, factory.sampleRate / 5, 0.3 * 32767);
   const frames: Uint8Array[] = [];
-  const encoder = (codec === 'opus' ? opus : pcmu).create();
-  for (let i = 0; i < 11; i++) {
-    const pcm = i < 10 ? tone.subarray(i * (rate / 50), (i + 1) * (rate / 50)) : new Int16Array(rate / 50);
-    frames.push(encoder.encode(pcm).slice());
-  }
+  const encoder = factory.create();
+  const n = factory.sampleRate / 50;
+  for (let i = 0; i < 10; i++) frames.push(encoder.encode(tone.subarray(i * n, (i + 1) * n)).slice());
+  // Silence as a quiet microphone sends it: the encoder's steady state after a second of silence. (The
+  // first packet after the tone still carries its decay, and replayed every tick it decodes as a talker.)
+  let quiet = new Uint8Array(0);
+  for (let i = 0; i < 50; i++) quiet = encoder.encode(new Int16Array(n)).slice();
+  frames.push(quiet);
   await engine.createRoom('bench');
   const ports: number[] = [];
   for (let i = 0; i < members; i++) {

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { generateTone, peakFrequency, toneSnr } from '../processor/goertzel.ts';
 import type { CodecFactory } from './codec.ts';
 import { getCodecFactory, supportedCodecs } from './index.ts';
+import { createOpusFactory } from './opus.ts';
 
 /** Lowest SNR (dB) a clean −12 dBov tone must keep through encode + decode, per codec. */
 const MIN_SNR: Record<string, number> = { PCMU: 33, PCMA: 33, G722: 35, opus: 25, L16: 80 };
@@ -110,10 +111,47 @@ function contract(factory: CodecFactory): void {
       c.close?.();
     });
 
-    test('is found by its SDP name and clock rate', () => {
+    test('is found by its SDP name and clock rate', (t) => {
+      if (!supportedCodecs.includes(factory)) return t.skip('a variant the engine does not offer');
       assert.equal(getCodecFactory(factory.name.toUpperCase(), factory.clockRate), factory);
     });
   });
 }
 
 for (const factory of supportedCodecs) contract(factory);
+// Opus at the other PCM rates libopus runs at (the engine's own runs at 16 kHz).
+contract(createOpusFactory({ sampleRate: 48000 }));
+contract(createOpusFactory({ sampleRate: 8000 }));
+
+describe('opus across PCM rates', () => {
+  // A browser encodes at 48 kHz; the engine decodes the same packets at 16 kHz, and the other way round:
+  // the rate is each end's own choice, the RTP clock is 48000 for both (RFC 7587 §4.1).
+  for (const [from, to] of [
+    [48000, 16000],
+    [16000, 48000],
+  ] as const) {
+    test(`${from} Hz encoder → ${to} Hz decoder keeps a 1000 Hz tone`, () => {
+      const enc = createOpusFactory({ sampleRate: from }).create();
+      const dec = createOpusFactory({ sampleRate: to }).create();
+      const parts: Int16Array[] = [];
+      const frame = from / 50;
+      for (let k = 0; k < 25; k++) {
+        const phase = (2 * Math.PI * 1000 * k * frame) / from;
+        const pcm = dec.decode(enc.encode(generateTone(1000, from, frame, 8000, phase)));
+        assert.equal(pcm.length, to / 50);
+        parts.push(pcm.slice());
+      }
+      const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+      let o = 0;
+      for (const p of parts) {
+        out.set(p, o);
+        o += p.length;
+      }
+      const tail = out.subarray(to / 10);
+      assert.equal(peakFrequency(tail, to, CANDIDATES), 1000);
+      assert.ok(toneSnr(tail, to, 1000) >= MIN_SNR.opus!, `${toneSnr(tail, to, 1000)}`);
+      enc.close?.();
+      dec.close?.();
+    });
+  }
+});

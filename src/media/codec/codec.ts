@@ -6,7 +6,7 @@
 export interface Codec {
   /** Encoding name as in SDP rtpmap (e.g. "PCMU", "G722", "opus"). */
   readonly name: string;
-  /** Sample rate of the PCM this codec takes and gives (8000 for G.711, 16000 for G.722, 48000 Opus). */
+  /** Sample rate of the PCM this codec takes and gives (8000 for G.711, 16000 for G.722 and, by default, Opus). */
   readonly sampleRate: number;
   /** The RTP clock rate written in SDP (8000 for G.722, per RFC 3551). */
   readonly clockRate: number;

@@ -3,16 +3,25 @@ import type { Codec, CodecFactory } from './codec.ts';
 
 /**
  * Opus (RFC 6716, RTP payload RFC 7587) through `@evan/opus` (libopus, native with a WASM fallback):
- * 48 kHz mono, 20 ms frames, RTP clock 48000, dynamic payload type.
+ * mono, 20 ms frames, RTP clock 48000, dynamic payload type.
+ *
+ * The PCM rate is 16 kHz by default, not 48: libopus encodes and decodes directly at 8, 12, 16, 24 or
+ * 48 kHz whatever the RTP clock, which stays 48000 (RFC 7587 §4.1: timestamps advance 960 per 20 ms).
+ * 16 kHz is the conference mixer's wideband rate, so an Opus member needs no resampling in a wideband
+ * room, and decoding and encoding at 16 kHz cost about two thirds of what they cost at 48.
  *
  * Loss concealment is Opus's own: a packet holding only a TOC byte is a zero-length frame, which libopus
  * decodes as a lost frame (RFC 6716 §3.2.1) and so runs its PLC for exactly that frame's duration. The
  * binding does not expose `decode_fec`, so in-band FEC is produced for peers but not consumed here.
  */
 
-const SAMPLE_RATE = 48000;
-/** Frame sizes libopus accepts at 48 kHz (2.5 to 60 ms). */
-const FRAME_SIZES = [120, 240, 480, 960, 1920, 2880];
+/** RTP clock rate of Opus, whatever the PCM rate (RFC 7587 §4.1). */
+const CLOCK_RATE = 48000;
+/** Frame durations libopus accepts, in tenths of a millisecond (2.5 to 60 ms). */
+const FRAME_TENTHS_MS = [25, 50, 100, 200, 400, 600];
+
+/** PCM rates libopus encodes and decodes at. */
+export type OpusSampleRate = 8000 | 12000 | 16000 | 24000 | 48000;
 
 /** Encoder settings; the defaults suit speech at a conference bridge. */
 export interface OpusOptions {
@@ -22,26 +31,34 @@ export interface OpusOptions {
   complexity?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
   /** Emit in-band FEC for peers (default true, tuned for 5 % loss). */
   fec?: boolean;
+  /** PCM rate of what the codec takes and gives (default 16000); the RTP clock stays 48000. */
+  sampleRate?: OpusSampleRate;
 }
 
 class OpusCodec implements Codec {
   readonly name = 'opus';
-  readonly sampleRate = SAMPLE_RATE;
-  readonly clockRate = SAMPLE_RATE;
+  readonly sampleRate: OpusSampleRate;
+  readonly clockRate = CLOCK_RATE;
   readonly payloadType = undefined;
   #encoder: Encoder | undefined;
   #decoder: Decoder | undefined;
   #lastToc = -1;
   #options: OpusOptions;
+  /** Frame sizes in samples at `sampleRate`, and one 20 ms frame. */
+  #frameSizes: number[];
+  #frame20: number;
 
   constructor(options: OpusOptions) {
     this.#options = options;
+    this.sampleRate = options.sampleRate ?? 16000;
+    this.#frameSizes = FRAME_TENTHS_MS.map((t) => (this.sampleRate * t) / 10000);
+    this.#frame20 = this.sampleRate / 50;
   }
 
   // Encoder and decoder are made on first use: a receive-only stream never pays for an encoder.
   #enc(): Encoder {
     if (!this.#encoder) {
-      const e = new Encoder({ channels: 1, sample_rate: SAMPLE_RATE, application: 'voip' });
+      const e = new Encoder({ channels: 1, sample_rate: this.sampleRate, application: 'voip' });
       e.bitrate = this.#options.bitrate ?? 32000;
       e.complexity = this.#options.complexity ?? 5;
       if (this.#options.fec ?? true) {
@@ -54,14 +71,15 @@ class OpusCodec implements Codec {
   }
 
   #dec(): Decoder {
-    this.#decoder ??= new Decoder({ channels: 1, sample_rate: SAMPLE_RATE });
+    this.#decoder ??= new Decoder({ channels: 1, sample_rate: this.sampleRate });
     return this.#decoder;
   }
 
   /** Any length: padded with silence to the next Opus frame size; more than 60 ms is cut to 60 ms. */
   encode(pcm: Int16Array): Uint8Array {
     let frame = pcm;
-    const size = FRAME_SIZES.find((s) => s >= pcm.length) ?? 2880;
+    const sizes = this.#frameSizes;
+    const size = sizes.find((s) => s >= pcm.length) ?? sizes[sizes.length - 1]!;
     if (size !== pcm.length) {
       frame = new Int16Array(size);
       frame.set(pcm.length > size ? pcm.subarray(0, size) : pcm);
@@ -71,7 +89,7 @@ class OpusCodec implements Codec {
 
   /** A payload libopus rejects is concealed (20 ms) rather than thrown. */
   decode(payload: Uint8Array): Int16Array {
-    if (payload.length === 0) return this.conceal(960);
+    if (payload.length === 0) return this.conceal(this.#frame20);
     try {
       const bytes = this.#dec().decode(payload);
       this.#lastToc = payload[0]! & 0xfc; // keep config and stereo bits, code 0 = one frame
@@ -82,7 +100,7 @@ class OpusCodec implements Codec {
           : new Int16Array(bytes.slice().buffer, 0, bytes.byteLength >> 1);
       return pcm;
     } catch {
-      return this.conceal(960);
+      return this.conceal(this.#frame20);
     }
   }
 
@@ -117,11 +135,11 @@ class OpusCodec implements Codec {
 export function createOpusFactory(options: OpusOptions = {}): CodecFactory {
   return {
     name: 'opus',
-    sampleRate: SAMPLE_RATE,
-    clockRate: SAMPLE_RATE,
+    sampleRate: options.sampleRate ?? 16000,
+    clockRate: CLOCK_RATE,
     create: () => new OpusCodec(options),
   };
 }
 
-/** Opus with the default settings (32 kbit/s, complexity 5, FEC on). */
+/** Opus with the default settings (PCM at 16 kHz, 32 kbit/s, complexity 5, FEC on). */
 export const opus: CodecFactory = createOpusFactory();
