@@ -15,27 +15,38 @@ const OFFER = readFileSync(
 ).replace(/\r?\n/g, '\r\n');
 const PCMU = { name: 'PCMU', payloadType: 0, clockRate: 8000 };
 
+/** A media engine on two workers with a port block of its own (files run in parallel). */
+async function twoWorkerEngine(): Promise<MediaEngine> {
+  const base = 44000 + Math.floor(Math.random() * 100) * 100;
+  const engine = new MediaEngine({ workers: 2, rtpPorts: `${base}-${base + 99}` });
+  await engine.warmUpWebRtc();
+  return engine;
+}
+
+type Placement = { worker: number; room?: string };
+
+/** Where each session runs: its worker and its room. */
+async function placements(engine: MediaEngine): Promise<Map<string, Placement>> {
+  const stats = await engine.stats({ perSession: true });
+  const out = new Map<string, Placement>();
+  for (const w of stats.workers) {
+    for (const s of w.perSession ?? []) {
+      out.set(s.sessionId, s.roomId ? { worker: w.workerId, room: s.roomId } : { worker: w.workerId });
+    }
+  }
+  return out;
+}
+
 describe('WebRTC sessions on media workers', () => {
   let engine: MediaEngine;
   before(async () => {
-    const base = 44000 + Math.floor(Math.random() * 100) * 100;
-    engine = new MediaEngine({ workers: 2, rtpPorts: `${base}-${base + 99}` });
-    await engine.warmUpWebRtc();
+    engine = await twoWorkerEngine();
   });
   after(async () => {
     await engine.close();
   });
 
-  async function whereIs(): Promise<Map<string, { worker: number; room?: string }>> {
-    const stats = await engine.stats({ perSession: true });
-    const out = new Map<string, { worker: number; room?: string }>();
-    for (const w of stats.workers) {
-      for (const s of w.perSession ?? []) {
-        out.set(s.sessionId, s.roomId ? { worker: w.workerId, room: s.roomId } : { worker: w.workerId });
-      }
-    }
-    return out;
-  }
+  const whereIs = () => placements(engine);
 
   test('a room on another worker follows its WebRTC member, plain members moving along', async () => {
     const udp = await engine.createSession({ localAddress: '127.0.0.1', codec: PCMU });
@@ -71,21 +82,16 @@ describe('WebRTC sessions on media workers', () => {
 describe('WebRTC sessions spread over media workers by affinity', () => {
   let engine: MediaEngine;
   before(async () => {
-    const base = 44000 + Math.floor(Math.random() * 100) * 100;
-    engine = new MediaEngine({ workers: 2, rtpPorts: `${base}-${base + 99}` });
-    await engine.warmUpWebRtc();
+    engine = await twoWorkerEngine();
   });
   after(async () => {
     await engine.close();
   });
 
-  async function workerOf(id: string): Promise<{ worker: number; room?: string }> {
-    const stats = await engine.stats({ perSession: true });
-    for (const w of stats.workers) {
-      const s = (w.perSession ?? []).find((p) => p.sessionId === id);
-      if (s) return s.roomId ? { worker: w.workerId, room: s.roomId } : { worker: w.workerId };
-    }
-    throw new Error(`session ${id} is on no worker`);
+  async function workerOf(id: string): Promise<Placement> {
+    const p = (await placements(engine)).get(id);
+    if (!p) throw new Error(`session ${id} is on no worker`);
+    return p;
   }
 
   const browser = (affinity: string) =>
