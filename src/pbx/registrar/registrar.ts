@@ -309,9 +309,9 @@ export class Registrar {
     for (const b of list) {
       const id = b.flow.connectionId;
       if (id === undefined) continue;
-      let set = this.#byConnection.get(id);
-      if (!set) this.#byConnection.set(id, (set = new Set()));
-      set.add(extension);
+      const set = this.#byConnection.get(id);
+      if (set) set.add(extension);
+      else this.#byConnection.set(id, new Set([extension]));
     }
     if (list.length === 0) this.#byExtension.delete(extension);
     else this.#byExtension.set(extension, list);
