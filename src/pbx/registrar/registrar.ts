@@ -293,7 +293,8 @@ export class Registrar {
     return list.map((b) => {
       const l: ListedContact = {
         uri: b.contact,
-        expires: Math.max(0, Math.round((b.expiresAt - now) / 1000)),
+        // Rounded up: a binding with half a second left still exists (RFC 3261 §10.3 step 8).
+        expires: Math.max(1, Math.ceil((b.expiresAt - now) / 1000)),
       };
       if (b.q !== undefined) l.q = b.q;
       if (b.instanceId !== undefined) l.instanceId = b.instanceId;
