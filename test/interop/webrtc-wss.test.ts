@@ -167,7 +167,14 @@ describe('SIP over WSS with the configured certificate', { skip }, () => {
     await page.waitForSelector('.pp-phone[data-status=registered]', { timeout: 15_000 });
     await page.fill('input[name=number]', '801');
     await page.click('button.pp-answer');
-    await page.waitForSelector('.pp-state[data-state=connected]', { timeout: 20_000 });
+    await page.waitForSelector('.pp-state[data-state=connected]', { timeout: 20_000 }).catch(async (err) => {
+      // Say what the phone showed and what Parley logged: a failure here once came without either.
+      const phone = await page
+        .locator('.pp-phone')
+        .evaluate((e) => e.textContent ?? '')
+        .catch(() => '');
+      throw new Error(`${(err as Error).message}\nphone: ${phone}\nparley: ${output.slice(-3000)}`);
+    });
     await page.evaluate(() => {
       const g = globalThis as unknown as {
         parleyPhone: { remoteStream: MediaStream };
