@@ -26,6 +26,7 @@ import {
   serializeMessage,
 } from '../../src/sip/message/index.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { tcpRegisterText } from './helpers/tcp-register.ts';
 import { waitFor } from './helpers/tones.ts';
 import { passwordOf, users } from './helpers/users.ts';
 
@@ -101,23 +102,7 @@ class TcpPhone {
     const digest = new DigestClient({ username: ext, password: passwordOf(ext) });
     let auth: string[] = [];
     for (let cseq = 1; cseq <= 2; cseq++) {
-      this.send(
-        [
-          `REGISTER ${uri} SIP/2.0`,
-          `Via: SIP/2.0/TCP ${this.local};branch=${generateBranch()};rport`,
-          'Max-Forwards: 70',
-          `From: <sip:${ext}@${domain}>;tag=${tag}`,
-          `To: <sip:${ext}@${domain}>`,
-          `Call-ID: ${callId}`,
-          `CSeq: ${cseq} REGISTER`,
-          `Contact: <sip:${ext}@${this.local};transport=tcp>`,
-          'Expires: 300',
-          ...auth,
-          'Content-Length: 0',
-          '',
-          '',
-        ].join('\r\n'),
-      );
+      this.send(tcpRegisterText({ extension: ext, domain, local: this.local, tag, callId, cseq, auth }));
       const r = await this.next(`REGISTER ${cseq} answered`, (m): m is SipResponse =>
         isFinalTo(m, callId, cseq),
       );

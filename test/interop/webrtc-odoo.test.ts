@@ -24,7 +24,6 @@ import {
 } from '../../src/media/webrtc/chromium-test-peer.ts';
 import { DigestClient } from '../../src/sip/auth/index.ts';
 import {
-  generateBranch,
   generateCallId,
   generateTag,
   getHeaderValues,
@@ -33,6 +32,7 @@ import {
 } from '../../src/sip/message/index.ts';
 import { BARESIP, Baresip } from './helpers/baresip.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
+import { tcpRegisterText } from './helpers/tcp-register.ts';
 import { recordingSoFar } from './helpers/tones.ts';
 import {
   callReport,
@@ -108,23 +108,7 @@ async function registerVanishingTcpPhone(
   const digest = new DigestClient({ username: extension, password });
   const send = async (cseq: number, auth: string[]) => {
     const before = responses.length;
-    socket.write(
-      [
-        `REGISTER ${uri} SIP/2.0`,
-        `Via: SIP/2.0/TCP ${local};branch=${generateBranch()};rport`,
-        'Max-Forwards: 70',
-        `From: <sip:${extension}@${domain}>;tag=${tag}`,
-        `To: <sip:${extension}@${domain}>`,
-        `Call-ID: ${callId}`,
-        `CSeq: ${cseq} REGISTER`,
-        `Contact: <sip:${extension}@${local};transport=tcp>;q=1.0`,
-        'Expires: 300',
-        ...auth,
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n'),
-    );
+    socket.write(tcpRegisterText({ extension, domain, local, tag, callId, cseq, auth, q: '1.0' }));
     assert.ok(await until(async () => responses.length > before, 5000), 'REGISTER answered');
     const r = responses.at(-1)!;
     if (isParseError(r) || r.kind !== 'response') throw new Error('unreadable REGISTER response');
