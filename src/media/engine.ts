@@ -276,14 +276,14 @@ export class MediaEngine {
     const { affinity } = options;
     // Where it goes, most specific first: its room's worker, its affinity's, a hint left by a WebRTC
     // session for its room; then WebRTC sessions without a key share one worker, the rest balance.
-    const free = (): number => {
-      if (!options.webrtc) return this.#leastLoaded();
+    const unplaced = (): number => {
+      if (hinted !== undefined) return hinted;
+      if (affinity || !options.webrtc) return this.#leastLoaded();
       this.#webrtcWorker ??= this.#leastLoaded();
       return this.#webrtcWorker;
     };
-    const placed = (): number => room?.worker ?? hinted ?? (affinity ? this.#leastLoaded() : free());
     const worker =
-      room?.worker ?? (affinity ? (this.#affinities.get(affinity)?.worker ?? placed()) : placed());
+      room?.worker ?? (affinity ? this.#affinities.get(affinity)?.worker : undefined) ?? unplaced();
     // Off its room's worker the session holds its key (each attempt below, released if it fails).
     const held = room === undefined && affinity !== undefined;
     if (options.webrtc && options.room && !this.#rooms.has(options.room)) {
