@@ -21,11 +21,14 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <node_api.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -448,6 +451,35 @@ static napi_value FormatAddress(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * raisePriority(realtimePriority, nice) → 2 (real-time), 1 (nice applied), 0 (neither: not permitted), for the
+ * CALLING thread only (a media worker's own thread), as media servers run their media threads: a 20 ms
+ * clock must not wait behind the machine's other work for a time slice.
+ *   - real-time: SCHED_RR at `realtimePriority` (1..99, 0 skips it) with SCHED_RESET_ON_FORK, so threads
+ *     this thread happens to create (libuv's pool, say) start back at normal priority;
+ *   - otherwise nice `nice` (e.g. -10) for this thread alone (Linux keeps nice per thread).
+ * Both need CAP_SYS_NICE (or an RLIMIT_RTPRIO / RLIMIT_NICE allowance); without it nothing changes. The
+ * kernel's real-time throttling (sched_rt_runtime_us) still leaves the rest of the machine 5 % of a core
+ * should a media thread ever spin.
+ */
+static napi_value RaisePriority(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  int rt = get_i32(env, argv[0]);
+  int nice_value = get_i32(env, argv[1]);
+  if (rt > 0) {
+    struct sched_param sp;
+    memset(&sp, 0, sizeof sp);
+    sp.sched_priority = rt;
+    if (sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &sp) == 0) return int_value(env, 2);
+  }
+  if (nice_value != 0) {
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    if (setpriority(PRIO_PROCESS, (id_t)tid, nice_value) == 0) return int_value(env, 1);
+  }
+  return int_value(env, 0);
+}
+
 static void free_instance(Instance* in) {
   for (int fd = 0; fd < in->owned_len; fd++)
     if (in->owned[fd]) close(fd);
@@ -504,6 +536,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"sendBatch", NULL, SendBatch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"parseAddress", NULL, ParseAddress, NULL, NULL, NULL, napi_enumerable, NULL},
     {"formatAddress", NULL, FormatAddress, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"raisePriority", NULL, RaisePriority, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -9,6 +9,7 @@ import { buildApi, EventBus, MetricsRegistry, type PbxPort, PbxPortError } from 
 import type { ServeOptions } from './cli/options.ts';
 import type { Logger } from './log.ts';
 import { MediaEngine, type MediaEngineStats } from './media/index.ts';
+import { parseThreadPriority } from './media/worker/thread-priority.ts';
 import { InviteError } from './pbx/call/call-manager.ts';
 import { Pbx } from './pbx/pbx.ts';
 import { SipServer } from './pbx/sip-server.ts';
@@ -298,11 +299,27 @@ export async function startParley(options: ServeOptions, logger: Logger): Promis
 
     // A call whose media stopped arriving for this long is hung up: 30 s, or PARLEY_RTP_TIMEOUT_MS.
     const rtpTimeoutMs = msFromEnv('PARLEY_RTP_TIMEOUT_MS');
+    // Media threads run at real-time priority when the system permits (PARLEY_MEDIA_PRIORITY).
+    const priority = parseThreadPriority(process.env.PARLEY_MEDIA_PRIORITY);
+    if (typeof priority !== 'string') throw new Error(`PARLEY_MEDIA_PRIORITY: ${priority.error}`);
     const engine = new MediaEngine({
       rtpPorts: options.rtpPorts,
+      priority,
       ...(rtpTimeoutMs !== undefined ? { rtpTimeoutMs } : {}),
     });
     closers.push(() => engine.close());
+    engine
+      .stats()
+      .then((s) => {
+        const got = s.workers.map((w) => w.priority);
+        logger.info({ workers: got.length, priority: got[0] }, 'media workers started');
+        if (priority !== 'normal' && got.includes('normal'))
+          logger.warn(
+            { wanted: priority, got },
+            'media threads could not get the priority asked for (needs CAP_SYS_NICE or an RLIMIT_RTPRIO allowance); audio may stutter on a busy machine',
+          );
+      })
+      .catch(() => {});
     // Browsers call in over WebRTC: load it now rather than on the first call (about half a second).
     engine.warmUpWebRtc().catch((err: unknown) => logger.warn({ err }, 'WebRTC warm-up failed'));
     closers.push(mediaMetrics(engine, metrics, logger));

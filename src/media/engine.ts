@@ -23,6 +23,7 @@ import type {
   WebRtcSessionSpec,
   WorkerStats,
 } from './worker/messages.ts';
+import type { ThreadPriority } from './worker/thread-priority.ts';
 import { InlineWorkerLink, ThreadWorkerLink, type WorkerLink } from './worker/worker-link.ts';
 
 export interface MediaEngineOptions {
@@ -32,6 +33,11 @@ export interface MediaEngineOptions {
   workers?: number;
   /** Default RTP timeout for sessions (ms, 0 disables); default 30 s. */
   rtpTimeoutMs?: number;
+  /**
+   * Scheduling priority of the media worker threads (worker/thread-priority.ts): `realtime` (default) when
+   * the system permits, else `high`, else `normal`. The in-thread mode (`workers: 0`) never changes it.
+   */
+  priority?: ThreadPriority;
   /** Where listener errors go (never thrown into the engine); default: ignored. */
   onListenerError?: (err: unknown) => void;
 }
@@ -172,7 +178,7 @@ export class MediaEngine {
   }
 
   #thread(index: number): ThreadWorkerLink {
-    return new ThreadWorkerLink(index);
+    return new ThreadWorkerLink(index, { priority: this.#options.priority ?? 'realtime' });
   }
 
   #onEvent(e: MediaEvent): void {

@@ -27,6 +27,8 @@ export interface NativeUdpAddon {
   sendBatch(count: number, slab: Uint8Array, records: Int32Array): number;
   parseAddress(text: string, out: Int32Array): number;
   formatAddress(family: number, w0: number, w1: number, w2: number, w3: number): string | undefined;
+  /** Raises the calling thread: SCHED_RR at `realtime` (0 skips), else nice `nice`; 2, 1 or 0 (neither). */
+  raisePriority(realtime: number, nice: number): number;
 }
 
 /** Words per packet record (see native/parley-udp.c). */

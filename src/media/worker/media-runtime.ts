@@ -34,6 +34,7 @@ import type {
   WorkerResults,
   WorkerStats,
 } from './messages.ts';
+import type { ThreadPriority } from './thread-priority.ts';
 
 /**
  * Opens a WebRTC transport; werift is loaded on the first WebRTC session only, so workers that never carry
@@ -96,11 +97,14 @@ export interface MediaRuntimeOptions {
   workerId?: number;
   /** Tick period, default 20 ms. */
   frameMs?: number;
+  /** The scheduling priority this runtime's thread runs at (thread-priority.ts), for its stats. */
+  priority?: ThreadPriority;
 }
 
 /** One worker's media runtime (see file comment). */
 export class MediaRuntime {
   readonly workerId: number;
+  readonly priority: ThreadPriority;
   onEvent: (event: MediaEvent) => void = () => {};
   #sessions = new Map<string, SessionEntry>();
   #rooms = new Map<string, RoomEntry>();
@@ -118,6 +122,7 @@ export class MediaRuntime {
 
   constructor(options: MediaRuntimeOptions = {}) {
     this.workerId = options.workerId ?? 0;
+    this.priority = options.priority ?? 'normal';
     this.#frameMs = options.frameMs ?? 20;
     this.#clock = new MediaClock(() => this.#tick(), { periodMs: this.#frameMs });
   }
@@ -584,6 +589,7 @@ export class MediaRuntime {
     const mem = process.memoryUsage();
     const out: WorkerStats = {
       workerId: this.workerId,
+      priority: this.priority,
       sessions: this.#sessions.size,
       rooms: this.#rooms.size,
       clock: this.#clock.stats(),

@@ -6,11 +6,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { MediaError, MediaRuntime } from './media-runtime.ts';
 import type { RequestBatch, RequestEnvelope, WorkerBatch, WorkerMessage } from './messages.ts';
+import { raiseThreadPriority, type ThreadPriority } from './thread-priority.ts';
 
 const port = parentPort;
 if (!port) throw new Error('media-worker.ts runs as a worker thread');
-const { workerId, frameMs } = (workerData ?? {}) as { workerId?: number; frameMs?: number };
-const runtime = new MediaRuntime({ workerId: workerId ?? 0, frameMs: frameMs ?? 20 });
+const { workerId, frameMs, priority } = (workerData ?? {}) as {
+  workerId?: number;
+  frameMs?: number;
+  priority?: ThreadPriority;
+};
+const runtime = new MediaRuntime({
+  workerId: workerId ?? 0,
+  frameMs: frameMs ?? 20,
+  // Before the first socket or tick: the whole life of this thread runs at the priority it got.
+  priority: raiseThreadPriority(priority ?? 'realtime'),
+});
 /** What this turn of the event loop has to say, posted together at its end (see `WorkerBatch`). */
 let outbox: WorkerMessage[] = [];
 const flush = () => {

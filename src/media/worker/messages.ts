@@ -4,9 +4,11 @@
  * `{ kind: 'response', reqId, ok, … }` and sends `{ kind: 'event', event }` whenever something happens.
  * Everything here is structured-clone safe (plain objects, strings, numbers).
  */
+
 import type { CodecSpec, TelephoneEventSpec } from '../session/rtp-session.ts';
 import type { WebRtcLocalParameters } from '../webrtc/local-parameters.ts';
 import type { MediaClockStats } from './clock.ts';
+import type { ThreadPriority } from './thread-priority.ts';
 
 /** An address and port pair (the remote's RTP port; RTCP is port + 1 unless muxed). */
 export interface Endpoint {
@@ -135,6 +137,8 @@ export interface SessionFigures {
 /** What a worker reports for `stats`. */
 export interface WorkerStats {
   workerId: number;
+  /** The scheduling priority the worker's thread got (thread-priority.ts); `normal` on the calling thread. */
+  priority: ThreadPriority;
   sessions: number;
   rooms: number;
   clock: MediaClockStats;

@@ -15,6 +15,7 @@ import type {
   WorkerRequest,
   WorkerResults,
 } from './messages.ts';
+import type { ThreadPriority } from './thread-priority.ts';
 
 /** One worker as the engine sees it. */
 export interface WorkerLink {
@@ -44,10 +45,13 @@ export class ThreadWorkerLink implements WorkerLink {
   #ready: Promise<void>;
   #dead = false;
 
-  constructor(workerId: number, options: { frameMs?: number; execArgv?: string[] } = {}) {
+  constructor(
+    workerId: number,
+    options: { frameMs?: number; execArgv?: string[]; priority?: ThreadPriority } = {},
+  ) {
     this.workerId = workerId;
     this.#worker = new Worker(new URL('./media-worker.ts', import.meta.url), {
-      workerData: { workerId, frameMs: options.frameMs ?? 20 },
+      workerData: { workerId, frameMs: options.frameMs ?? 20, priority: options.priority ?? 'realtime' },
       ...(options.execArgv ? { execArgv: options.execArgv } : {}),
     });
     let ready: () => void = () => {};
