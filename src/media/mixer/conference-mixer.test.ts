@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CodecFactory } from '../codec/codec.ts';
-import { pcmu } from '../codec/g711.ts';
+import { MULAW_DECODE, pcmu } from '../codec/g711.ts';
 import { l16 } from '../codec/l16.ts';
 import { opus } from '../codec/opus.ts';
 import { generateTone, goertzelPower } from '../processor/goertzel.ts';
@@ -323,4 +323,56 @@ test('room sounds follow a change of room rate, overlap, and are cut short by st
   mixer.playToRoom(generateTone(1000, 8000, 8000, 8000), 8000, (r) => results.push(`again ${r}`));
   mixer.close();
   assert.deepEqual(results.at(-1), 'again interrupted');
+});
+
+/**
+ * A G.711 member that gives the mixer its payload undecoded, as RtpSession does: its `frame` stays null, so
+ * it is heard only if the mixer sums straight from the payload.
+ */
+class PayloadMember extends ToneMember {
+  undecodedPayload: Uint8Array | null = null;
+  readonly decodeTable = MULAW_DECODE;
+
+  override next(): void {
+    super.next();
+    this.undecodedPayload = pcmu.create().encode(this.frame!);
+    this.frame = null;
+  }
+
+  frameEnergy(): number | null {
+    const p = this.undecodedPayload;
+    if (!p) return null;
+    let e = 0;
+    for (const b of p) e += MULAW_DECODE[b]! ** 2;
+    return e / p.length;
+  }
+}
+
+/** The same, also sending `sum − payload` itself (RtpSession's `sendMixOfPayload`). */
+class PayloadSender extends PayloadMember {
+  mixesOfPayload = 0;
+
+  sendMixOfPayload(sum: Int32Array, payload: Uint8Array, table: Int16Array): boolean {
+    this.mixesOfPayload++;
+    this.sendPcm(Int16Array.from(sum, (v, i) => Math.max(-32768, Math.min(32767, v - table[payload[i]!]!))));
+    return true;
+  }
+}
+
+test('G.711 payloads are summed undecoded: N−1 holds with and without the payload send path', () => {
+  const mixer = new ConferenceMixer('r');
+  const ms = [new PayloadSender('a', 440), new PayloadMember('b', 700), new PayloadSender('c', 1100)];
+  for (const m of ms) mixer.add(m);
+  run(mixer, ms, 50);
+  const freqs = { a: 440, b: 700, c: 1100 };
+  for (const m of ms) {
+    for (const [other, f] of Object.entries(freqs)) {
+      const p = heard(m, f);
+      if (other === m.id) assert.ok(p < ABSENT, `${m.id} hears itself: ${p}`);
+      else assert.ok(p > PRESENT, `${m.id} does not hear ${other}: ${p}`);
+    }
+  }
+  // Every tick once the talker detector's attack is over.
+  assert.ok((ms[0] as PayloadSender).mixesOfPayload >= 45);
+  assert.equal(mixer.stats().talkers, 3);
 });

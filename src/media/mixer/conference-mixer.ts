@@ -43,6 +43,14 @@ export interface MixerInput {
    * limits and calls `sendPcm`.
    */
   sendMix?(sum: Int32Array, minus: Int16Array): boolean;
+  /**
+   * Optional G.711 fast path: this tick's payload while undecoded (`frame[i]` is `decodeTable[payload[i]]`),
+   * so the mixer sums straight from it, and `sendMixOfPayload` sends `sum − decoded payload` the same way.
+   * Saves writing and reading back a decoded frame per talker per tick.
+   */
+  readonly undecodedPayload?: Uint8Array | null;
+  readonly decodeTable?: Int16Array | undefined;
+  sendMixOfPayload?(sum: Int32Array, payload: Uint8Array, table: Int16Array): boolean;
 }
 
 /** Per-member settings. */
@@ -97,6 +105,9 @@ interface Member {
   /** Scratch for a gain-scaled or padded contribution. */
   scaled: Int16Array;
   summed: boolean;
+  /** When summed straight from a G.711 payload: that payload and its decode table (`contribution` unset). */
+  payload: Uint8Array | null;
+  table: Int16Array | undefined;
   toRoom: Resampler | undefined;
   fromRoom: Resampler | undefined;
   /** Scratch frame for the member's own N−1 mix at the internal rate. */
@@ -173,6 +184,8 @@ export class ConferenceMixer {
       contribution: new Int16Array(this.#frame),
       scaled: new Int16Array(this.#frame),
       summed: false,
+      payload: null,
+      table: undefined,
       toRoom: undefined,
       fromRoom: undefined,
       own: new Int16Array(this.#frame),
@@ -287,6 +300,7 @@ export class ConferenceMixer {
     let talkers = 0;
     for (const m of this.#members.values()) {
       m.summed = false;
+      m.payload = null;
       const input = m.input;
       let energy: number | null;
       if (input.frameEnergy) {
@@ -312,6 +326,17 @@ export class ConferenceMixer {
       if (energy === null || m.muted || m.gain === 0) continue;
       // Only talkers are decoded and mixed.
       if (!m.vad.talking && !wasTalking) continue;
+      const payload = input.undecodedPayload;
+      const table = input.decodeTable;
+      if (payload && table && payload.length === n && m.gain === 1 && input.sampleRate === this.#rate) {
+        // G.711 at the room's rate: summed from the payload itself, never decoded into a frame.
+        for (let i = 0; i < n; i++) sum[i]! += table[payload[i]!]!;
+        m.payload = payload;
+        m.table = table;
+        m.summed = true;
+        talkers++;
+        continue;
+      }
       const f = input.frame;
       if (!f) continue;
       let x = f;
@@ -353,6 +378,13 @@ export class ConferenceMixer {
       } else if (m.summed) {
         // A talker hears everyone but itself: its own mix, encoded for it alone.
         this.#stats.ownEncodes++;
+        if (m.payload) {
+          if (input.sendMixOfPayload?.(sum, m.payload, m.table!)) continue;
+          // No payload path for sending after all: decode the contribution for the general one.
+          const c = m.scaled;
+          for (let i = 0; i < n; i++) c[i] = m.table![m.payload[i]!]!;
+          m.contribution = c;
+        }
         if (input.sampleRate === this.#rate && input.sendMix?.(sum, m.contribution)) continue;
         const own = limitInto(sum, m.own, m.contribution);
         input.sendPcm(this.#toMember(m, own));

@@ -95,6 +95,8 @@ export interface SessionConfigError {
 
 /** Packets a jitter buffer may hold (2 s of 20 ms packets) before it is emptied. */
 const MAX_JITTER_DEPTH = 100;
+/** This thread's clock origin (wall ms): read once, `performance.timeOrigin` is a call into the runtime. */
+const TIME_ORIGIN = performance.timeOrigin;
 
 /** Squared decoded value of each G.711 code: a frame's energy without decoding it. */
 const squares = (table: Int16Array) => Float64Array.from(table, (v) => v * v);
@@ -274,6 +276,20 @@ export class RtpSession {
     return this.#frame;
   }
 
+  /**
+   * G.711 fast path for the mixer: this tick's payload while it is still undecoded (a whole packet, no
+   * concealment under way), or null. `frame` is then exactly `decodeTable[payload[i]]`, so the mixer can
+   * sum straight from the payload and skip the decoded copy.
+   */
+  get undecodedPayload(): Uint8Array | null {
+    return this.#lazy;
+  }
+
+  /** The decode table behind `undecodedPayload` (G.711 sessions), or undefined. */
+  get decodeTable(): Int16Array | undefined {
+    return this.#g711?.decode;
+  }
+
   /** Mean-square energy of this tick's frame (16-bit units), or null when idle; never decodes G.711. */
   frameEnergy(): number | null {
     const g = this.#g711;
@@ -399,7 +415,7 @@ export class RtpSession {
     }
     this.#sendDueDigits();
     // Wall time from the monotonic clock's origin: no clock read per member per tick.
-    const report = this.#rtcp.poll(nowMs, performance.timeOrigin + nowMs);
+    const report = this.#rtcp.poll(nowMs, TIME_ORIGIN + nowMs);
     if (report) this.transport.sendRtcp(report);
     return this.frame;
   }
@@ -502,6 +518,25 @@ export class RtpSession {
     for (let i = 0; i < n; i++) {
       const v = sum[i]! - minus[i]!;
       buf[12 + i] = table[(v <= SOFT_LIMIT_KNEE && v >= -SOFT_LIMIT_KNEE ? v : softLimit(v)) & 0xffff]!;
+    }
+    this.#emit(buf, this.#payloadLength);
+    return true;
+  }
+
+  /**
+   * `sendMix` for a member whose own frame is a G.711 payload still undecoded: `minus` is read as
+   * `table[payload[i]]` on the fly. Returns false when the fast path does not apply.
+   */
+  sendMixOfPayload(sum: Int32Array, payload: Uint8Array, table: Int16Array): boolean {
+    const g = this.#g711;
+    const n = this.frameSamples;
+    if (!g || sum.length !== n || payload.length !== n) return false;
+    if (this.#closed || this.#sentThisTick || this.#digitPackets.length) return true;
+    const buf = this.#header(n);
+    const encode = g.encode;
+    for (let i = 0; i < n; i++) {
+      const v = sum[i]! - table[payload[i]!]!;
+      buf[12 + i] = encode[(v <= SOFT_LIMIT_KNEE && v >= -SOFT_LIMIT_KNEE ? v : softLimit(v)) & 0xffff]!;
     }
     this.#emit(buf, this.#payloadLength);
     return true;
