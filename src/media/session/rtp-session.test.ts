@@ -67,7 +67,8 @@ async function openSession(events: ConstructorParameters<typeof RtpSession>[3] =
 function pullAll(session: RtpSession, ticks: number): Int16Array {
   const out = new Int16Array(ticks * 160);
   for (let i = 0; i < ticks; i++) {
-    const f = session.pull(i * 20);
+    session.pull(i * 20);
+    const f = session.frame;
     if (f) out.set(f, i * 160);
   }
   return out;

@@ -381,13 +381,15 @@ export class RtpSession {
   /**
    * One clock tick: takes the next 20 ms from the jitter buffer (decoding or concealing as needed) into
    * `frame`, runs DTMF timing and in-band detection, checks the RTP timeout, and sends RFC 4733 packets
-   * that are due. Call exactly once per tick, before anyone reads `frame` or sends.
+   * that are due. Call exactly once per tick, before anyone reads `frame` or sends. A G.711 frame is decoded
+   * only when someone reads `frame` (the mixer sums talkers straight from the payload and never reads
+   * silent members'), so this returns nothing.
    */
-  pull(nowMs: number): Int16Array | null {
+  pull(nowMs: number): void {
     this.#lazy = null;
     if (this.#closed) {
       this.#frame = null;
-      return null;
+      return;
     }
     this.#sentLastTick = this.#sentThisTick;
     this.#sentThisTick = false;
@@ -417,7 +419,6 @@ export class RtpSession {
     // Wall time from the monotonic clock's origin: no clock read per member per tick.
     const report = this.#rtcp.poll(nowMs, TIME_ORIGIN + nowMs);
     if (report) this.transport.sendRtcp(report);
-    return this.frame;
   }
 
   /** The next frame: PCM, or (G.711, one packet per tick, no concealment under way) the payload itself. */
