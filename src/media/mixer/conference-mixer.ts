@@ -315,7 +315,10 @@ export class ConferenceMixer {
         }
       }
       const wasTalking = m.vad.talking;
-      for (const e of m.vad.processEnergy(energy ?? 0, frameMs)) {
+      // An index loop: `for…of` would allocate an iterator per member per tick (nearly always for nothing).
+      const transitions = m.vad.processEnergy(energy ?? 0, frameMs);
+      for (let k = 0; k < transitions.length; k++) {
+        const e = transitions[k]!;
         try {
           if (e.type === 'talking') events?.talking?.(m.input.id, e.levelDb);
           else events?.silent?.(m.input.id, e.levelDb);

@@ -51,6 +51,9 @@ export interface JitterBufferStats {
   packetMs: number;
 }
 
+/** Nothing to play: one shared (frozen) answer, as most ticks of a silent stream give it. */
+const IDLE: JitterOutput = Object.freeze({ kind: 'idle' });
+
 /** How many recent transit times the adaptation looks at (2 s of 20 ms packets). */
 const WINDOW = 100;
 /** A sequence jump larger than this restarts the buffer (RFC 3550 A.1 MAX_DROPOUT spirit, in frames). */
@@ -237,7 +240,7 @@ export class JitterBuffer {
   pop(): JitterOutput {
     if (this.#next < 0) {
       // Buffering: start once the target delay's worth of frames is held.
-      if (this.#packets.size === 0 || this.#packets.size < this.#target) return { kind: 'idle' };
+      if (this.#packets.size === 0 || this.#packets.size < this.#target) return IDLE;
       let first = Number.POSITIVE_INFINITY;
       for (const k of this.#packets.keys()) if (k < first) first = k;
       this.#next = first;
@@ -268,7 +271,7 @@ export class JitterBuffer {
       if (this.#missing > this.#maxConceal) {
         this.#next = -1;
         this.#stats.concealed--;
-        return { kind: 'idle' };
+        return IDLE;
       }
       return { kind: 'lost', timestamp: this.#expectedTimestamp() };
     }
