@@ -355,6 +355,9 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
   const loads = Array.from({ length: CHILDREN }, () => new Load(loadPathOption));
   const loadPaths = await Promise.all(loads.map((l) => l.ask<{ path: LoadPath }>({ cmd: 'start' })));
   const loadPath = loadPaths[0]!.path;
+  // Real-time when permitted (worker/thread-priority.ts): the clock figures depend on it.
+  const workerPriority = (await engine.stats()).workers[0]!.priority;
+  console.log(`media worker thread priority: ${workerPriority}`);
   console.log(
     `load generators: ${CHILDREN} processes on ${
       loadPath === 'native' ? 'the native batched UDP path (parley_udp addon)' : "Node's dgram"
@@ -485,6 +488,7 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
         udpEchoLimitPerCore: Math.round(echoPerCore),
         /** The media workers' socket path, and the echo limit on the native path when it is used. */
         udpPath,
+        workerPriority,
         udpEchoNativeLimitPerCore: nativeEcho ? Math.round(nativeEcho.perCore) : null,
         /** The load generators' socket path and their CPU per packet sent or received at the last step. */
         loadPath,
