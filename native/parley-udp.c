@@ -5,7 +5,7 @@
  * datagram received, a request object per datagram sent). A media worker owns thousands of RTP sockets that
  * each carry one 20 ms packet per tick, so this addon lets it:
  *   - watch all its sockets through one epoll set that libuv polls as a single handle; when any is readable,
- *     one JS call drains every ready socket with recvmmsg into a caller-provided slab (records in an Int32Array);
+ *     one JS call drains every ready socket into a caller-provided slab (records in an Int32Array);
  *   - send a whole tick's packets (one per member, each on its own socket) in one JS call.
  * Sockets are plain non-blocking UDP sockets bound here (no SO_REUSEADDR: a port is owned by one session).
  * Every function reports failures as negative errno values; nothing throws on I/O errors.
@@ -35,7 +35,6 @@
 #define RECORD_WORDS 9
 /* Largest datagram kept whole; larger ones are reported as oversized (length SLOT_BYTES + 1). */
 #define SLOT_BYTES 2048
-#define BATCH 8
 #define MAX_EVENTS 256
 
 typedef struct {
@@ -51,10 +50,7 @@ typedef struct {
   /* fds opened through this instance (index = fd), closed at teardown if JS did not. */
   uint8_t* owned;
   int owned_len;
-  char scratch[BATCH][SLOT_BYTES];
-  struct sockaddr_storage from[BATCH];
-  struct iovec iov[BATCH];
-  struct mmsghdr msgs[BATCH];
+  struct sockaddr_storage from[1];
   struct epoll_event events[MAX_EVENTS];
 } Instance;
 
@@ -305,8 +301,8 @@ static napi_value OnReadable(napi_env env, napi_callback_info info) {
 }
 
 /*
- * drain(slab: Uint8Array, offset, records: Int32Array) → count: reads every ready socket (recvmmsg, never
- * blocking) into the slab from `offset` on (each packet 8-byte aligned), one record per datagram or socket
+ * drain(slab: Uint8Array, offset, records: Int32Array) → count: reads every ready socket (recvmsg, never
+ * blocking, one datagram per socket per epoll round) into the slab from `offset` on (each packet 8-byte aligned), one record per datagram or socket
  * error, until nothing is ready or the slab or records are full (the epoll set then stays readable).
  */
 static napi_value Drain(napi_env env, napi_callback_info info) {
@@ -326,51 +322,44 @@ static napi_value Drain(napi_env env, napi_callback_info info) {
     for (int e = 0; e < ready; e++) {
       int fd = (int)(uint32_t)(in->events[e].data.u64 & 0xffffffffu);
       int32_t id = (int32_t)(uint32_t)(in->events[e].data.u64 >> 32);
-      for (;;) {
-        int want = max - count;
-        if (want > BATCH) want = BATCH;
-        size_t room = offset < slab_len ? (slab_len - offset) / SLOT_BYTES : 0;
-        if ((size_t)want > room) want = (int)room;
-        if (want <= 0) goto full;
-        for (int i = 0; i < want; i++) {
-          in->iov[i].iov_base = in->scratch[i];
-          in->iov[i].iov_len = SLOT_BYTES;
-          memset(&in->msgs[i].msg_hdr, 0, sizeof in->msgs[i].msg_hdr);
-          in->msgs[i].msg_hdr.msg_iov = &in->iov[i];
-          in->msgs[i].msg_hdr.msg_iovlen = 1;
-          in->msgs[i].msg_hdr.msg_name = &in->from[i];
-          in->msgs[i].msg_hdr.msg_namelen = sizeof in->from[i];
-        }
-        int got = recvmmsg(fd, in->msgs, want, MSG_DONTWAIT, NULL);
-        if (got < 0) {
-          if (errno == EINTR) continue;
-          if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            int32_t* r = recs + count * RECORD_WORDS;
-            memset(r, 0, RECORD_WORDS * 4);
-            r[0] = id;
-            r[2] = -errno;
-            count++;
-          }
-          break;
-        }
-        for (int i = 0; i < got; i++) {
-          int32_t* r = recs + count * RECORD_WORDS;
+      /*
+       * One datagram per ready socket per epoll round, read straight into the slab. A media socket holds
+       * one packet per tick, so a second read would nearly always come back empty (EAGAIN) and cost a
+       * whole receive attempt; a socket with more waiting stays ready (level-triggered) for the next round.
+       */
+      if (count >= max) goto full;
+      if (offset >= slab_len || (slab_len - offset) < SLOT_BYTES) goto full;
+      struct iovec iov = {slab + offset, SLOT_BYTES};
+      struct msghdr mh;
+      memset(&mh, 0, sizeof mh);
+      mh.msg_name = &in->from[0];
+      mh.msg_namelen = sizeof in->from[0];
+      mh.msg_iov = &iov;
+      mh.msg_iovlen = 1;
+      ssize_t got;
+      do got = recvmsg(fd, &mh, MSG_DONTWAIT);
+      while (got < 0 && errno == EINTR);
+      int32_t* r = recs + count * RECORD_WORDS;
+      if (got < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
           memset(r, 0, RECORD_WORDS * 4);
-          to_words(&in->from[i], r);
           r[0] = id;
-          r[1] = (int32_t)offset;
-          if (in->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-            r[2] = SLOT_BYTES + 1;
-          } else {
-            unsigned int len = in->msgs[i].msg_len;
-            memcpy(slab + offset, in->scratch[i], len);
-            r[2] = (int32_t)len;
-            offset = (offset + len + 7) & ~(size_t)7;
-          }
+          r[2] = -errno;
           count++;
         }
-        if (got < want) break; /* this socket is empty */
+        continue;
       }
+      memset(r, 0, RECORD_WORDS * 4);
+      to_words(&in->from[0], r);
+      r[0] = id;
+      r[1] = (int32_t)offset;
+      if (mh.msg_flags & MSG_TRUNC) {
+        r[2] = SLOT_BYTES + 1;
+      } else {
+        r[2] = (int32_t)got;
+        offset = (offset + (size_t)got + 7) & ~(size_t)7;
+      }
+      count++;
     }
   }
 full:

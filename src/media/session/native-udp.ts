@@ -5,7 +5,7 @@
  * owns thousands of RTP sockets carrying one 20 ms packet each per tick, so here:
  *
  * - every socket of the thread sits in one epoll set that libuv polls as a single handle; when any is
- *   readable, one call drains every ready socket (recvmmsg) and the packets are handed to their sockets;
+ *   readable, one call drains every ready socket (one recvmsg each) and the packets are handed to their sockets;
  * - packets sent during a turn of the event loop (a whole tick's mix) are queued and leave in one call when
  *   the turn's microtasks run (or when `flush()` is called, e.g. before a socket closes).
  *
@@ -167,7 +167,7 @@ class NativeUdpHub {
       if (!member) continue;
       const len = recs[at + 2]!;
       if (len < 0) {
-        member.fail(errnoError(len, 'recvmmsg'));
+        member.fail(errnoError(len, 'recvmsg'));
         continue;
       }
       const address = this.#address(recs, at);
