@@ -244,6 +244,24 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   return int_value(env, fd);
 }
 
+/*
+ * connect(fd, address, port) → 0 or -errno: the socket then takes datagrams from that peer only, and the
+ * kernel finds it for them without a route or wildcard lookup (early demux). For the benchmark's simulated
+ * phones; Parley's own media sockets stay unconnected so that foreign sources are seen and counted.
+ */
+static napi_value Connect(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  char text[64];
+  size_t n;
+  if (napi_get_value_string_utf8(env, argv[1], text, sizeof text, &n) != napi_ok) return int_value(env, -EINVAL);
+  struct sockaddr_storage ss;
+  socklen_t len;
+  if (!parse_address(text, get_i32(env, argv[2]), &ss, &len)) return int_value(env, -EINVAL);
+  if (connect(get_i32(env, argv[0]), (struct sockaddr*)&ss, len) != 0) return int_value(env, -errno);
+  return int_value(env, 0);
+}
+
 /* localPort(fd) → the bound port, or -errno. */
 static napi_value LocalPort(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -518,6 +536,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor props[] = {
     {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
     {"localPort", NULL, LocalPort, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"connect", NULL, Connect, NULL, NULL, NULL, napi_enumerable, NULL},
     {"watch", NULL, Watch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"close", NULL, Close, NULL, NULL, NULL, napi_enumerable, NULL},
     {"onReadable", NULL, OnReadable, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { type DatagramPath, type DatagramSocket, openDatagramSocket } from './datagram-socket.ts';
 import { NativeDatagramSocket, nativeUdp } from './native-udp.ts';
 
@@ -104,4 +105,49 @@ test('native: a receive error reaches onError; datagrams above the slot size arr
   s.close();
   assert.equal(NativeDatagramSocket.find(s.port), undefined);
   p.close();
+});
+
+test('native: a connected socket takes datagrams from its peer only (the benchmark phones use it)', {
+  skip: nativeUdp() ? false : 'the native addon is not built',
+}, async () => {
+  // In a thread of its own: this thread's addon instance has an epoll set that the sockets above drain.
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { createSocket } = require('node:dgram');
+    const addon = require(workerData.addon);
+    const bound = () => new Promise((r) => { const s = createSocket('udp4'); s.bind(0, '127.0.0.1', () => r(s)); });
+    (async () => {
+      const fd = addon.open('127.0.0.1', 0, 0);
+      const port = addon.localPort(fd);
+      const friend = await bound();
+      const stranger = await bound();
+      const connected = addon.connect(fd, '127.0.0.1', friend.address().port);
+      const refused = addon.connect(fd, 'not an address', 1);
+      addon.watch(fd, 7);
+      stranger.send('from a stranger', port, '127.0.0.1');
+      friend.send('from the peer', port, '127.0.0.1');
+      await new Promise((r) => setTimeout(r, 100));
+      const slab = new Uint8Array(64 * 1024);
+      const records = new Int32Array(9 * 16);
+      const n = addon.drain(slab, 0, records);
+      const sources = [];
+      for (let i = 0; i < n; i++) sources.push(records[i * 9 + 3]);
+      const friendPort = friend.address().port;
+      addon.close(fd);
+      friend.close();
+      stranger.close();
+      parentPort.postMessage({ connected, refused, sources, friend: friendPort });
+    })();`;
+  const addonFile = new URL('../../../native/build/Release/parley_udp.node', import.meta.url).pathname;
+  const w = new Worker(code, { eval: true, workerData: { addon: addonFile } });
+  const r = await new Promise<{ connected: number; refused: number; sources: number[]; friend: number }>(
+    (resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    },
+  );
+  await w.terminate();
+  assert.equal(r.connected, 0);
+  assert.ok(r.refused < 0, 'a bad address is refused, not thrown');
+  assert.deepEqual(r.sources, [r.friend], 'only the peer’s datagram is read, not the stranger’s');
 });

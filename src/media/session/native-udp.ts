@@ -20,6 +20,8 @@ import { getSystemErrorName } from 'node:util';
 export interface NativeUdpAddon {
   open(address: string, port: number, recvBufferBytes: number): number;
   localPort(fd: number): number;
+  /** Connects the socket to one peer (0 or -errno); used by the benchmark's simulated phones only. */
+  connect(fd: number, address: string, port: number): number;
   watch(fd: number, id: number): number;
   close(fd: number): number;
   onReadable(fn: (() => void) | null): void;
