@@ -29,11 +29,10 @@ import {
   callAffinity,
   conferenceAffinity,
   mediaHandlers,
-  offerFor,
   type TrunkSettings,
 } from './call-services.ts';
+import { Fork } from './fork.ts';
 import { InboundLeg } from './inbound-leg.ts';
-import { OutboundLeg } from './outbound-leg.ts';
 import { MIN_SE, negotiateAsUas } from './session-timer.ts';
 import { SipCallContext } from './sip-call-context.ts';
 import type { SipLeg } from './sip-leg.ts';
@@ -155,74 +154,75 @@ export class CallManager {
     const call = this.#track(
       new Call({ id: '', from: display, to: destination, direction: 'outbound', conferenceId }),
     );
-    let placed: string | undefined;
-    let pending = targets.length;
-    let winner = false;
-    for (const target of targets) {
-      const media = await offerFor(this.#svc, target.target, conferenceAffinity(conferenceId));
-      if (isMediaFailure(media)) {
-        pending--;
-        continue;
-      }
-      call.addMedia(media);
-      const leg = OutboundLeg.dial(
-        this.#svc.stack,
-        { ...target, offer: media.localSdp },
-        {
-          answered: (leg, answer) => {
-            if (winner || answer === undefined) {
-              leg.hangup();
-              return;
-            }
-            winner = true;
-            for (const other of call.legs) if (other !== leg) other.hangup('cancelled');
-            leg.onEnded((reason) => call.end(reason));
-            void media.acceptAnswer(answer).then(() => {
-              call.answered();
-              this.#svc.events('call.answered', {
-                callId: leg.callId,
-                to: destination,
-                direction: 'outbound',
-                conferenceId,
-              });
-              const ctx = new SipCallContext({
-                leg,
-                media,
-                callerId: destination,
-                language: this.#svc.language,
-                // We rang that user's own phones: whoever answers is that user (the admin, if it is the
-                // room's administrator extension).
-                ...(config.usersByExtension.has(destination.trim())
-                  ? { authenticatedExtension: destination.trim() }
-                  : {}),
-              });
-              void this.#runConference(call, ctx, conference, { skipAccessCode: true, answered: true });
-            });
-          },
-          failed: (_leg, status, reason) => {
+    // Reported under the first leg's Call-ID, which names the call.
+    const failed = (status: number, reason: string, callId: string) => {
+      this.#svc.events('call.failed', {
+        callId,
+        to: destination,
+        status,
+        reason,
+        conferenceId,
+      });
+    };
+    const fork = await Fork.ring(
+      this.#svc,
+      call,
+      targets,
+      { affinity: conferenceAffinity(conferenceId), ringTimeoutMs: this.#svc.ringTimeoutMs },
+      {
+        dialled: (leg, media) => {
+          this.#addLeg(leg);
+          // A leg cancelled or hung up because another answered first gives back its media session at
+          // once (left open, it would time out for lack of RTP and take the whole call down with it).
+          leg.onEnded(() => {
             media.close();
-            if (--pending > 0 || winner) return;
-            this.#svc.events('call.failed', {
-              callId: placed ?? '',
+            this.#forget(leg);
+          });
+        },
+        answered: (leg, media, answer) => {
+          if (answer === undefined) {
+            leg.hangup();
+            failed(488, 'no SDP answer', leg.callId);
+            call.end('failed', 'failed');
+            return;
+          }
+          leg.onEnded((reason) => call.end(reason));
+          void media.acceptAnswer(answer).then(() => {
+            call.answered();
+            this.#svc.events('call.answered', {
+              callId: leg.callId,
               to: destination,
-              status,
-              reason,
+              direction: 'outbound',
               conferenceId,
             });
-            call.end('rejected', status === 486 || status === 600 ? 'busy' : 'failed');
-          },
+            const ctx = new SipCallContext({
+              leg,
+              media,
+              callerId: destination,
+              language: this.#svc.language,
+              // We rang that user's own phones: whoever answers is that user (the admin, if it is the
+              // room's administrator extension).
+              ...(config.usersByExtension.has(destination.trim())
+                ? { authenticatedExtension: destination.trim() }
+                : {}),
+            });
+            void this.#runConference(call, ctx, conference, { skipAccessCode: true, answered: true });
+          });
         },
-      );
-      placed ??= leg.callId;
-      call.addLeg(leg, false);
-      this.#addLeg(leg);
-      // A leg cancelled or hung up because another answered first gives back its media session at once
-      // (left open, it would time out for lack of RTP and take the whole call down with it).
-      leg.onEnded(() => {
-        media.close();
-        this.#forget(leg);
-      });
-    }
+        failed: (f, fork) => {
+          // No leg at all: the request fails below instead.
+          if (f.cause === 'no-legs') return;
+          if (f.cause === 'timeout') {
+            failed(480, 'no answer', fork.dialled[0]?.callId ?? '');
+            call.end('no-answer', 'no-answer');
+            return;
+          }
+          failed(f.lastStatus, f.lastReason, fork.dialled[0]?.callId ?? '');
+          call.end('rejected', f.busy ? 'busy' : 'failed');
+        },
+      },
+    );
+    const placed = fork.dialled[0]?.callId;
     if (!placed) {
       call.end('failed');
       throw new InviteError('FAILED', 'no media port could be opened for the call');

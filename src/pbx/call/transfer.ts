@@ -11,9 +11,10 @@ import { getHeader, isParseError, parseNameAddr, parseUri } from '../../sip/mess
 import type { IncomingRequest } from '../../sip/stack.ts';
 import type { BridgeTarget } from './bridge.ts';
 import type { Call } from './call.ts';
-import { type CallMedia, isMediaFailure } from './call-media.ts';
-import { type CallServices, callAffinity, mediaHandlers, offerFor } from './call-services.ts';
-import { OutboundLeg } from './outbound-leg.ts';
+import type { CallMedia } from './call-media.ts';
+import { type CallServices, callAffinity, mediaHandlers } from './call-services.ts';
+import { Fork } from './fork.ts';
+import type { OutboundLeg } from './outbound-leg.ts';
 import type { SipLeg } from './sip-leg.ts';
 
 /** What a transfer needs from the call layer around it. */
@@ -121,7 +122,7 @@ function onRefer(
   });
 }
 
-/** Rings every target in parallel; the first to answer takes the referrer's place. */
+/** Rings every target in parallel (fork.ts); the first to answer takes the referrer's place. */
 async function ring(
   ts: TransferServices,
   referrer: TransferParty,
@@ -129,86 +130,45 @@ async function ring(
   targets: BridgeTarget[],
 ): Promise<void> {
   const { svc, call } = ts;
-  const legs = new Map<OutboundLeg, CallMedia>();
-  let pending = 0;
   let done = false;
-  let busy = 0;
-  let lastStatus = 480;
-  let lastReason = 'Temporarily Unavailable';
-  // While targets are still being dialled (each awaits its media session first), a leg that fails at
-  // once must not fail the transfer before the later contacts have rung (see bridge.ts).
-  let dialling = true;
   let resolve: () => void = () => {};
   const finished = new Promise<void>((r) => {
     resolve = r;
   });
-
-  const fail = (status: number, reason: string) => {
+  /** The referrer hears how the transfer ended (RFC 3515 §2.4.5), once. */
+  const finish = (status: number, reason: string) => {
     if (done) return;
     done = true;
-    clearTimeout(timer);
-    for (const [leg, media] of legs) {
-      leg.hangup('cancelled');
-      media.close();
-    }
     notify(referrer, status, reason, true);
     resolve();
   };
-  const allFailed = () => {
-    if (busy > 0) fail(486, 'Busy Here');
-    else fail(lastStatus, lastReason);
-  };
-  const timer = setTimeout(() => fail(480, 'Temporarily Unavailable'), svc.ringTimeoutMs);
-  timer.unref();
-  call.onEnded(() => fail(487, 'Request Terminated'));
+  // The call ending takes the ringing legs down with it (Call.end hangs up every leg).
+  call.onEnded(() => finish(487, 'Request Terminated'));
 
-  for (const target of targets) {
-    if (done) break;
+  await Fork.ring(
+    svc,
+    call,
+    targets,
     // Beside the room it joins: the call's bridge room was created with the call's key.
-    const media = await offerFor(svc, target.target, callAffinity(call.id));
-    if (isMediaFailure(media)) continue;
-    if (done) {
-      media.close();
-      break;
-    }
-    pending++;
-    call.addMedia(media);
-    const leg = OutboundLeg.dial(
-      svc.stack,
-      { ...target, offer: media.localSdp },
-      {
-        answered: (leg, answer) => void connect(leg, media, answer),
-        failed: (_leg, status, reason) => {
-          media.close();
-          legs.delete(leg);
-          lastStatus = status;
-          lastReason = reason || 'Failed';
-          if (status === 486 || status === 600) busy++;
-          if (--pending === 0 && !dialling) allFailed();
-        },
+    { affinity: callAffinity(call.id), ringTimeoutMs: svc.ringTimeoutMs },
+    {
+      dialled: (leg, media) => {
+        leg.handlers = mediaHandlers(media);
+        ts.adopt(leg);
       },
-    );
-    legs.set(leg, media);
-    leg.handlers = mediaHandlers(media);
-    call.addLeg(leg, false);
-    ts.adopt(leg);
-  }
-  dialling = false;
-  if (pending === 0) allFailed();
+      answered: (leg, media, answer) => void connect(leg, media, answer),
+      failed: (f) => {
+        if (f.cause === 'timeout') finish(480, 'Temporarily Unavailable');
+        else if (f.busy) finish(486, 'Busy Here');
+        else finish(f.lastStatus, f.lastReason);
+      },
+    },
+  );
   await finished;
 
   async function connect(leg: OutboundLeg, media: CallMedia, answer: string | undefined): Promise<void> {
-    if (done) {
-      leg.hangup();
-      return;
-    }
+    // The referrer hears the outcome from here, not from `finish`.
     done = true;
-    clearTimeout(timer);
-    for (const [l, m] of legs) {
-      if (l === leg) continue;
-      l.hangup('cancelled');
-      m.close();
-    }
     const failure = answer === undefined ? { message: 'no SDP answer' } : await media.acceptAnswer(answer);
     if (failure || call.ended) {
       leg.hangup();
