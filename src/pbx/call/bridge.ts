@@ -79,7 +79,7 @@ export async function bridge(
     svc,
     call,
     targets,
-    { affinity: callAffinity(call.id), ringTimeoutMs: svc.ringTimeoutMs },
+    { affinity: callAffinity(call.id) },
     {
       // The callee's re-INVITEs and UPDATEs (hold, resume, a new address) are answered from its own
       // session, as the caller's are from theirs: the engine bridges whatever each side negotiates.

@@ -168,7 +168,7 @@ export class CallManager {
       this.#svc,
       call,
       targets,
-      { affinity: conferenceAffinity(conferenceId), ringTimeoutMs: this.#svc.ringTimeoutMs },
+      { affinity: conferenceAffinity(conferenceId) },
       {
         dialled: (leg, media) => {
           this.#addLeg(leg);

@@ -45,7 +45,7 @@ export interface ForkHandlers {
 export interface ForkOptions {
   /** The media sessions' worker affinity (engine.ts): beside the room they are going to join. */
   affinity: string;
-  /** Give up after this long without an answer (`failed` with cause `timeout`); default: no limit. */
+  /** Give up after this long without an answer (`failed` with cause `timeout`); default: the PBX's. */
   ringTimeoutMs?: number;
   /** How a leg's media is offered and the leg dialled: `offerFor` and `OutboundLeg.dial` (tests swap them). */
   offer?: typeof offerFor;
@@ -93,8 +93,9 @@ export class Fork {
     handlers: ForkHandlers,
   ): Promise<Fork> {
     const fork = new Fork(svc, call, handlers);
-    if (options.ringTimeoutMs !== undefined) {
-      fork.#timer = setTimeout(() => fork.#fail('timeout'), options.ringTimeoutMs);
+    const ringTimeoutMs = options.ringTimeoutMs ?? svc.ringTimeoutMs;
+    if (ringTimeoutMs !== undefined) {
+      fork.#timer = setTimeout(() => fork.#fail('timeout'), ringTimeoutMs);
       fork.#timer.unref();
       call.addCleanup(() => clearTimeout(fork.#timer));
     }

@@ -150,7 +150,7 @@ async function ring(
     call,
     targets,
     // Beside the room it joins: the call's bridge room was created with the call's key.
-    { affinity: callAffinity(call.id), ringTimeoutMs: svc.ringTimeoutMs },
+    { affinity: callAffinity(call.id) },
     {
       dialled: (leg, media) => {
         leg.handlers = mediaHandlers(media);
