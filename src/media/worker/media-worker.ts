@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { MediaError, MediaRuntime } from './media-runtime.ts';
 import type { RequestBatch, RequestEnvelope, WorkerBatch, WorkerMessage } from './messages.ts';
 import { raiseThreadPriority, type ThreadPriority } from './thread-priority.ts';
+import { scheduleWarmUp } from './warm-up.ts';
 
 const port = parentPort;
 if (!port) throw new Error('media-worker.ts runs as a worker thread');
@@ -58,3 +59,5 @@ port.on('message', (m: RequestEnvelope | RequestBatch) => {
   else receive(m);
 });
 post({ kind: 'ready', workerId: workerId ?? 0 });
+// Concealment code runs rarely; optimised before the first loss burst, it costs members ~20x less then.
+scheduleWarmUp();
