@@ -468,8 +468,9 @@ export class RtpSession {
           const want = n - filled;
           if (this.#plc) {
             if (!this.#concealing) {
-              for (const f of this.#recent)
-                this.#plc.good(f instanceof Uint8Array ? this.codec.decode(f) : f);
+              // Payloads kept undecoded are decoded now, through the table (not the codec object, whose
+              // own concealment state would do the same work again).
+              for (const f of this.#recent) this.#plc.good(f instanceof Uint8Array ? this.#decode(f) : f);
               this.#concealing = true;
             }
             chunk = this.#plc.lost(want);
