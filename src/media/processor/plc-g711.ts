@@ -70,9 +70,17 @@ export class PlcG711 {
   #erased = 0;
   #pitch = 0;
   #overlap = 0;
-  #real = new Float32Array(0);
+  #real: Float32Array = new Float32Array(0);
   #periods = 0;
-  #buffer = new Float32Array(0);
+  #buffer: Float32Array = new Float32Array(0);
+  /**
+   * Storage reused across erasures (allocating typed arrays on every loss start was most of its cost): the
+   * real signal kept, two buffers for the repeated span (the old one is still read while a growth
+   * cross-fades into the new one), and scratch for a frame being mixed or synthesised.
+   */
+  #realStore: Float32Array;
+  #spanStores: [Float32Array, Float32Array];
+  #scratch = new Float32Array(0);
   #pos = 0;
   /** Cross-fade from the previous buffer while the repeated span grows. */
   #fade: { old: Float32Array; pos: number; left: number } | undefined;
@@ -85,6 +93,15 @@ export class PlcG711 {
     this.#k = scaleFor(options.sampleRate ?? 8000);
     this.#delay = (options.delay ?? true) ? this.#k.delay : 0;
     this.#history = new Float32Array(this.#k.history + this.#delay);
+    this.#realStore = new Float32Array(this.#k.history);
+    const span = 3 * this.#k.pitchMax;
+    this.#spanStores = [new Float32Array(span), new Float32Array(span)];
+  }
+
+  /** Scratch of exactly `n` samples (reallocated only when a frame size changes). */
+  #scratchOf(n: number): Float32Array {
+    if (this.#scratch.length !== n) this.#scratch = new Float32Array(n);
+    return this.#scratch;
   }
 
   /** Output delay in samples (3.75 ms with Appendix I's delay, else 0). */
@@ -105,7 +122,8 @@ export class PlcG711 {
       const { tenMs, recoveryStep } = this.#k;
       const extra = Math.floor((this.#erased - 1) / tenMs);
       const len = Math.min(frame.length, recoveryStep * (1 + extra), tenMs);
-      const mixed = Float32Array.from(frame);
+      const mixed = this.#scratchOf(frame.length);
+      mixed.set(frame);
       for (let i = 0; i < len; i++) {
         const w = (i + 1) / (len + 1);
         mixed[i] = w * frame[i]! + (1 - w) * this.#synthesize();
@@ -121,7 +139,7 @@ export class PlcG711 {
   lost(samples: number): Int16Array {
     this.#stats.lostFrames++;
     if (this.#erased === 0) this.#startErasure();
-    const synth = new Float32Array(samples);
+    const synth = this.#scratchOf(samples);
     for (let i = 0; i < samples; i++) synth[i] = this.#synthesize();
     this.#append(synth);
     return this.#read(samples);
@@ -165,7 +183,9 @@ export class PlcG711 {
     this.#stats.lastPitch = this.#pitch;
     this.#overlap = this.#pitch >> 2;
     // Keep the real signal the substitution draws on: three periods plus the overlap.
-    this.#real = h.slice(end - 3 * this.#pitch - this.#overlap, end);
+    const keep = 3 * this.#pitch + this.#overlap;
+    this.#realStore.set(h.subarray(end - keep, end));
+    this.#real = this.#realStore.subarray(0, keep);
     this.#setPeriods(1, 0);
     // Overlap-add at the joint: the last quarter period (not yet played, thanks to the delay) becomes the
     // buffer's smoothed tail, so the repetition that follows starts in phase.
@@ -183,7 +203,11 @@ export class PlcG711 {
     const real = this.#real;
     const R = real.length;
     const len = n * P;
-    const buf = real.slice(R - len, R);
+    // Into whichever span store the current buffer is not in (it may still be read by the cross-fade).
+    const store =
+      this.#buffer.buffer === this.#spanStores[0].buffer ? this.#spanStores[1] : this.#spanStores[0];
+    store.set(real.subarray(R - len, R));
+    const buf = store.subarray(0, len);
     for (let i = 0; i < ov; i++) {
       const w = (i + 1) / (ov + 1);
       buf[len - ov + i] = (1 - w) * real[R - ov + i]! + w * real[R - len - ov + i]!;
