@@ -78,8 +78,8 @@ export class PlcG711 {
    * real signal kept, two buffers for the repeated span (the old one is still read while a growth
    * cross-fades into the new one), and scratch for a frame being mixed or synthesised.
    */
-  #realStore: Float32Array;
-  #spanStores: [Float32Array, Float32Array];
+  #realStore: Float32Array | undefined;
+  #spanStores: [Float32Array, Float32Array] | undefined;
   #scratch = new Float32Array(0);
   #pos = 0;
   /** Cross-fade from the previous buffer while the repeated span grows. */
@@ -93,9 +93,6 @@ export class PlcG711 {
     this.#k = scaleFor(options.sampleRate ?? 8000);
     this.#delay = (options.delay ?? true) ? this.#k.delay : 0;
     this.#history = new Float32Array(this.#k.history + this.#delay);
-    this.#realStore = new Float32Array(this.#k.history);
-    const span = 3 * this.#k.pitchMax;
-    this.#spanStores = [new Float32Array(span), new Float32Array(span)];
   }
 
   /** Scratch of exactly `n` samples (reallocated only when a frame size changes). */
@@ -184,6 +181,9 @@ export class PlcG711 {
     this.#overlap = this.#pitch >> 2;
     // Keep the real signal the substitution draws on: three periods plus the overlap.
     const keep = 3 * this.#pitch + this.#overlap;
+    // Allocated at the first loss: a stream that never loses a packet does not carry them.
+    this.#realStore ??= new Float32Array(this.#k.history);
+    this.#spanStores ??= [new Float32Array(3 * this.#k.pitchMax), new Float32Array(3 * this.#k.pitchMax)];
     this.#realStore.set(h.subarray(end - keep, end));
     this.#real = this.#realStore.subarray(0, keep);
     this.#setPeriods(1, 0);
@@ -204,8 +204,8 @@ export class PlcG711 {
     const R = real.length;
     const len = n * P;
     // Into whichever span store the current buffer is not in (it may still be read by the cross-fade).
-    const store =
-      this.#buffer.buffer === this.#spanStores[0].buffer ? this.#spanStores[1] : this.#spanStores[0];
+    const [a, b] = this.#spanStores!;
+    const store = this.#buffer.buffer === a.buffer ? b : a;
     store.set(real.subarray(R - len, R));
     const buf = store.subarray(0, len);
     for (let i = 0; i < ov; i++) {
