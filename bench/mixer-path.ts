@@ -17,38 +17,11 @@ import { pcmu } from '../src/media/codec/g711.ts';
 import { getCodecFactory } from '../src/media/codec/index.ts';
 import { ConferenceMixer } from '../src/media/mixer/conference-mixer.ts';
 import { generateTone } from '../src/media/processor/goertzel.ts';
-import type { PacketSink, PacketTransport, TransportStats } from '../src/media/session/packet-transport.ts';
+import { MemoryTransport } from '../src/media/session/memory-transport.ts';
 import { RtpSession } from '../src/media/session/rtp-session.ts';
 
 const MEMBERS = 1000;
 const RTP_BYTES = 172;
-
-/** A transport with no socket: packets are handed to the sink by the bench; sends are counted. */
-class MemoryTransport implements PacketTransport {
-  readonly kind = 'memory';
-  readonly copiesOnSend = true;
-  sink: PacketSink | undefined;
-  sent = 0;
-  start(sink: PacketSink): void {
-    this.sink = sink;
-  }
-  sendRtp(): void {
-    this.sent++;
-  }
-  sendRtcp(): void {}
-  stats(): TransportStats {
-    return {
-      packetsReceived: 0,
-      bytesReceived: 0,
-      packetsSent: this.sent,
-      bytesSent: 0,
-      droppedForeignSource: 0,
-      droppedOversized: 0,
-      sendErrors: 0,
-    };
-  }
-  close(): void {}
-}
 
 interface Member {
   transport: MemoryTransport;
@@ -100,7 +73,7 @@ function runCase(roomSize: number, ticks: number): CaseResult {
       buf.set(tones[m.tone]![k % 50]!, 12);
       m.seq = (m.seq + 1) & 0xffff;
       m.ts += 160;
-      m.transport.sink!.rtp(buf, nowMs);
+      m.transport.receive(buf, nowMs);
     }
     nowMs += 20;
     for (const m of members) m.session.pull(nowMs);
@@ -108,13 +81,13 @@ function runCase(roomSize: number, ticks: number): CaseResult {
   };
   // Warm-up: jitter buffers filled, talkers detected, code optimised.
   for (let k = 0; k < 300; k++) tick(k);
-  const sentBefore = members.reduce((a, m) => a + m.transport.sent, 0);
+  const sentBefore = members.reduce((a, m) => a + m.transport.stats().packetsSent, 0);
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let k = 0; k < ticks; k++) tick(k);
   const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const sent = members.reduce((a, m) => a + m.transport.sent, 0) - sentBefore;
+  const sent = members.reduce((a, m) => a + m.transport.stats().packetsSent, 0) - sentBefore;
   for (const m of members) m.session.close();
   for (const r of rooms) r.close();
   return {

@@ -105,9 +105,8 @@ interface Member {
   /** Scratch for a gain-scaled or padded contribution. */
   scaled: Int16Array;
   summed: boolean;
-  /** When summed straight from a G.711 payload: that payload and its decode table (`contribution` unset). */
+  /** When summed straight from a G.711 payload (decoded by `input.decodeTable`): that payload. */
   payload: Uint8Array | null;
-  table: Int16Array | undefined;
   toRoom: Resampler | undefined;
   fromRoom: Resampler | undefined;
   /** Scratch frame for the member's own N−1 mix at the internal rate. */
@@ -185,7 +184,6 @@ export class ConferenceMixer {
       scaled: new Int16Array(this.#frame),
       summed: false,
       payload: null,
-      table: undefined,
       toRoom: undefined,
       fromRoom: undefined,
       own: new Int16Array(this.#frame),
@@ -335,7 +333,6 @@ export class ConferenceMixer {
         // G.711 at the room's rate: summed from the payload itself, never decoded into a frame.
         for (let i = 0; i < n; i++) sum[i]! += table[payload[i]!]!;
         m.payload = payload;
-        m.table = table;
         m.summed = true;
         talkers++;
         continue;
@@ -382,10 +379,11 @@ export class ConferenceMixer {
         // A talker hears everyone but itself: its own mix, encoded for it alone.
         this.#stats.ownEncodes++;
         if (m.payload) {
-          if (input.sendMixOfPayload?.(sum, m.payload, m.table!)) continue;
+          const table = input.decodeTable!;
+          if (input.sendMixOfPayload?.(sum, m.payload, table)) continue;
           // No payload path for sending after all: decode the contribution for the general one.
           const c = m.scaled;
-          for (let i = 0; i < n; i++) c[i] = m.table![m.payload[i]!]!;
+          for (let i = 0; i < n; i++) c[i] = table[m.payload[i]!]!;
           m.contribution = c;
         }
         if (input.sampleRate === this.#rate && input.sendMix?.(sum, m.contribution)) continue;

@@ -45,3 +45,16 @@ export interface PacketTransport {
   stats(): TransportStats;
   close(): void;
 }
+
+/** Counters of a transport that has done nothing yet. */
+export function emptyTransportStats(): TransportStats {
+  return {
+    packetsReceived: 0,
+    bytesReceived: 0,
+    packetsSent: 0,
+    bytesSent: 0,
+    droppedForeignSource: 0,
+    droppedOversized: 0,
+    sendErrors: 0,
+  };
+}

@@ -9,7 +9,12 @@
 import { performance } from 'node:perf_hooks';
 import { isRtcp } from '../rtp/rtp-packet.ts';
 import { type DatagramPath, type DatagramSocket, openDatagramSocket } from './datagram-socket.ts';
-import type { PacketSink, PacketTransport, TransportStats } from './packet-transport.ts';
+import {
+  emptyTransportStats,
+  type PacketSink,
+  type PacketTransport,
+  type TransportStats,
+} from './packet-transport.ts';
 import { type LatchState, SourceLatch } from './source-latch.ts';
 
 /** Where to send: an address and port (the RTP port; RTCP goes to port + 1 unless muxed). */
@@ -61,15 +66,7 @@ export class UdpTransport implements PacketTransport {
   #maxBytes: number;
   #sink: PacketSink | undefined;
   #closed = false;
-  #stats: TransportStats = {
-    packetsReceived: 0,
-    bytesReceived: 0,
-    packetsSent: 0,
-    bytesSent: 0,
-    droppedForeignSource: 0,
-    droppedOversized: 0,
-    sendErrors: 0,
-  };
+  #stats: TransportStats = emptyTransportStats();
 
   private constructor(options: UdpTransportOptions, rtp: DatagramSocket, rtcp: DatagramSocket | undefined) {
     this.localAddress = options.localAddress;

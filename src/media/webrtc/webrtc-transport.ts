@@ -19,7 +19,12 @@ import {
   type SrtcpSession,
   type SrtpSession,
 } from 'werift';
-import type { PacketSink, PacketTransport, TransportStats } from '../session/packet-transport.ts';
+import {
+  emptyTransportStats,
+  type PacketSink,
+  type PacketTransport,
+  type TransportStats,
+} from '../session/packet-transport.ts';
 import { localParameters, type WebRtcLocalParameters } from './local-parameters.ts';
 import { protectRtp } from './srtp-rtp.ts';
 
@@ -94,15 +99,7 @@ export class WebRtcTransport implements PacketTransport {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   #connected = false;
-  #stats: TransportStats = {
-    packetsReceived: 0,
-    bytesReceived: 0,
-    packetsSent: 0,
-    bytesSent: 0,
-    droppedForeignSource: 0,
-    droppedOversized: 0,
-    sendErrors: 0,
-  };
+  #stats: TransportStats = emptyTransportStats();
   /** SRTP/SRTCP packets that failed authentication or did not parse, dropped. */
   droppedUnauthenticated = 0;
   /** Sends before DTLS-SRTP was up: nothing to protect them with, dropped. */

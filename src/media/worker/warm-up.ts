@@ -10,32 +10,8 @@
 import { performance } from 'node:perf_hooks';
 import { getCodecFactory } from '../codec/index.ts';
 import { generateTone } from '../processor/goertzel.ts';
-import type { PacketSink, PacketTransport, TransportStats } from '../session/packet-transport.ts';
+import { MemoryTransport } from '../session/memory-transport.ts';
 import { RtpSession } from '../session/rtp-session.ts';
-
-/** A transport that goes nowhere: packets are handed in by the warm-up and what is sent is dropped. */
-class NullTransport implements PacketTransport {
-  readonly kind = 'warm-up';
-  readonly copiesOnSend = true;
-  sink: PacketSink | undefined;
-  start(sink: PacketSink): void {
-    this.sink = sink;
-  }
-  sendRtp(): void {}
-  sendRtcp(): void {}
-  stats(): TransportStats {
-    return {
-      packetsReceived: 0,
-      bytesReceived: 0,
-      packetsSent: 0,
-      bytesSent: 0,
-      droppedForeignSource: 0,
-      droppedOversized: 0,
-      sendErrors: 0,
-    };
-  }
-  close(): void {}
-}
 
 /** What a warm-up did: concealed frames and its duration. */
 export interface WarmUpResult {
@@ -57,7 +33,7 @@ export function warmUpMediaPath(rounds: number): WarmUpResult {
       codec.encode(generateTone(220 + 110 * i, 8000, 160, 6000, 0)).slice(),
     );
     const payloadType = name === 'PCMU' ? 0 : 8;
-    const transport = new NullTransport();
+    const transport = new MemoryTransport();
     const session = new RtpSession(
       { id: `warm-up-${name}`, codec: { name, payloadType, clockRate: 8000 }, rtpTimeoutMs: 0 },
       factory,
@@ -75,7 +51,7 @@ export function warmUpMediaPath(rounds: number): WarmUpResult {
         packet.writeUInt32BE((seq * 160) >>> 0, 4);
         packet.writeUInt32BE(0x5eed, 8);
         packet.set(frames[tick & 3]!, 12);
-        transport.sink?.rtp(Buffer.from(packet), tick * 20);
+        transport.receive(Buffer.from(packet), tick * 20);
       }
       seq++;
       session.pull(tick * 20 + 20);

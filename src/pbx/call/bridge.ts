@@ -11,14 +11,12 @@ import { Fork, type ForkFailure, type ForkTarget } from './fork.ts';
 import type { InboundLeg } from './inbound-leg.ts';
 import type { OutboundLeg } from './outbound-leg.ts';
 
-export type BridgeTarget = ForkTarget;
-
 export async function bridge(
   svc: CallServices,
   call: Call,
   a: InboundLeg,
   aMedia: CallMedia,
-  targets: readonly BridgeTarget[],
+  targets: readonly ForkTarget[],
   onBridged?: (b: OutboundLeg, bMedia: CallMedia, room: string) => void,
 ): Promise<void> {
   /** The caller is told how it ended and the call ends with it. */

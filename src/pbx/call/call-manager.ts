@@ -19,7 +19,7 @@ import { type Caller, route } from '../routing/route.ts';
 import type { RoutingConference } from '../routing/routing-config.ts';
 import type { AuthenticatedCaller, RequestResponder } from '../sip-server.ts';
 import { TrunkMatcher } from '../trunk/trunk-matcher.ts';
-import { type BridgeTarget, bridge } from './bridge.ts';
+import { bridge } from './bridge.ts';
 import { Call } from './call.ts';
 import { CallMedia, isMediaFailure, type MediaFailure } from './call-media.ts';
 import {
@@ -31,7 +31,7 @@ import {
   mediaHandlers,
   type TrunkSettings,
 } from './call-services.ts';
-import { Fork } from './fork.ts';
+import { Fork, type ForkTarget } from './fork.ts';
 import { InboundLeg } from './inbound-leg.ts';
 import { MIN_SE, negotiateAsUas } from './session-timer.ts';
 import { SipCallContext } from './sip-call-context.ts';
@@ -170,15 +170,8 @@ export class CallManager {
       targets,
       { affinity: conferenceAffinity(conferenceId) },
       {
-        dialled: (leg, media) => {
-          this.#addLeg(leg);
-          // A leg cancelled or hung up because another answered first gives back its media session at
-          // once (left open, it would time out for lack of RTP and take the whole call down with it).
-          leg.onEnded(() => {
-            media.close();
-            this.#forget(leg);
-          });
-        },
+        // Losers' media sessions are closed by the fork, the winner's with the call.
+        dialled: (leg) => this.#adopt(leg),
         answered: (leg, media, answer) => {
           if (answer === undefined) {
             leg.hangup();
@@ -296,8 +289,7 @@ export class CallManager {
       caller.kind === 'trunk' ? 'inbound' : destination.type === 'external' ? 'outbound' : 'internal';
     const call = this.#track(new Call({ id: leg.callId, from, to: dialled, direction }));
     call.addLeg(leg);
-    this.#addLeg(leg);
-    leg.onEnded(() => this.#forget(leg));
+    this.#adopt(leg);
     this.#svc.events('call.started', { callId: call.id, from, to: dialled, direction });
     switch (destination.type) {
       case 'reject':
@@ -403,7 +395,7 @@ export class CallManager {
     }
   }
 
-  async #bridgeTo(call: Call, leg: InboundLeg, targets: BridgeTarget[], caller: Caller): Promise<void> {
+  async #bridgeTo(call: Call, leg: InboundLeg, targets: ForkTarget[], caller: Caller): Promise<void> {
     const media = await this.#media(leg, caller, callAffinity(call.id));
     if (isMediaFailure(media)) {
       leg.reject(media.status);
@@ -422,10 +414,7 @@ export class CallManager {
           call,
           room,
           targetsFor: (extension, from) => this.#targetsFor(extension, from, this.#svc.config()),
-          adopt: (l) => {
-            this.#addLeg(l);
-            l.onEnded(() => this.#forget(l));
-          },
+          adopt: (l) => this.#adopt(l),
         },
         {
           leg,
@@ -441,10 +430,7 @@ export class CallManager {
         },
       ),
     );
-    for (const l of call.legs) {
-      this.#addLeg(l);
-      l.onEnded(() => this.#forget(l));
-    }
+    for (const l of call.legs) this.#adopt(l);
   }
 
   /** Where to ring `destination`: a user's registered contacts, or the first trunk for a number. */
@@ -453,7 +439,7 @@ export class CallManager {
     from: string,
     config: CallConfig,
     fromExtension?: string,
-  ): BridgeTarget[] | 'unreachable' | 'invalid' {
+  ): ForkTarget[] | 'unreachable' | 'invalid' {
     const d = destination.trim();
     if (config.usersByExtension.has(d)) {
       const bindings = this.#svc.lookup(d);
@@ -504,13 +490,15 @@ export class CallManager {
     return call;
   }
 
-  #addLeg(leg: SipLeg): void {
+  /** Indexes a leg for its in-dialog requests until it ends. */
+  #adopt(leg: SipLeg): void {
     let legs = this.#legs.get(leg.callId);
     if (!legs) {
       legs = new Set();
       this.#legs.set(leg.callId, legs);
     }
     legs.add(leg);
+    leg.onEnded(() => this.#forget(leg));
   }
 
   #forget(leg: SipLeg): void {
@@ -521,10 +509,10 @@ export class CallManager {
   }
 }
 
-function trunkTarget(trunk: TrunkSettings, number: string, callerIdNumber: string): BridgeTarget {
+function trunkTarget(trunk: TrunkSettings, number: string, callerIdNumber: string): ForkTarget {
   const hostPort = `${trunk.host}${trunk.port ? `:${trunk.port}` : ''}`;
   const transport = trunk.transport === 'udp' ? '' : `;transport=${trunk.transport}`;
-  const target: BridgeTarget = {
+  const target: ForkTarget = {
     target: { transport: trunk.transport, address: trunk.host, port: trunk.port || 5060 },
     uri: `sip:${number}@${hostPort}${transport}`,
     from: `<sip:${callerIdNumber}@${trunk.host}>`,

@@ -57,10 +57,10 @@ export class Fork {
   readonly #svc: CallServices;
   readonly #call: Call;
   readonly #handlers: ForkHandlers;
+  /** Every leg dialled and not failed, with its media; while the fork rings, the legs still ringing. */
   readonly #legs = new Map<OutboundLeg, CallMedia>();
   #winner: OutboundLeg | undefined;
   #done = false;
-  #pending = 0;
   #busy = false;
   #lastStatus = 480;
   #lastReason = 'Temporarily Unavailable';
@@ -131,7 +131,6 @@ export class Fork {
         media.close();
         break;
       }
-      this.#pending++;
       this.#call.addMedia(media);
       const leg = dial(
         this.#svc.stack,
@@ -152,7 +151,7 @@ export class Fork {
       this.#handlers.dialled?.(leg, media);
     }
     this.#dialling = false;
-    if (this.#pending === 0 && !this.#over()) this.#fail(this.dialled.length === 0 ? 'no-legs' : 'failed');
+    if (this.#legs.size === 0 && !this.#over()) this.#fail(this.dialled.length === 0 ? 'no-legs' : 'failed');
   }
 
   /** Answered, cancelled, given up, or the call itself ended. */
@@ -181,11 +180,10 @@ export class Fork {
   #legFailed(leg: OutboundLeg, status: number, reason: string): void {
     this.#legs.get(leg)?.close();
     if (!this.#legs.delete(leg)) return;
-    this.#pending--;
     this.#lastStatus = status;
     this.#lastReason = reason || 'Failed';
     if (status === 486 || status === 600) this.#busy = true;
-    if (this.#pending === 0 && !this.#dialling && !this.#over()) this.#fail('failed');
+    if (this.#legs.size === 0 && !this.#dialling && !this.#over()) this.#fail('failed');
   }
 
   #fail(cause: ForkFailure['cause']): void {

@@ -9,11 +9,10 @@
 
 import { getHeader, isParseError, parseNameAddr, parseUri } from '../../sip/message/index.ts';
 import type { IncomingRequest } from '../../sip/stack.ts';
-import type { BridgeTarget } from './bridge.ts';
 import type { Call } from './call.ts';
 import type { CallMedia } from './call-media.ts';
 import { type CallServices, callAffinity, mediaHandlers } from './call-services.ts';
-import { Fork } from './fork.ts';
+import { Fork, type ForkTarget } from './fork.ts';
 import type { OutboundLeg } from './outbound-leg.ts';
 import type { SipLeg } from './sip-leg.ts';
 
@@ -24,7 +23,7 @@ export interface TransferServices {
   /** The engine room both parties' sessions sit in. */
   room: string;
   /** Where to ring an extension, calling as `from` (name-addr); a string when it cannot be rung. */
-  targetsFor(extension: string, from: string): BridgeTarget[] | 'unreachable' | 'invalid';
+  targetsFor(extension: string, from: string): ForkTarget[] | 'unreachable' | 'invalid';
   /** Lets in-dialog requests reach a leg (the call manager's leg index). */
   adopt(leg: SipLeg): void;
 }
@@ -127,7 +126,7 @@ async function ring(
   ts: TransferServices,
   referrer: TransferParty,
   other: TransferParty,
-  targets: BridgeTarget[],
+  targets: ForkTarget[],
 ): Promise<void> {
   const { svc, call } = ts;
   let done = false;
