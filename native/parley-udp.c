@@ -50,7 +50,7 @@ typedef struct {
   /* fds opened through this instance (index = fd), closed at teardown if JS did not. */
   uint8_t* owned;
   int owned_len;
-  struct sockaddr_storage from[1];
+  struct sockaddr_storage from;
   struct epoll_event events[MAX_EVENTS];
 } Instance;
 
@@ -350,8 +350,8 @@ static napi_value Drain(napi_env env, napi_callback_info info) {
       struct iovec iov = {slab + offset, SLOT_BYTES};
       struct msghdr mh;
       memset(&mh, 0, sizeof mh);
-      mh.msg_name = &in->from[0];
-      mh.msg_namelen = sizeof in->from[0];
+      mh.msg_name = &in->from;
+      mh.msg_namelen = sizeof in->from;
       mh.msg_iov = &iov;
       mh.msg_iovlen = 1;
       ssize_t got;
@@ -368,7 +368,7 @@ static napi_value Drain(napi_env env, napi_callback_info info) {
         continue;
       }
       memset(r, 0, RECORD_WORDS * 4);
-      to_words(&in->from[0], r);
+      to_words(&in->from, r);
       r[0] = id;
       r[1] = (int32_t)offset;
       if (mh.msg_flags & MSG_TRUNC) {

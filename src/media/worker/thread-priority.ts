@@ -11,9 +11,9 @@
  * - `normal`: left as it is.
  *
  * Only the worker's own thread is raised (threads it creates start at normal priority again), and only
- * media workers call this: the main thread (SIP, HTTP, store) stays at normal priority. A media thread that
- * is overloaded cannot starve the machine: it sleeps until its next tick whenever it is done, and the
- * kernel's real-time throttling keeps 5 % of each core for normal tasks regardless.
+ * media workers call this: the main thread (SIP, HTTP, store) stays at normal priority. A media thread
+ * sleeps until its next tick whenever it is done; one that is overloaded (or spins through a bug) does not,
+ * and then only the kernel's real-time throttling keeps 5 % of each core for normal tasks.
  */
 import { setPriority } from 'node:os';
 import { nativeUdp } from '../session/native-udp.ts';
