@@ -373,3 +373,42 @@ test('G.711 payloads are summed undecoded: N−1 holds with and without the payl
   assert.ok((ms[0] as PayloadSender).mixesOfPayload >= 45);
   assert.equal(mixer.stats().talkers, 3);
 });
+
+test('mix(pullAt) pulls every member once before mixing; a member removed by its own pull is not mixed', () => {
+  /** A tone member that takes its frame in `pull`, as an RtpSession does. */
+  class PullingMember extends ToneMember {
+    pulls: number[] = [];
+    onPull: () => void = () => {};
+    pull(nowMs: number): void {
+      this.pulls.push(nowMs);
+      this.next();
+      this.onPull();
+    }
+  }
+  const mixer = new ConferenceMixer('r');
+  const ms = [new PullingMember('a', 440), new PullingMember('b', 700), new PullingMember('c', 1100)];
+  for (const m of ms) mixer.add(m);
+  for (let t = 1; t <= 40; t++) mixer.mix(t * 20);
+  for (const m of ms)
+    assert.deepEqual(
+      m.pulls,
+      Array.from({ length: 40 }, (_, i) => (i + 1) * 20),
+    );
+  // Fresh frames every tick: N−1 holds exactly as when the caller pulls.
+  assertHearsOthersOnly(ms, { a: 440, b: 700, c: 1100 });
+
+  // Without pullAt the mixer pulls nothing (the caller has).
+  mixer.mix();
+  for (const m of ms) assert.equal(m.pulls.length, 40);
+
+  // 'c' ends during its pull (a failed socket closes the session, which leaves the room): it is not mixed
+  // into the tick and gets nothing, and the others go on.
+  const [a, b, c] = ms as [PullingMember, PullingMember, PullingMember];
+  c.onPull = () => mixer.remove('c');
+  const sentToC = c.heard.length;
+  for (let t = 41; t <= 70; t++) mixer.mix(t * 20);
+  assert.equal(c.pulls.length, 41, 'pulled once, then gone');
+  assert.equal(c.heard.length, sentToC);
+  assert.ok(heard(a, 1100) < ABSENT, `a still hears c: ${heard(a, 1100)}`);
+  assert.ok(heard(a, 700) > PRESENT && heard(b, 440) > PRESENT);
+});

@@ -267,6 +267,11 @@ export class RtpSession {
     });
   }
 
+  /** The `nowMs` of the last `pull()` of this open session (0 before the first). */
+  get pulledAt(): number {
+    return this.#lastPullMs;
+  }
+
   /** This tick's frame (20 ms at `sampleRate`, valid until the next `pull()`), or null when idle. */
   get frame(): Int16Array | null {
     if (this.#lazy) {

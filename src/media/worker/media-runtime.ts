@@ -520,9 +520,11 @@ export class MediaRuntime {
 
   #tick(): void {
     const started = performance.now();
-    for (const e of this.#sessions.values()) e.session.pull(started);
-    for (const room of this.#rooms.values()) room.mixer.mix();
+    // Room by room: each room pulls its members as it mixes them (their state is then read while still
+    // in cache); sessions in no room are pulled below, before their prompts.
+    for (const room of this.#rooms.values()) room.mixer.mix(started);
     for (const e of this.#sessions.values()) {
+      if (e.session.pulledAt !== started) e.session.pull(started);
       if (e.prompt) {
         const frame = e.prompt.player.read();
         if (frame) e.session.sendPcm(frame);
