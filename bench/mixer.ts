@@ -77,6 +77,8 @@ interface StepResult {
   packetsInPerSecond: number;
   utilization: number;
   tickLoad: number;
+  /** Share of wall time the worker spent sending its ticks' packets (part of `tickLoad`). */
+  sendLoad: number;
   lateP50: number;
   lateP99: number;
   lateP999: number;
@@ -160,6 +162,7 @@ function summarise(
     cpu: after.cpu,
     utilization: after.utilization,
     tickLoad: after.tickLoad,
+    sendLoad: after.sendLoad,
     lateP50: after.clock.lateness.p50,
     lateP99: after.clock.lateness.p99,
     lateP999: after.clock.lateness.p999,
@@ -173,6 +176,16 @@ function summarise(
   };
 }
 
+/**
+ * Where the worker's time goes, per member per tick: the ticks' media work (pull, mix, encode), sending the
+ * ticks' packets (the kernel's sendto, which on loopback also delivers into the participant's socket), and
+ * the rest of its busy time, nearly all reading and handing over the packets received.
+ */
+function perMember(r: StepResult): string {
+  const us = (share: number) => ((share * 20_000) / Math.max(1, r.participants)).toFixed(2);
+  return `${us(r.tickLoad - r.sendLoad)} µs media, ${us(r.sendLoad)} µs send, ${us(Math.max(0, r.utilization - r.tickLoad))} µs receive and rest`;
+}
+
 function line(r: StepResult): string {
   const pct = (x: number) => `${(x * 100).toFixed(3)}%`;
   return (
@@ -180,7 +193,8 @@ function line(r: StepResult): string {
     `worker thread CPU ${(r.cpu * 100).toFixed(1)}% (busy ${(r.utilization * 100).toFixed(0)}%, ticks ${(r.tickLoad * 100).toFixed(1)}%), ` +
     `clock late p50/p99/p99.9 ${r.lateP50.toFixed(2)}/${r.lateP99.toFixed(2)}/${r.lateP999.toFixed(2)} ms, ` +
     `concealed ${pct(r.concealed)}, late ticks ${pct(r.lateTicks)}, lost back ${pct(r.returnLoss)}, ` +
-    `${Math.round(r.packetsInPerSecond)} packets/s in → ${Math.round(r.perCore)} per core` +
+    `${Math.round(r.packetsInPerSecond)} packets/s in → ${Math.round(r.perCore)} per core; ` +
+    `per member per tick ${perMember(r)}` +
     `  [${loadLine(r)}, send p99 ${r.loadSendP99.toFixed(1)} ms, late ticks ${r.loadSkipped}]`
   );
 }

@@ -14,6 +14,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns';
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import { getSystemErrorName } from 'node:util';
 
 /** The addon's functions (native/parley-udp.c documents them). */
@@ -239,7 +240,9 @@ class NativeUdpHub {
     if (n === 0) return;
     this.#sendCount = 0;
     this.#sendOffset = 0;
+    const t0 = performance.now();
     const failures = this.addon.sendBatch(n, this.#sendSlab, this.#sendRecords);
+    sendMs += performance.now() - t0;
     this.stats.batches++;
     this.stats.sent += n;
     if (failures !== 0) {
@@ -252,6 +255,16 @@ class NativeUdpHub {
 }
 
 let hub: NativeUdpHub | undefined;
+/** Time this thread has spent in batch sends, ms (for the worker's load figures). */
+let sendMs = 0;
+
+/**
+ * Milliseconds this thread has spent handing batches of datagrams to the kernel since it started: the
+ * worker's load figures separate that from its own media work.
+ */
+export function nativeSendMs(): number {
+  return sendMs;
+}
 
 /**
  * Sends the datagrams queued on this thread now. The media clock calls it at the end of each tick: a tick

@@ -11,6 +11,8 @@ import { runInNewContext } from 'node:vm';
 export interface LoadReading {
   /** Time spent in ticks per wall time. */
   tickLoad: number;
+  /** The part of `tickLoad` spent handing the ticks' packets to the kernel (the native path's batch send). */
+  sendLoad: number;
   /** Event-loop utilisation (0..1). */
   utilization: number;
   /** Thread CPU time (user + system) per wall time. */
@@ -20,13 +22,15 @@ export interface LoadReading {
 /** Load meter (see file comment). */
 export class LoadMeter {
   #tickTime = 0;
+  #sendTime = 0;
   #at = performance.now();
   #elu = performance.eventLoopUtilization();
   #cpu = process.threadCpuUsage();
 
-  /** Adds the duration of one tick. */
-  addTick(ms: number): void {
+  /** Adds the duration of one tick, and the part of it spent sending its batch of packets. */
+  addTick(ms: number, sendMs = 0): void {
     this.#tickTime += ms;
+    this.#sendTime += sendMs;
   }
 
   /** The figures since the previous read (or creation), and starts a new period. */
@@ -38,12 +42,14 @@ export class LoadMeter {
     const cpuMs = (cpuNow.user - this.#cpu.user + cpuNow.system - this.#cpu.system) / 1000;
     const reading = {
       tickLoad: wall > 0 ? this.#tickTime / wall : 0,
+      sendLoad: wall > 0 ? this.#sendTime / wall : 0,
       utilization: elu.utilization,
       cpu: wall > 0 ? cpuMs / wall : 0,
     };
     this.#elu = performance.eventLoopUtilization();
     this.#cpu = cpuNow;
     this.#tickTime = 0;
+    this.#sendTime = 0;
     this.#at = now;
     return reading;
   }

@@ -16,7 +16,7 @@ import { Player } from '../player/player.ts';
 import { isPromptError, PromptCache } from '../player/prompt-cache.ts';
 import { resample } from '../processor/resampler.ts';
 import { WavRecorder } from '../recorder/wav-recorder.ts';
-import { flushNativeDatagrams } from '../session/native-udp.ts';
+import { flushNativeDatagrams, nativeSendMs } from '../session/native-udp.ts';
 import { RtpSession } from '../session/rtp-session.ts';
 import { UdpTransport } from '../session/udp-transport.ts';
 import type { WebRtcTransport } from '../webrtc/webrtc-transport.ts';
@@ -520,6 +520,7 @@ export class MediaRuntime {
 
   #tick(): void {
     const started = performance.now();
+    const sentBefore = nativeSendMs();
     // Room by room: each room pulls its members as it mixes them (their state is then read while still
     // in cache); sessions in no room are pulled below, before their prompts.
     for (const room of this.#rooms.values()) room.mixer.mix(started);
@@ -544,8 +545,9 @@ export class MediaRuntime {
       }
     }
     // This tick's packets leave now, in one batch (native UDP path; dgram sent them one by one already).
+    // A full batch may have left during the mix already: the send time is the native path's own count.
     flushNativeDatagrams();
-    this.#load.addTick(performance.now() - started);
+    this.#load.addTick(performance.now() - started, nativeSendMs() - sentBefore);
   }
 
   /** Figures for the engine's `stats()`; load figures cover the time since the previous call. */

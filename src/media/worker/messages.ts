@@ -144,6 +144,8 @@ export interface WorkerStats {
   clock: MediaClockStats;
   /** Time spent in ticks (the media work itself) as a share of wall time since the last stats call. */
   tickLoad: number;
+  /** The part of `tickLoad` spent sending the ticks' packets (the native path's batched sends). */
+  sendLoad: number;
   /** Event-loop utilisation of the worker thread since the last stats call (0..1; counts time the thread
    * was runnable but not scheduled, so it reads high on a crowded machine). */
   utilization: number;
