@@ -262,13 +262,13 @@ async function udpEcho(loads: Load[], participants: number, windowMs: number, ad
         const native = require(m.addon);
         const fds = [];
         const slab = new Uint8Array(256 * 1024);
-        const recs = new Int32Array(9 * 1024);
-        const out = new Int32Array(9 * 1024);
+        const recs = new Int32Array(10 * 1024);
+        const out = new Int32Array(10 * 1024);
         native.onReadable(() => {
           for (let round = 0; round < 4; round++) {
             const n = native.drain(slab, 0, recs);
-            for (let i = 0; i < n * 9; i += 9) {
-              for (let k = 1; k < 9; k++) out[i + k] = recs[i + k];
+            for (let i = 0; i < n * 10; i += 10) {
+              for (let k = 1; k < 10; k++) out[i + k] = recs[i + k];
               out[i] = fds[recs[i]];
             }
             if (n > 0) native.sendBatch(n, slab, out);

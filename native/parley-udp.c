@@ -5,7 +5,8 @@
  * datagram received, a request object per datagram sent). A media worker owns thousands of RTP sockets that
  * each carry one 20 ms packet per tick, so this addon lets it:
  *   - watch all its sockets through one epoll set that libuv polls as a single handle; when any is readable,
- *     one JS call drains every ready socket into a caller-provided slab (records in an Int32Array);
+ *     one JS call drains every ready socket into a caller-provided slab (records in an Int32Array); or, with
+ *     no callback set, drain them when it chooses (the media worker: once per 20 ms tick);
  *   - send a whole tick's packets (one per member, each on its own socket) in one JS call.
  * Sockets are plain non-blocking UDP sockets bound here (no SO_REUSEADDR: a port is owned by one session).
  * Every function reports failures as negative errno values; nothing throws on I/O errors.
@@ -13,6 +14,10 @@
  * Record layout (Int32Array, RECORD_WORDS per packet), received and sent alike:
  *   [0] socket id (drain) or fd (send)  [1] byte offset in the slab  [2] length, or -errno
  *   [3] remote port  [4] family (4 or 6)  [5..8] address, 32-bit words in host order (IPv4: [5] only)
+ *   [9] (drain) how long before the drain returned the kernel received the datagram, µs (0 if unknown)
+ *
+ * Every socket asks for the kernel's receive timestamps (SO_TIMESTAMPNS): a caller that reads its sockets
+ * only once per 20 ms tick still knows when each packet arrived (jitter buffers and RTCP jitter need it).
  */
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
@@ -29,10 +34,11 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
-#define RECORD_WORDS 9
+#define RECORD_WORDS 10
 /* Largest datagram kept whole; larger ones are reported as oversized (length SLOT_BYTES + 1). */
 #define SLOT_BYTES 2048
 #define MAX_EVENTS 256
@@ -52,6 +58,9 @@ typedef struct {
   int owned_len;
   struct sockaddr_storage from;
   struct epoll_event events[MAX_EVENTS];
+  /* Kernel receive time (ns, CLOCK_REALTIME) of each record of the drain under way; 0 when none came. */
+  int64_t* stamps;
+  int stamps_len;
 } Instance;
 
 static Instance* instance(napi_env env) {
@@ -240,6 +249,8 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   }
   int rcv = get_i32(env, argv[2]);
   if (rcv > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   set_owned(in, fd, 1);
   return int_value(env, fd);
 }
@@ -333,7 +344,14 @@ static napi_value Drain(napi_env env, napi_callback_info info) {
   size_t offset = (size_t)get_i32(env, argv[1]);
   int32_t* recs = (int32_t*)recbytes;
   int max = (int)(rec_len / 4 / RECORD_WORDS);
+  if (max > in->stamps_len) {
+    int64_t* grown = realloc(in->stamps, (size_t)max * sizeof(int64_t));
+    if (!grown) return int_value(env, -ENOMEM);
+    in->stamps = grown;
+    in->stamps_len = max;
+  }
   int count = 0;
+  char control[CMSG_SPACE(sizeof(struct timespec))];
   for (int round = 0; round < 4 && count < max; round++) {
     int ready = epoll_wait(in->epfd, in->events, MAX_EVENTS, 0);
     if (ready <= 0) break;
@@ -354,6 +372,8 @@ static napi_value Drain(napi_env env, napi_callback_info info) {
       mh.msg_namelen = sizeof in->from;
       mh.msg_iov = &iov;
       mh.msg_iovlen = 1;
+      mh.msg_control = control;
+      mh.msg_controllen = sizeof control;
       ssize_t got;
       do got = recvmsg(fd, &mh, MSG_DONTWAIT);
       while (got < 0 && errno == EINTR);
@@ -363,11 +383,21 @@ static napi_value Drain(napi_env env, napi_callback_info info) {
           memset(r, 0, RECORD_WORDS * 4);
           r[0] = id;
           r[2] = -errno;
+          in->stamps[count] = 0;
           count++;
         }
         continue;
       }
       memset(r, 0, RECORD_WORDS * 4);
+      int64_t stamp = 0;
+      for (struct cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          struct timespec t;
+          memcpy(&t, CMSG_DATA(c), sizeof t);
+          stamp = (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+        }
+      }
+      in->stamps[count] = stamp;
       to_words(&in->from, r);
       r[0] = id;
       r[1] = (int32_t)offset;
@@ -381,6 +411,16 @@ static napi_value Drain(napi_env env, napi_callback_info info) {
     }
   }
 full:
+  /* Ages against one clock reading at the end, so the caller's own clock read right after the call lines up. */
+  if (count > 0) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    for (int i = 0; i < count; i++) {
+      int64_t age = in->stamps[i] ? (now_ns - in->stamps[i]) / 1000 : 0;
+      recs[i * RECORD_WORDS + 9] = (int32_t)(age < 0 ? 0 : age > 2000000000 ? 2000000000 : age);
+    }
+  }
   return int_value(env, count);
 }
 
@@ -492,6 +532,7 @@ static void free_instance(Instance* in) {
     if (in->owned[fd]) close(fd);
   if (in->epfd >= 0) close(in->epfd);
   free(in->owned);
+  free(in->stamps);
   free(in);
 }
 

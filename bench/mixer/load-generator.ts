@@ -134,7 +134,7 @@ function dgramSockets(parts: Participant[], tones: Uint8Array[][]): LoadSockets 
 }
 
 /** Words per packet record of the addon (native/parley-udp.c): id or fd, offset, length, port, address. */
-const WORDS = 9;
+const WORDS = 10;
 /** Each participant's packet has a fixed 8-byte-aligned slot in the send slab. */
 const SEND_SLOT = (PACKET_BYTES + 7) & ~7;
 /** Records per drain call; the addon reads ≤ 1,024 sockets per call (4 epoll rounds of 256). */

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { type DatagramPath, type DatagramSocket, openDatagramSocket } from './datagram-socket.ts';
-import { NativeDatagramSocket, nativeUdp } from './native-udp.ts';
+import { drainNativeDatagrams, NativeDatagramSocket, nativeUdp, receiveNativeOnTick } from './native-udp.ts';
 
 const paths: DatagramPath[] = ['dgram', 'native'];
 
@@ -107,7 +108,7 @@ test('native: a receive error reaches onError; datagrams above the slot size arr
   p.close();
 });
 
-test('native: a connected socket takes datagrams from its peer only (the benchmark phones use it)', {
+test('native: a connected socket takes datagrams from its peer only; each datagram carries its kernel arrival age', {
   skip: nativeUdp() ? false : 'the native addon is not built',
 }, async () => {
   // In a thread of its own: this thread's addon instance has an epoll set that the sockets above drain.
@@ -128,26 +129,74 @@ test('native: a connected socket takes datagrams from its peer only (the benchma
       friend.send('from the peer', port, '127.0.0.1');
       await new Promise((r) => setTimeout(r, 100));
       const slab = new Uint8Array(64 * 1024);
-      const records = new Int32Array(9 * 16);
+      const records = new Int32Array(10 * 16);
       const n = addon.drain(slab, 0, records);
       const sources = [];
-      for (let i = 0; i < n; i++) sources.push(records[i * 9 + 3]);
+      const ages = [];
+      for (let i = 0; i < n; i++) {
+        sources.push(records[i * 10 + 3]);
+        ages.push(records[i * 10 + 9]);
+      }
       const friendPort = friend.address().port;
       addon.close(fd);
       friend.close();
       stranger.close();
-      parentPort.postMessage({ connected, refused, sources, friend: friendPort });
+      parentPort.postMessage({ connected, refused, sources, ages, friend: friendPort });
     })();`;
   const addonFile = new URL('../../../native/build/Release/parley_udp.node', import.meta.url).pathname;
   const w = new Worker(code, { eval: true, workerData: { addon: addonFile } });
-  const r = await new Promise<{ connected: number; refused: number; sources: number[]; friend: number }>(
-    (resolve, reject) => {
-      w.once('message', resolve);
-      w.once('error', reject);
-    },
-  );
+  const r = await new Promise<{
+    connected: number;
+    refused: number;
+    sources: number[];
+    ages: number[];
+    friend: number;
+  }>((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
   await w.terminate();
   assert.equal(r.connected, 0);
   assert.ok(r.refused < 0, 'a bad address is refused, not thrown');
   assert.deepEqual(r.sources, [r.friend], 'only the peer’s datagram is read, not the stranger’s');
+  // Sent, then read 100 ms later: the kernel's receive timestamp says how long it waited (µs).
+  assert.ok(r.ages[0]! >= 80_000 && r.ages[0]! < 60_000_000, `arrival age ${r.ages[0]} µs`);
+});
+
+test('native, read per tick: nothing is handed over until the drain, and each datagram keeps its arrival time', {
+  skip: nativeUdp() ? false : 'the native addon is not built',
+}, async () => {
+  const s = await open('native');
+  const p = await peer();
+  const got: { text: string; at: number }[] = [];
+  s.onMessage = (packet, _address, _port, arrivalMs) =>
+    got.push({ text: packet.toString(), at: arrivalMs ?? -1 });
+  const undo = receiveNativeOnTick();
+  try {
+    const sentAt = performance.now();
+    p.send('early', s.port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(got.length, 0, 'not read between ticks');
+    const drainedAt = performance.now();
+    drainNativeDatagrams();
+    assert.deepEqual(
+      got.map((g) => g.text),
+      ['early'],
+    );
+    // The kernel's receive time, not the drain's: ~100 ms before it.
+    const at = got[0]!.at;
+    assert.ok(
+      at >= sentAt - 20 && at <= drainedAt - 50,
+      `sent ${sentAt}, arrived ${at}, drained ${drainedAt}`,
+    );
+  } finally {
+    undo();
+    undo();
+  }
+  // Undone: datagrams are read as they arrive again.
+  p.send('later', s.port, '127.0.0.1');
+  await until(() => got.length === 2);
+  assert.equal(got[1]!.text, 'later');
+  s.close();
+  p.close();
 });

@@ -13,8 +13,8 @@ export interface DatagramSocket {
   readonly port: number;
   /** Which path carries it: 'native' (batched addon) or 'dgram'. */
   readonly path: 'native' | 'dgram';
-  /** Each datagram received, with its source. */
-  onMessage: (packet: Buffer, address: string, port: number) => void;
+  /** Each datagram received, with its source and, when the socket knows it, the kernel's arrival time. */
+  onMessage: (packet: Buffer, address: string, port: number, arrivalMs?: number) => void;
   /** A socket error (the socket is useless afterwards). */
   onError: (err: Error) => void;
   /** Sends one datagram; failures are counted in `sendErrors`, never thrown. */

@@ -147,8 +147,8 @@ export class UdpTransport implements PacketTransport {
     return this.#latch.state();
   }
 
-  #onRtp = (msg: Buffer, address: string, port: number): void => {
-    const now = performance.now();
+  #onRtp = (msg: Buffer, address: string, port: number, arrivalMs?: number): void => {
+    const now = arrivalMs ?? performance.now();
     this.#stats.packetsReceived++;
     this.#stats.bytesReceived += msg.length;
     if (msg.length > this.#maxBytes) {
@@ -179,7 +179,7 @@ export class UdpTransport implements PacketTransport {
     this.#sink?.rtp(msg, now);
   };
 
-  #onRtcp = (msg: Buffer, address: string, port: number): void => {
+  #onRtcp = (msg: Buffer, address: string, port: number, arrivalMs?: number): void => {
     this.#stats.packetsReceived++;
     this.#stats.bytesReceived += msg.length;
     if (msg.length > this.#maxBytes) {
@@ -194,7 +194,7 @@ export class UdpTransport implements PacketTransport {
     }
     if (this.#rtcpSource?.address !== address || this.#rtcpSource.port !== port)
       this.#rtcpSource = { address, port };
-    this.#sink?.rtcp(msg, performance.now());
+    this.#sink?.rtcp(msg, arrivalMs ?? performance.now());
   };
 
   #onError = (err: Error): void => {

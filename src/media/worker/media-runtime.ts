@@ -16,7 +16,12 @@ import { Player } from '../player/player.ts';
 import { isPromptError, PromptCache } from '../player/prompt-cache.ts';
 import { resample } from '../processor/resampler.ts';
 import { WavRecorder } from '../recorder/wav-recorder.ts';
-import { flushNativeDatagrams, nativeSendMs } from '../session/native-udp.ts';
+import {
+  drainNativeDatagrams,
+  flushNativeDatagrams,
+  nativeSendMs,
+  receiveNativeOnTick,
+} from '../session/native-udp.ts';
 import { RtpSession } from '../session/rtp-session.ts';
 import { UdpTransport } from '../session/udp-transport.ts';
 import type { WebRtcTransport } from '../webrtc/webrtc-transport.ts';
@@ -119,12 +124,15 @@ export class MediaRuntime {
     if ((++this.#packets & 15) === 0) this.#clock.poll();
   };
   #closed = false;
+  /** Undoes `receiveNativeOnTick` (the runtime reads its native sockets at each tick, see #tick). */
+  #stopTickReading: () => void;
 
   constructor(options: MediaRuntimeOptions = {}) {
     this.workerId = options.workerId ?? 0;
     this.priority = options.priority ?? 'normal';
     this.#frameMs = options.frameMs ?? 20;
     this.#clock = new MediaClock(() => this.#tick(), { periodMs: this.#frameMs });
+    this.#stopTickReading = receiveNativeOnTick();
   }
 
   /** Runs one request; rejects with a `MediaError` for the caller's mistakes. */
@@ -519,6 +527,9 @@ export class MediaRuntime {
   }
 
   #tick(): void {
+    // Everything received since the last tick, read in one go (the native sockets are not polled between
+    // ticks: see receiveNativeOnTick); each packet keeps its arrival time.
+    drainNativeDatagrams();
     const started = performance.now();
     const sentBefore = nativeSendMs();
     // Room by room: each room pulls its members as it mixes them (their state is then read while still
@@ -618,6 +629,7 @@ export class MediaRuntime {
     for (const e of [...this.#sessions.values()]) e.session.close('shutdown');
     await Promise.all([...this.#recordings.keys()].map((rid) => this.#stopRecording(rid).catch(() => {})));
     this.#clock.stop();
+    this.#stopTickReading();
     this.#prompts.clear();
   }
 }
