@@ -136,6 +136,8 @@ export class RtpSession {
   #jitter: JitterBuffer;
   /** Packet duration of the incoming stream, learnt from its first packets (ptime need not be 20 ms). */
   #packetMs: number;
+  /** Payload length the packet duration was last worked out from (-1: none yet). */
+  #learntFromBytes = -1;
   #dtmfIn: Rfc4733Receiver | undefined;
   #dtmfOut: Rfc4733Sender | undefined;
   #inband: InbandDtmfDetector | undefined;
@@ -374,6 +376,9 @@ export class RtpSession {
    * duration. For sample-based codecs it is the payload's length; others (Opus) are taken as 20 ms.
    */
   #learnPacketDuration(payload: Uint8Array): void {
+    // The same length as the last packet's: nothing new to learn (nearly every packet).
+    if (payload.length === this.#learntFromBytes) return;
+    this.#learntFromBytes = payload.length;
     const name = this.factory.name;
     let samples = 0;
     if (name === 'PCMU' || name === 'PCMA') samples = payload.length;

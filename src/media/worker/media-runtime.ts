@@ -284,7 +284,9 @@ export class MediaRuntime {
           if (e?.prompt?.player.interruptOnDigit) this.#finishPrompt(e, 'interrupted');
         },
         rtpTimeout: () => this.#emit({ type: 'rtp-timeout', sessionId: id }),
-        packet: this.#onPacket,
+        // Native UDP sockets are read at the tick itself (receiveNativeOnTick): polling the clock from their
+        // packets would find it running already.
+        ...(opened instanceof UdpTransport && opened.path === 'native' ? {} : { packet: this.#onPacket }),
         closed: (reason) => this.#onSessionClosed(id, reason),
       },
       { nowMs: performance.now() },
