@@ -79,7 +79,8 @@ export class JitterBuffer {
   #maxConceal: number;
   #target: number;
   #packets = new Map<number, RtpPacket>();
-  #ssrc: number | undefined;
+  /** The stream's SSRC, −1 before the first packet (never undefined: see RtpReceiverStats). */
+  #ssrc = -1;
   /** Highest extended sequence number received. */
   #maxSeq = -1;
   /** Extended sequence number of the next frame to play; -1 while buffering. */
@@ -132,12 +133,14 @@ export class JitterBuffer {
   push(packet: RtpPacket, arrivalMs: number): 'queued' | 'late' | 'duplicate' | 'reset' {
     this.#stats.received++;
     let result: 'queued' | 'reset' = 'queued';
-    if (this.#ssrc !== undefined && packet.ssrc !== this.#ssrc) {
-      this.#stats.resets++;
-      this.#reset();
-      result = 'reset';
+    if (packet.ssrc !== this.#ssrc) {
+      if (this.#ssrc !== -1) {
+        this.#stats.resets++;
+        this.#reset();
+        result = 'reset';
+      }
+      this.#ssrc = packet.ssrc;
     }
-    this.#ssrc = packet.ssrc;
     let ext = this.#extend(packet.sequenceNumber);
     if (this.#maxSeq >= 0 && Math.abs(ext - this.#maxSeq) > MAX_JUMP) {
       // A sender restart or a long gap: start over rather than conceal thousands of frames.
@@ -227,7 +230,7 @@ export class JitterBuffer {
   reset(): void {
     this.#stats.resets++;
     this.#reset();
-    this.#ssrc = undefined;
+    this.#ssrc = -1;
   }
 
   /** Frames held from the next one to play up to the newest. */

@@ -80,7 +80,8 @@ export class RtcpReporter {
   #sender: RtpSenderStats;
   #receiver: RtpReceiverStats;
   #clockRate: number;
-  #nextReportMs: number | undefined;
+  /** When the next report is due, NaN before the first poll (a plain double: see RtpReceiverStats). */
+  #nextReportMs = Number.NaN;
   #sentSinceReport = false;
   #remote: RemoteReport | undefined;
   #remoteCname: string | undefined;
@@ -148,7 +149,7 @@ export class RtcpReporter {
 
   /** Our compound report when one is due at `nowMs` (the first after half an interval, §6.2), else undefined. */
   poll(nowMs: number, wallMs: number): Uint8Array | undefined {
-    if (this.#nextReportMs === undefined) {
+    if (Number.isNaN(this.#nextReportMs)) {
       this.#nextReportMs = nowMs + this.#interval() / 2;
       return undefined;
     }

@@ -45,7 +45,12 @@ export interface ReceiverStatsSnapshot {
  */
 export class RtpReceiverStats {
   #clockRate: number;
-  #ssrc: number | undefined;
+  /**
+   * The source's SSRC, −1 before the first packet. Numeric fields updated per packet never hold undefined:
+   * V8 then keeps them as plain doubles, where a field that may be undefined boxes every 32-bit value
+   * stored in it (an allocation and a write barrier per packet).
+   */
+  #ssrc = -1;
   #maxSeq = 0;
   #cycles = 0;
   #baseSeq = 0;
@@ -54,10 +59,12 @@ export class RtpReceiverStats {
   #received = 0;
   #expectedPrior = 0;
   #receivedPrior = 0;
-  #transit: number | undefined;
+  /** Transit time of the previous packet (A.8), NaN when there is none. */
+  #transit = Number.NaN;
   #jitter = 0;
   #lastSr = 0;
-  #lastSrArrivalMs: number | undefined;
+  /** When the last SR arrived, NaN when none has. */
+  #lastSrArrivalMs = Number.NaN;
   #badSequence = 0;
   #ssrcChanges = 0;
   #restarts = 0;
@@ -116,15 +123,15 @@ export class RtpReceiverStats {
   /** Accounts one received packet. */
   process(packet: RtpPacket, arrivalMs: number): SequenceVerdict {
     if (packet.ssrc !== this.#ssrc) {
-      if (this.#ssrc !== undefined) this.#ssrcChanges++;
+      if (this.#ssrc !== -1) this.#ssrcChanges++;
       this.#ssrc = packet.ssrc;
       // A.1: a new source starts on probation; max_seq = seq − 1 so the first packet is "in sequence".
       this.#initSeq(packet.sequenceNumber);
       this.#maxSeq = (packet.sequenceNumber + SEQ_MOD - 1) % SEQ_MOD;
       this.#probation = MIN_SEQUENTIAL;
-      this.#transit = undefined;
+      this.#transit = Number.NaN;
       this.#jitter = 0;
-      this.#lastSrArrivalMs = undefined;
+      this.#lastSrArrivalMs = Number.NaN;
       this.#lastSr = 0;
     }
     const verdict = this.#updateSeq(packet.sequenceNumber);
@@ -132,7 +139,7 @@ export class RtpReceiverStats {
       // A.8: transit in timestamp units; modular so a 32-bit timestamp wrap is harmless.
       const arrival = (arrivalMs * this.#clockRate) / 1000;
       const transit = arrival - packet.timestamp;
-      if (this.#transit !== undefined) {
+      if (!Number.isNaN(this.#transit)) {
         let d = transit - this.#transit;
         d -= Math.round(d / 0x100000000) * 0x100000000;
         this.#jitter += (Math.abs(d) - this.#jitter) / 16;
@@ -144,7 +151,7 @@ export class RtpReceiverStats {
 
   /** Remembers an SR from this source for the LSR/DLSR fields (§6.4.1). */
   onSenderReport(sr: SenderReport, arrivalMs: number): void {
-    if (this.#ssrc !== undefined && sr.ssrc !== this.#ssrc) return;
+    if (this.#ssrc !== -1 && sr.ssrc !== this.#ssrc) return;
     this.#lastSr = ntpMiddle(sr.ntpSeconds, sr.ntpFraction);
     this.#lastSrArrivalMs = arrivalMs;
   }
@@ -162,7 +169,7 @@ export class RtpReceiverStats {
    * Undefined before any valid packet.
    */
   reportBlock(nowMs: number): ReportBlock | undefined {
-    if (this.#ssrc === undefined || this.#probation > 0) return undefined;
+    if (this.#ssrc === -1 || this.#probation > 0) return undefined;
     const expected = this.#expected;
     const expectedInterval = expected - this.#expectedPrior;
     const receivedInterval = this.#received - this.#receivedPrior;
@@ -179,18 +186,17 @@ export class RtpReceiverStats {
       highestSequence: this.#extendedMax >>> 0,
       jitter: Math.floor(this.#jitter) >>> 0,
       lastSr: this.#lastSr,
-      delaySinceLastSr:
-        this.#lastSrArrivalMs === undefined
-          ? 0
-          : Math.round((Math.max(0, nowMs - this.#lastSrArrivalMs) * 65536) / 1000) >>> 0,
+      delaySinceLastSr: Number.isNaN(this.#lastSrArrivalMs)
+        ? 0
+        : Math.round((Math.max(0, nowMs - this.#lastSrArrivalMs) * 65536) / 1000) >>> 0,
     };
   }
 
   stats(): ReceiverStatsSnapshot {
-    const validated = this.#ssrc !== undefined && this.#probation === 0;
+    const validated = this.#ssrc !== -1 && this.#probation === 0;
     const expected = validated ? this.#expected : 0;
     return {
-      ssrc: this.#ssrc,
+      ssrc: this.#ssrc === -1 ? undefined : this.#ssrc,
       received: validated ? this.#received : 0,
       expected,
       lost: validated ? expected - this.#received : 0,
@@ -236,7 +242,8 @@ export class RtpSenderStats {
   #ssrc: number;
   #packets = 0;
   #octets = 0;
-  #lastTimestamp: number | undefined;
+  /** RTP timestamp of the last packet sent, −1 before the first (a plain double: see RtpReceiverStats). */
+  #lastTimestamp = -1;
   #lastSentMs = 0;
 
   constructor(options: { clockRate: number; ssrc: number }) {
@@ -259,7 +266,7 @@ export class RtpSenderStats {
   senderReport(wallMs: number, nowMs: number, reports: ReportBlock[] = []): SenderReport {
     const ntp = toNtp(wallMs);
     const rtp =
-      this.#lastTimestamp === undefined
+      this.#lastTimestamp === -1
         ? 0
         : (this.#lastTimestamp + Math.round(((nowMs - this.#lastSentMs) * this.#clockRate) / 1000)) >>> 0;
     return {

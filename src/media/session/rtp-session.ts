@@ -150,7 +150,9 @@ export class RtpSession {
    * (no copy) and handed to it when a loss starts; right after a loss it sees every frame until the
    * cross-fade is done. Saves a 390-sample history shift per member per tick.
    */
-  #recent: (Int16Array | Uint8Array)[] = [];
+  #recent: (Int16Array | Uint8Array | null)[] = [null, null, null];
+  /** The slot of `#recent` the next frame goes to (a ring of three: no push and shift per tick). */
+  #recentNext = 0;
   #concealing = false;
   /** G.711 fast path: table lookups straight between payloads and four rotating frame buffers. */
   #g711:
@@ -443,6 +445,11 @@ export class RtpSession {
     if (report) this.transport.sendRtcp(report);
   }
 
+  #keepRecent(frame: Int16Array | Uint8Array): void {
+    this.#recent[this.#recentNext] = frame;
+    this.#recentNext = this.#recentNext === 2 ? 0 : this.#recentNext + 1;
+  }
+
   /** The next frame: PCM, or (G.711, one packet per tick, no concealment under way) the payload itself. */
   #nextFrame(): Int16Array | Uint8Array | null {
     const n = this.frameSamples;
@@ -459,8 +466,7 @@ export class RtpSession {
         if (o.kind === 'frame') {
           const payload = o.packet.payload;
           if (this.#g711 && filled === 0 && payload.length === n && !this.#concealing) {
-            this.#recent.push(payload);
-            if (this.#recent.length > 3) this.#recent.shift();
+            this.#keepRecent(payload);
             this.#stats.framesPlayed++;
             return payload;
           }
@@ -470,8 +476,7 @@ export class RtpSession {
               chunk = this.#plc.good(chunk);
               this.#concealing = false;
             }
-            this.#recent.push(chunk);
-            if (this.#recent.length > 3) this.#recent.shift();
+            this.#keepRecent(chunk);
           }
           this.#stats.framesPlayed++;
         } else if (o.kind === 'lost') {
@@ -480,7 +485,10 @@ export class RtpSession {
             if (!this.#concealing) {
               // Payloads kept undecoded are decoded now, through the table (not the codec object, whose
               // own concealment state would do the same work again).
-              for (const f of this.#recent) this.#plc.good(f instanceof Uint8Array ? this.#decode(f) : f);
+              for (let k = 0; k < 3; k++) {
+                const f = this.#recent[(this.#recentNext + k) % 3];
+                if (f) this.#plc.good(f instanceof Uint8Array ? this.#decode(f) : f);
+              }
               this.#concealing = true;
             }
             chunk = this.#plc.lost(want);
