@@ -302,6 +302,7 @@ export function receiveNativeOnTick(): () => void {
 export function drainNativeDatagrams(): void {
   hub?.drainAll();
 }
+
 /** Time this thread has spent in batch sends, ms (for the worker's load figures). */
 let sendMs = 0;
 
