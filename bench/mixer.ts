@@ -11,8 +11,9 @@
  *      Node's dgram and, when the native UDP addon is built (the media workers then use it), through it.
  * Per step: worker thread utilisation (event-loop utilisation, i.e. CPU of that thread), clock lateness
  * p50/p99/p99.9, concealed frames (server jitter buffers), late ticks, packets lost on the way back
- * (sequence gaps seen by the participants). Capacity per core = participants / utilisation at the largest
- * step that met the 0.1 % bar. Memory per participant = growth of the worker's heap and buffers (after GC)
+ * (sequence gaps seen by the participants), and where the worker's time goes per member per tick (media
+ * work, sending the tick's batch, reading and the rest). Capacity per core = participants / utilisation at
+ * the largest step that met the 0.1 % bar. Memory per participant = growth of the worker's heap and buffers (after GC)
  * and of the process RSS, divided by participants.
  *
  * The participant processes own their sockets through the native UDP addon when it is built (and
