@@ -13,8 +13,8 @@
  * p50/p99/p99.9, concealed frames (server jitter buffers), late ticks, packets lost on the way back
  * (sequence gaps seen by the participants), and where the worker's time goes per member per tick (media
  * work, sending the tick's batch, reading and the rest). Capacity per core = participants / utilisation at
- * the largest step that met the 0.1 % bar. Memory per participant = growth of the worker's heap and buffers (after GC)
- * and of the process RSS, divided by participants.
+ * the largest step that met the 0.1 % bar. Memory per participant = growth of the worker's heap and buffers
+ * (after GC) and of the process RSS, divided by participants.
  *
  * The participant processes own their sockets through the native UDP addon when it is built (and
  * `PARLEY_NATIVE_UDP` is not `0`): every ready socket drained once per tick, the tick's packets sent in
@@ -263,13 +263,14 @@ async function udpEcho(loads: Load[], participants: number, windowMs: number, ad
         const native = require(m.addon);
         const fds = [];
         const slab = new Uint8Array(256 * 1024);
-        const recs = new Int32Array(10 * 1024);
-        const out = new Int32Array(10 * 1024);
+        const w = native.recordWords;
+        const recs = new Int32Array(w * 1024);
+        const out = new Int32Array(w * 1024);
         native.onReadable(() => {
           for (let round = 0; round < 4; round++) {
             const n = native.drain(slab, 0, recs);
-            for (let i = 0; i < n * 10; i += 10) {
-              for (let k = 1; k < 10; k++) out[i + k] = recs[i + k];
+            for (let i = 0; i < n * w; i += w) {
+              for (let k = 1; k < w; k++) out[i + k] = recs[i + k];
               out[i] = fds[recs[i]];
             }
             if (n > 0) native.sendBatch(n, slab, out);

@@ -588,5 +588,9 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"raisePriority", NULL, RaisePriority, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  /* The record layout's size, so that JS (and a build from another version) can check it. */
+  napi_value words;
+  napi_create_int32(env, RECORD_WORDS, &words);
+  napi_set_named_property(env, exports, "recordWords", words);
   return exports;
 }

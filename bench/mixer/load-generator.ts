@@ -8,7 +8,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { pcmu } from '../../src/media/codec/g711.ts';
 import { generateTone } from '../../src/media/processor/goertzel.ts';
-import { type NativeUdpAddon, nativeUdp } from '../../src/media/session/native-udp.ts';
+import { NATIVE_RECORD_WORDS, type NativeUdpAddon, nativeUdp } from '../../src/media/session/native-udp.ts';
 import { MediaClock } from '../../src/media/worker/clock.ts';
 /**
  * How the load processes own their participants' sockets: through the native addon (one epoll set drained
@@ -133,8 +133,8 @@ function dgramSockets(parts: Participant[], tones: Uint8Array[][]): LoadSockets 
   };
 }
 
-/** Words per packet record of the addon (native/parley-udp.c): id or fd, offset, length, port, address. */
-const WORDS = 10;
+/** Words per packet record of the addon (native/parley-udp.c): id or fd, offset, length, port, address… */
+const WORDS = NATIVE_RECORD_WORDS;
 /** Each participant's packet has a fixed 8-byte-aligned slot in the send slab. */
 const SEND_SLOT = (PACKET_BYTES + 7) & ~7;
 /** Records per drain call; the addon reads ≤ 1,024 sockets per call (4 epoll rounds of 256). */

@@ -84,10 +84,23 @@ const heard = (m: ToneMember, f: number) => goertzelPower(m.tail(25), m.sampleRa
 const PRESENT = 5e6;
 const ABSENT = 2e4;
 
+/** The three members of the N−1 tests and their tones, Hz. */
+const TONES = { a: 440, b: 700, c: 1100 };
+
+/** A room of the three `TONES` members, each made by `make`. */
+function threeToneRoom<M extends ToneMember>(
+  make: (id: string, freq: number) => M,
+): { mixer: ConferenceMixer; ms: M[] } {
+  const mixer = new ConferenceMixer('r');
+  const ms = Object.entries(TONES).map(([id, f]) => make(id, f));
+  for (const m of ms) mixer.add(m);
+  return { mixer, ms };
+}
+
 /** Every member hears every other member's tone and not its own (N−1). */
-function assertHearsOthersOnly(ms: ToneMember[], freqs: Record<string, number>): void {
+function assertHearsOthersOnly(ms: ToneMember[]): void {
   for (const m of ms) {
-    for (const [other, f] of Object.entries(freqs)) {
+    for (const [other, f] of Object.entries(TONES)) {
       const p = heard(m, f);
       if (other === m.id) assert.ok(p < ABSENT, `${m.id} hears itself: ${p}`);
       else assert.ok(p > PRESENT, `${m.id} does not hear ${other}: ${p}`);
@@ -96,11 +109,9 @@ function assertHearsOthersOnly(ms: ToneMember[], freqs: Record<string, number>):
 }
 
 test('N−1: every member hears the two other tones and not its own', () => {
-  const mixer = new ConferenceMixer('r');
-  const ms = [new ToneMember('a', 440), new ToneMember('b', 700), new ToneMember('c', 1100)];
-  for (const m of ms) mixer.add(m);
+  const { mixer, ms } = threeToneRoom((id, f) => new ToneMember(id, f));
   run(mixer, ms, 50);
-  assertHearsOthersOnly(ms, { a: 440, b: 700, c: 1100 });
+  assertHearsOthersOnly(ms);
   assert.equal(mixer.stats().talkers, 3);
 });
 
@@ -364,11 +375,12 @@ class PayloadSender extends PayloadMember {
 }
 
 test('G.711 payloads are summed undecoded: N−1 holds with and without the payload send path', () => {
-  const mixer = new ConferenceMixer('r');
-  const ms = [new PayloadSender('a', 440), new PayloadMember('b', 700), new PayloadSender('c', 1100)];
-  for (const m of ms) mixer.add(m);
+  // 'b' sums from its payload but sends through the general path.
+  const { mixer, ms } = threeToneRoom((id, f) =>
+    id === 'b' ? new PayloadMember(id, f) : new PayloadSender(id, f),
+  );
   run(mixer, ms, 50);
-  assertHearsOthersOnly(ms, { a: 440, b: 700, c: 1100 });
+  assertHearsOthersOnly(ms);
   // Every tick once the talker detector's attack is over.
   assert.ok((ms[0] as PayloadSender).mixesOfPayload >= 45);
   assert.equal(mixer.stats().talkers, 3);
@@ -385,9 +397,7 @@ test('mix(pullAt) pulls every member once before mixing; a member removed by its
       this.onPull();
     }
   }
-  const mixer = new ConferenceMixer('r');
-  const ms = [new PullingMember('a', 440), new PullingMember('b', 700), new PullingMember('c', 1100)];
-  for (const m of ms) mixer.add(m);
+  const { mixer, ms } = threeToneRoom((id, f) => new PullingMember(id, f));
   for (let t = 1; t <= 40; t++) mixer.mix(t * 20);
   for (const m of ms)
     assert.deepEqual(
@@ -395,7 +405,7 @@ test('mix(pullAt) pulls every member once before mixing; a member removed by its
       Array.from({ length: 40 }, (_, i) => (i + 1) * 20),
     );
   // Fresh frames every tick: N−1 holds exactly as when the caller pulls.
-  assertHearsOthersOnly(ms, { a: 440, b: 700, c: 1100 });
+  assertHearsOthersOnly(ms);
 
   // Without pullAt the mixer pulls nothing (the caller has).
   mixer.mix();

@@ -125,17 +125,21 @@ test('native: a connected socket takes datagrams from its peer only; each datagr
       const connected = addon.connect(fd, '127.0.0.1', friend.address().port);
       const refused = addon.connect(fd, 'not an address', 1);
       addon.watch(fd, 7);
+      // The kernel turns receive timestamps on in a deferred work item when the first socket asks: until
+      // then datagrams are stamped when read. Let it happen before sending.
+      await new Promise((r) => setTimeout(r, 100));
       stranger.send('from a stranger', port, '127.0.0.1');
       friend.send('from the peer', port, '127.0.0.1');
       await new Promise((r) => setTimeout(r, 100));
       const slab = new Uint8Array(64 * 1024);
-      const records = new Int32Array(10 * 16);
+      const W = addon.recordWords;
+      const records = new Int32Array(W * 16);
       const n = addon.drain(slab, 0, records);
       const sources = [];
       const ages = [];
       for (let i = 0; i < n; i++) {
-        sources.push(records[i * 10 + 3]);
-        ages.push(records[i * 10 + 9]);
+        sources.push(records[i * W + 3]);
+        ages.push(records[i * W + 9]);
       }
       const friendPort = friend.address().port;
       addon.close(fd);
@@ -172,6 +176,8 @@ test('native, read per tick: nothing is handed over until the drain, and each da
   s.onMessage = (packet, _address, _port, arrivalMs) =>
     got.push({ text: packet.toString(), at: arrivalMs ?? -1 });
   const undo = receiveNativeOnTick();
+  // As above: the kernel's receive timestamps are on once its deferred work has run.
+  await new Promise((r) => setTimeout(r, 100));
   try {
     const sentAt = performance.now();
     p.send('early', s.port, '127.0.0.1');

@@ -36,10 +36,13 @@ export interface NativeUdpAddon {
   formatAddress(family: number, w0: number, w1: number, w2: number, w3: number): string | undefined;
   /** Raises the calling thread: SCHED_RR at `realtime` (0 skips), else nice `nice`; 2, 1 or 0 (neither). */
   raisePriority(realtime: number, nice: number): number;
+  /** Int32 words per packet record (`NATIVE_RECORD_WORDS` for the build this code expects). */
+  readonly recordWords: number;
 }
 
-/** Words per packet record (see native/parley-udp.c). */
-const WORDS = 10;
+/** Words per packet record (see native/parley-udp.c); an addon built with another layout is not used. */
+export const NATIVE_RECORD_WORDS = 10;
+const WORDS = NATIVE_RECORD_WORDS;
 /** Datagrams longer than this are reported truncated by the addon (its slot size). */
 const NATIVE_SLOT_BYTES = 2048;
 const RECV_SLAB_BYTES = 256 * 1024;
@@ -60,7 +63,9 @@ export function nativeUdp(): NativeUdpAddon | null {
   if (process.env.PARLEY_NATIVE_UDP === '0' || process.platform !== 'linux') return loaded;
   try {
     const require = createRequire(import.meta.url);
-    loaded = require('../../../native/build/Release/parley_udp.node') as NativeUdpAddon;
+    const addon = require('../../../native/build/Release/parley_udp.node') as NativeUdpAddon;
+    // A stale build (records of another size) would misread every packet: dgram rather than that.
+    if (addon.recordWords === NATIVE_RECORD_WORDS) loaded = addon;
   } catch {
     // Not built (no compiler at install time): dgram it is.
   }

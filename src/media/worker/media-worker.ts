@@ -59,5 +59,5 @@ port.on('message', (m: RequestEnvelope | RequestBatch) => {
   else receive(m);
 });
 post({ kind: 'ready', workerId: workerId ?? 0 });
-// Concealment code runs rarely; optimised before the first loss burst, it costs members ~20x less then.
+// Concealment code runs rarely: optimised before the first loss burst rather than during it (warm-up.ts).
 scheduleWarmUp();

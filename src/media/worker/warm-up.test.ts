@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import { warmUpMediaPath } from './warm-up.ts';
 
 test('the warm-up runs the concealment path: one concealed frame per round and codec, no socket', () => {
-  const r = warmUpMediaPath(20);
-  assert.equal(r.concealed, 40);
-  assert.ok(r.ms >= 0);
+  assert.equal(warmUpMediaPath(20).concealed, 40);
+  assert.equal(warmUpMediaPath(1).concealed, 2);
 });
