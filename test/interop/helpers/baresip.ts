@@ -68,7 +68,22 @@ export class Baresip {
     });
   }
 
+  /**
+   * Starts baresip and connects to its control port. Its ports are probed free just before it binds them,
+   * so another process can take one in between; baresip then exits at once. That attempt is retried on
+   * fresh ports (three in all), and the last failure says what baresip printed.
+   */
   static async start(o: BaresipOptions): Promise<Baresip> {
+    let failure = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const started = await Baresip.#attempt(o);
+      if (started instanceof Baresip) return started;
+      failure = started;
+    }
+    throw new Error(`baresip ctrl_tcp did not open: ${failure}`);
+  }
+
+  static async #attempt(o: BaresipOptions): Promise<Baresip | string> {
     const dir = mkdtempSync(join(tmpdir(), 'parley-baresip-'));
     const sipPort = await freePort();
     const ctrlPort = await freePort();
@@ -100,8 +115,15 @@ export class Baresip {
       `<sip:${o.extension}@${o.domain}>;auth_pass=${o.password};outbound="sip:${HOST}:${o.pbxPort};transport=udp";regint=${o.regint ?? 300}${answer};audio_codecs=${(o.codecs ?? ['PCMU', 'PCMA']).join(',')}\n`,
     );
     const child = spawn(BARESIP!, ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (d: Buffer) => {
+      output += d;
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
     let socket: Socket | undefined;
-    for (let i = 0; i < 100 && !socket; i++) {
+    for (let i = 0; i < 100 && !socket && !exited(); i++) {
       const s = connect(ctrlPort, HOST);
       const ok = await new Promise<boolean>((resolve) => {
         s.once('connect', () => resolve(true));
@@ -111,10 +133,19 @@ export class Baresip {
       else await new Promise((r) => setTimeout(r, 100));
     }
     if (!socket) {
-      child.kill('SIGKILL');
-      throw new Error('baresip ctrl_tcp did not open');
+      const why = exited() ? `it exited (${child.exitCode ?? child.signalCode})` : 'no answer in 10 s';
+      if (!exited()) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        await gone;
+      }
+      rmSync(dir, { recursive: true, force: true });
+      return `${why}; it printed:\n${output}`;
     }
     const b = new Baresip(dir, child, socket, sipPort);
+    b.output = output;
+    child.stdout!.off('data', collect);
+    child.stderr!.off('data', collect);
     child.stdout!.on('data', (d) => {
       b.output += d;
     });
