@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { rtpTestRange } from '../../test/helpers/rtp-ports.ts';
 import { MediaEngine } from './engine.ts';
 import { encodeWav, isWavError, parseWav } from './player/wav.ts';
 import { generateTone, goertzelPower } from './processor/goertzel.ts';
@@ -25,10 +26,7 @@ writeFileSync(promptA, encodeWav(generateTone(600, 16000, 16000 * 0.4, 8000), 16
 writeFileSync(promptB, encodeWav(generateTone(1200, 48000, 48000 * 0.4, 8000), 48000));
 writeFileSync(music, encodeWav(generateTone(350, 8000, 8000, 8000), 8000));
 
-const range = () => {
-  const base = 30000 + 2 * Math.floor(Math.random() * 7000);
-  return `${base}-${base + 999}`;
-};
+const range = () => rtpTestRange(1000);
 const engines: MediaEngine[] = [];
 const peers: TonePeer[] = [];
 after(async () => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { EventBus, PbxPort } from '../../src/api/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
+import { rtpTestBase } from '../helpers/rtp-ports.ts';
 import { freePort, freeTcpPort } from './helpers/ports.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -86,7 +87,7 @@ async function waitHealthy(baseUrl: string, exited: () => string | undefined): P
 async function startServe(data: string): Promise<Omit<ConsoleServer, 'username' | 'password'>> {
   const httpPort = await freeTcpPort();
   const sipPort = await freePort();
-  const rtpBase = 30000 + Math.floor(Math.random() * 290) * 100;
+  const rtpBase = rtpTestBase(100);
   const child = spawn(
     join(ROOT, 'node_modules/.bin/node'),
     [
@@ -100,7 +101,7 @@ async function startServe(data: string): Promise<Omit<ConsoleServer, 'username' 
       `127.0.0.1:${sipPort}`,
       '--domain',
       DOMAIN,
-      // A random block of the high range: the media engine skips ports another program holds.
+      // A random block of the test RTP range (test/helpers/rtp-ports.ts).
       '--rtp-ports',
       `${rtpBase}-${rtpBase + 99}`,
     ],

@@ -16,6 +16,7 @@ import { isWavError, parseWav } from '../../src/media/player/wav.ts';
 import { isRtpParseError, parseRtp } from '../../src/media/rtp/rtp-packet.ts';
 import type { MediaEvent } from '../../src/media/worker/messages.ts';
 import { readPcapUdp } from '../helpers/pcap.ts';
+import { rtpTestRange } from '../helpers/rtp-ports.ts';
 import { describeSipp, runSipp, sippPath } from './helpers/sipp.ts';
 
 const PCAPS = '/usr/share/sip-tester';
@@ -101,8 +102,7 @@ test('sipp plays G.711 A-law and RFC 4733 digits to a media session: audio intac
     t.skip('sip-tester pcap files missing');
     return;
   }
-  const base = 30000 + 2 * Math.floor(Math.random() * 7000);
-  const engine = new MediaEngine({ workers: 1, rtpPorts: `${base}-${base + 999}` });
+  const engine = new MediaEngine({ workers: 1, rtpPorts: rtpTestRange(1000) });
   try {
     const session = await engine.createSession({
       localAddress: '127.0.0.1',

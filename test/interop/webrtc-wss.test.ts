@@ -21,6 +21,7 @@ import {
   waitForTones,
 } from '../../src/media/webrtc/chromium-test-peer.ts';
 import { testCertificate } from '../../src/sip/transport/test-certificate.ts';
+import { rtpTestBase } from '../helpers/rtp-ports.ts';
 import { freePort, freeTcpPort } from './helpers/ports.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -94,7 +95,7 @@ describe('SIP over WSS with the configured certificate', { skip }, () => {
     token = made.stdout.trim().split('\n').at(-1)!.trim();
     const httpPort = await freeTcpPort();
     const sipPort = await freePort();
-    const rtp = 30000 + Math.floor(Math.random() * 290) * 100;
+    const rtp = rtpTestBase(100);
     child = spawn(
       process.execPath,
       [MAIN, 'serve', '--data', data, '--http', `127.0.0.1:${httpPort}`, '--sip', `127.0.0.1:${sipPort}`],

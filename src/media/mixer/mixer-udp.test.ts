@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { rtpTestRange } from '../../../test/helpers/rtp-ports.ts';
 import { MediaEngine } from '../engine.ts';
 import { goertzelPower } from '../processor/goertzel.ts';
 import { TonePeer } from '../session/rtp-test-peer.ts';
@@ -11,7 +12,7 @@ import { MediaClock } from '../worker/clock.ts';
 
 let engine: MediaEngine;
 before(() => {
-  engine = new MediaEngine({ workers: 1, rtpPorts: `${30000 + 2 * Math.floor(Math.random() * 5000)}-45000` });
+  engine = new MediaEngine({ workers: 1, rtpPorts: rtpTestRange(2000) });
 });
 after(async () => {
   await engine.close();

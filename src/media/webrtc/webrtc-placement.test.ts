@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { rtpTestRange } from '../../../test/helpers/rtp-ports.ts';
 import { MediaEngine } from '../engine.ts';
 
 const OFFER = readFileSync(
@@ -17,8 +18,7 @@ const PCMU = { name: 'PCMU', payloadType: 0, clockRate: 8000 };
 
 /** A media engine on two workers with a port block of its own (files run in parallel). */
 async function twoWorkerEngine(): Promise<MediaEngine> {
-  const base = 44000 + Math.floor(Math.random() * 100) * 100;
-  const engine = new MediaEngine({ workers: 2, rtpPorts: `${base}-${base + 99}` });
+  const engine = new MediaEngine({ workers: 2, rtpPorts: rtpTestRange(100) });
   await engine.warmUpWebRtc();
   return engine;
 }

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { rtpTestRange } from '../../../test/helpers/rtp-ports.ts';
 import { MediaEngine } from '../engine.ts';
 import { isWavError, parseWav } from '../player/wav.ts';
 import { goertzelPower, meanSquare } from '../processor/goertzel.ts';
@@ -63,8 +64,7 @@ describe('WebRtcTransport with Chromium', { skip: chromiumMissing() ?? false }, 
     dir = mkdtempSync(join(tmpdir(), 'parley-webrtc-'));
     engineTone = makeToneWav(dir, ENGINE_HZ, 5);
     browser = await launchChromium(makeToneWav(dir, BROWSER_HZ));
-    const base = 40000 + Math.floor(Math.random() * 200) * 100;
-    engine = new MediaEngine({ workers: 1, rtpPorts: `${base}-${base + 99}` });
+    engine = new MediaEngine({ workers: 1, rtpPorts: rtpTestRange(100) });
   });
 
   after(async () => {

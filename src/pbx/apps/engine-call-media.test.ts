@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { type SoundName, soundPath } from '../../../prompts/index.ts';
+import { rtpTestRange } from '../../../test/helpers/rtp-ports.ts';
 import { MediaEngine } from '../../media/engine.ts';
 import { goertzelPower } from '../../media/processor/goertzel.ts';
 import { TonePeer } from '../../media/session/rtp-test-peer.ts';
@@ -17,8 +18,7 @@ import { conferenceFlow } from './conference-flow.ts';
 import { engineCallMedia } from './engine-call-media.ts';
 
 const soundFile = (name: SoundName) => soundPath('en', name);
-const base = 30000 + 2 * Math.floor(Math.random() * 7000);
-const engine = new MediaEngine({ workers: 0, rtpPorts: `${base}-${base + 499}` });
+const engine = new MediaEngine({ workers: 0, rtpPorts: rtpTestRange(500) });
 const peers: TonePeer[] = [];
 after(async () => {
   for (const p of peers) p.socket.close();

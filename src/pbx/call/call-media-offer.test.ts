@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { rtpTestRange } from '../../../test/helpers/rtp-ports.ts';
 import { ALAW_DECODE } from '../../media/codec/g711.ts';
 import { MediaEngine } from '../../media/engine.ts';
 import { encodeWav } from '../../media/player/wav.ts';
@@ -20,8 +21,7 @@ import { CallMedia, isMediaFailure } from './call-media.ts';
 const dir = mkdtempSync(join(tmpdir(), 'call-media-offer-'));
 const tone = join(dir, 'tone.wav');
 writeFileSync(tone, encodeWav(generateTone(1000, 8000, 8000, 8000), 8000));
-const base = 30000 + 2 * Math.floor(Math.random() * 7000);
-const engine = new MediaEngine({ workers: 0, rtpPorts: `${base}-${base + 199}` });
+const engine = new MediaEngine({ workers: 0, rtpPorts: rtpTestRange(200) });
 after(async () => {
   await engine.close();
   rmSync(dir, { recursive: true, force: true });

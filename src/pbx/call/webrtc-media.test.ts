@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
+import { rtpTestRange } from '../../../test/helpers/rtp-ports.ts';
 import { MediaEngine } from '../../media/index.ts';
 import { isMediaFailure } from './call-media.ts';
 import {
@@ -27,8 +28,7 @@ const BARESIP_OFFER = crlf(readFileSync(join(FIXTURES, 'baresip-1.0-offer.sdp'),
 describe('WebRTC leg media', () => {
   let engine: MediaEngine;
   before(() => {
-    const base = 42000 + Math.floor(Math.random() * 100) * 100;
-    engine = new MediaEngine({ workers: 0, rtpPorts: `${base}-${base + 99}` });
+    engine = new MediaEngine({ workers: 0, rtpPorts: rtpTestRange(100) });
   });
   after(async () => {
     await engine.close();

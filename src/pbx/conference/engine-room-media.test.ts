@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { SoundName } from '../../../prompts/index.ts';
+import { rtpTestRange } from '../../../test/helpers/rtp-ports.ts';
 import { MediaEngine } from '../../media/engine.ts';
 import { encodeWav } from '../../media/player/wav.ts';
 import { generateTone, goertzelPower } from '../../media/processor/goertzel.ts';
@@ -34,9 +35,8 @@ function soundFile(name: SoundName): string {
   return file;
 }
 
-const base = 30000 + 2 * Math.floor(Math.random() * 7000);
 // Two worker threads: sessions move to their room's thread on join, and what follows must wait for it.
-const engine = new MediaEngine({ workers: 2, rtpPorts: `${base}-${base + 499}` });
+const engine = new MediaEngine({ workers: 2, rtpPorts: rtpTestRange(500) });
 const peers: TonePeer[] = [];
 after(async () => {
   for (const p of peers) p.socket.close();

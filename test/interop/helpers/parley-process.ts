@@ -7,6 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { rtpTestRange } from '../../helpers/rtp-ports.ts';
 import { freePort, freeTcpPort } from './ports.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -49,8 +50,6 @@ export async function startParley(
   const token = makeToken(dataDir);
   const httpPort = await freeTcpPort();
   const sipPort = await freePort();
-  // The engine skips ports another program holds, so a random block of the high range is enough.
-  const rtpBase = 30000 + Math.floor(Math.random() * 290) * 100;
   const child = spawn(
     process.execPath,
     serveArgs({
@@ -58,7 +57,7 @@ export async function startParley(
       httpPort,
       sipPort,
       domain,
-      rtpPorts: options.rtpPorts ?? `${rtpBase}-${rtpBase + 99}`,
+      rtpPorts: options.rtpPorts ?? rtpTestRange(100),
       logLevel: 'debug',
     }),
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },

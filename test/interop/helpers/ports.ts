@@ -65,11 +65,12 @@ export async function freeTcpPort(): Promise<number> {
 
 /**
  * `count` UDP ports in a row (`base`, `base+1`, …) that are all free, e.g. for RTP/RTCP pairs or sipp's
- * media echo ports (it binds `-mp` and `-mp + 2`). Picks a random base in the high range and retries.
+ * media echo ports (it binds `-mp` and `-mp + 2`). Picks a random base in 20000–32767, below the kernel's
+ * ephemeral range and above the media engines' test ranges (test/helpers/rtp-ports.ts), and retries.
  */
 export async function freeUdpPortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20000 + 2 * Math.floor(Math.random() * 20000);
+    const base = 20000 + 2 * Math.floor(Math.random() * Math.floor((32768 - 20000 - count) / 2));
     let ok = true;
     for (let i = 0; i < count && ok; i++) ok = (await tryUdp(base + i)) !== null;
     if (ok) return base;
