@@ -18,6 +18,14 @@
  *
  * Every socket asks for the kernel's receive timestamps (SO_TIMESTAMPNS): a caller that reads its sockets
  * only once per 20 ms tick still knows when each packet arrived (jitter buffers and RTCP jitter need it).
+ *
+ * Busy sockets leave the epoll set while the caller reads per tick (no callback set). An RTP socket gets a
+ * packet every tick, so asking epoll which sockets are ready tells nothing, and a socket in an epoll set
+ * costs on every send too: the kernel wakes its wait queue when the sent datagram's buffer is freed. A
+ * socket read in 3 drains in a row is moved to a list that every drain reads directly (one recvmsg each);
+ * one that stays empty for 50 drains (a second at 20 ms) goes back to epoll. A listed socket is read again
+ * in the same drain when the datagram it gave was already queued when the previous drain began: it holds
+ * a backlog (a burst, or a sender's clock running fast), which is read down at once.
  */
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
@@ -27,6 +35,7 @@
 #include <netinet/in.h>
 #include <node_api.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +51,23 @@
 /* Largest datagram kept whole; larger ones are reported as oversized (length SLOT_BYTES + 1). */
 #define SLOT_BYTES 2048
 #define MAX_EVENTS 256
+/* A socket read in this many drains in a row is read directly at every drain instead of through epoll. */
+#define LIST_AFTER_READS 3
+/* A listed socket that has been empty for this many drains in a row goes back to epoll. */
+#define UNLIST_AFTER_EMPTY 50
+/* At most this many datagrams from one listed socket per drain call (a backlog is read down over calls). */
+#define LIST_READS_PER_DRAIN 8
+
+/* Per file descriptor opened here. */
+typedef struct {
+  uint8_t owned;
+  /* Its index in the list of sockets read at every drain, or -1 (in the epoll set, or not watched). */
+  int32_t listed;
+  int32_t id;
+  /* The drain that last read it, and its streak: drains in a row with a datagram (epoll) or without (listed). */
+  uint32_t last_drain;
+  uint32_t streak;
+} FdState;
 
 typedef struct {
   napi_env env;
@@ -53,9 +79,20 @@ typedef struct {
   napi_ref on_readable;
   napi_async_context async_ctx;
   napi_async_cleanup_hook_handle cleanup;
-  /* fds opened through this instance (index = fd), closed at teardown if JS did not. */
-  uint8_t* owned;
-  int owned_len;
+  /* State of the fds opened through this instance (index = fd); owned ones are closed at teardown. */
+  FdState* fds;
+  int fds_len;
+  /* Sockets read at every drain (fds), the next one to read in the drain under way, and drain numbers. */
+  int32_t* list;
+  int list_len;
+  int list_cap;
+  int list_pos;
+  uint32_t drain_no;
+  /* Whether busy sockets may leave the epoll set (listBusy); only while there is no readable callback. */
+  int list_busy;
+  /* When the drain under way and the one before began (ns, CLOCK_REALTIME like the kernel's stamps). */
+  int64_t drain_start;
+  int64_t previous_start;
   struct sockaddr_storage from;
   struct epoll_event events[MAX_EVENTS];
   /* Kernel receive time (ns, CLOCK_REALTIME) of each record of the drain under way; 0 when none came. */
@@ -108,18 +145,59 @@ static int typed_bytes(napi_env env, napi_value v, uint8_t** data, size_t* bytes
   return 1;
 }
 
-static void set_owned(Instance* in, int fd, uint8_t on) {
-  if (fd < 0) return;
-  if (fd >= in->owned_len) {
-    int len = in->owned_len ? in->owned_len : 1024;
+/* The state of `fd`, growing the table as needed; NULL when out of memory or fd < 0. */
+static FdState* fd_state(Instance* in, int fd) {
+  if (fd < 0) return NULL;
+  if (fd >= in->fds_len) {
+    int len = in->fds_len ? in->fds_len : 1024;
     while (len <= fd) len *= 2;
-    uint8_t* grown = realloc(in->owned, len);
-    if (!grown) return;
-    memset(grown + in->owned_len, 0, len - in->owned_len);
-    in->owned = grown;
-    in->owned_len = len;
+    FdState* grown = realloc(in->fds, (size_t)len * sizeof(FdState));
+    if (!grown) return NULL;
+    for (int i = in->fds_len; i < len; i++) grown[i] = (FdState){0, -1, 0, 0, 0};
+    in->fds = grown;
+    in->fds_len = len;
   }
-  in->owned[fd] = on;
+  return &in->fds[fd];
+}
+
+static uint64_t event_data(int fd, int32_t id) {
+  return ((uint64_t)(uint32_t)id << 32) | (uint32_t)fd;
+}
+
+/* Moves a socket from the epoll set to the list read at every drain. */
+static void list_add(Instance* in, int fd) {
+  FdState* st = &in->fds[fd];
+  if (st->listed >= 0) return;
+  if (in->list_len == in->list_cap) {
+    int cap = in->list_cap ? in->list_cap * 2 : 256;
+    int32_t* grown = realloc(in->list, (size_t)cap * sizeof(int32_t));
+    if (!grown) return;
+    in->list = grown;
+    in->list_cap = cap;
+  }
+  if (epoll_ctl(in->epfd, EPOLL_CTL_DEL, fd, NULL) != 0) return;
+  st->listed = in->list_len;
+  in->list[in->list_len++] = fd;
+  st->streak = 0;
+}
+
+/* Takes a socket off the list (the last entry takes its place); back into epoll when `rewatch`. */
+static void list_remove(Instance* in, int fd, int rewatch) {
+  FdState* st = &in->fds[fd];
+  int at = st->listed;
+  if (at < 0) return;
+  int last = in->list[--in->list_len];
+  in->list[at] = last;
+  in->fds[last].listed = at;
+  st->listed = -1;
+  st->streak = 0;
+  if (rewatch) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN;
+    ev.data.u64 = event_data(fd, st->id);
+    epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev);
+  }
 }
 
 /* Writes family and address words; returns the sockaddr length, 0 for an unknown family. */
@@ -251,7 +329,12 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   if (rcv > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
   int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
-  set_owned(in, fd, 1);
+  FdState* st = fd_state(in, fd);
+  if (!st) {
+    close(fd);
+    return int_value(env, -ENOMEM);
+  }
+  *st = (FdState){1, -1, 0, 0, 0};
   return int_value(env, fd);
 }
 
@@ -291,11 +374,14 @@ static napi_value Watch(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 2, argv)) return NULL;
   Instance* in = instance(env);
   int fd = get_i32(env, argv[0]);
+  int32_t id = get_i32(env, argv[1]);
+  if (fd < 0 || fd >= in->fds_len || !in->fds[fd].owned) return int_value(env, -EBADF);
   struct epoll_event ev;
   memset(&ev, 0, sizeof ev);
   ev.events = EPOLLIN;
-  ev.data.u64 = ((uint64_t)(uint32_t)get_i32(env, argv[1]) << 32) | (uint32_t)fd;
+  ev.data.u64 = event_data(fd, id);
   if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) return int_value(env, -errno);
+  in->fds[fd].id = id;
   in->watched++;
   update_polling(in);
   return int_value(env, 0);
@@ -307,9 +393,14 @@ static napi_value Close(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 1, argv)) return NULL;
   Instance* in = instance(env);
   int fd = get_i32(env, argv[0]);
-  if (fd < 0 || fd >= in->owned_len || !in->owned[fd]) return int_value(env, -EBADF);
-  if (epoll_ctl(in->epfd, EPOLL_CTL_DEL, fd, NULL) == 0) in->watched--;
-  set_owned(in, fd, 0);
+  if (fd < 0 || fd >= in->fds_len || !in->fds[fd].owned) return int_value(env, -EBADF);
+  if (in->fds[fd].listed >= 0) {
+    list_remove(in, fd, 0);
+    in->watched--;
+  } else if (epoll_ctl(in->epfd, EPOLL_CTL_DEL, fd, NULL) == 0) {
+    in->watched--;
+  }
+  in->fds[fd] = (FdState){0, -1, 0, 0, 0};
   close(fd);
   update_polling(in);
   return int_value(env, 0);
@@ -324,104 +415,207 @@ static napi_value OnReadable(napi_env env, napi_callback_info info) {
   in->on_readable = NULL;
   napi_valuetype t;
   napi_typeof(env, argv[0], &t);
-  if (t == napi_function) napi_create_reference(env, argv[0], 1, &in->on_readable);
+  if (t == napi_function) {
+    napi_create_reference(env, argv[0], 1, &in->on_readable);
+    /* Read as packets arrive from now on: every socket must be in the epoll set that libuv polls. */
+    while (in->list_len > 0) list_remove(in, in->list[in->list_len - 1], 1);
+  }
   update_polling(in);
   return NULL;
 }
 
+/* Where a drain call writes: the slab and records, how far it got, and each record's kernel stamp. */
+typedef struct {
+  uint8_t* slab;
+  size_t slab_len;
+  size_t offset;
+  int32_t* recs;
+  int max;
+  int count;
+} DrainOut;
+
+enum { READ_NONE = 0, READ_ONE = 1, READ_FULL = -1 };
+
 /*
- * drain(slab: Uint8Array, offset, records: Int32Array) → count: reads every ready socket (recvmsg, never
- * blocking, one datagram per socket per epoll round) into the slab from `offset` on (each packet 8-byte aligned), one record per datagram or socket
- * error, until nothing is ready or the slab or records are full (the epoll set then stays readable).
+ * Reads one datagram of `fd` into the slab (one record), or records a socket error. READ_NONE when nothing
+ * was waiting, READ_FULL when the slab or the records are full.
+ */
+static int read_one(Instance* in, int fd, int32_t id, DrainOut* out) {
+  if (out->count >= out->max) return READ_FULL;
+  if (out->offset >= out->slab_len || (out->slab_len - out->offset) < SLOT_BYTES) return READ_FULL;
+  char control[CMSG_SPACE(sizeof(struct timespec))];
+  struct iovec iov = {out->slab + out->offset, SLOT_BYTES};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_name = &in->from;
+  mh.msg_namelen = sizeof in->from;
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = control;
+  mh.msg_controllen = sizeof control;
+  ssize_t got;
+  do got = recvmsg(fd, &mh, MSG_DONTWAIT);
+  while (got < 0 && errno == EINTR);
+  int32_t* r = out->recs + out->count * RECORD_WORDS;
+  if (got < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return READ_NONE;
+    memset(r, 0, RECORD_WORDS * 4);
+    r[0] = id;
+    r[2] = -errno;
+    in->stamps[out->count++] = 0;
+    return READ_ONE;
+  }
+  memset(r, 0, RECORD_WORDS * 4);
+  int64_t stamp = 0;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec t;
+      memcpy(&t, CMSG_DATA(c), sizeof t);
+      stamp = (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+    }
+  }
+  in->stamps[out->count] = stamp;
+  to_words(&in->from, r);
+  r[0] = id;
+  r[1] = (int32_t)out->offset;
+  if (mh.msg_flags & MSG_TRUNC) {
+    r[2] = SLOT_BYTES + 1;
+  } else {
+    r[2] = (int32_t)got;
+    out->offset = (out->offset + (size_t)got + 7) & ~(size_t)7;
+  }
+  out->count++;
+  return READ_ONE;
+}
+
+static int64_t realtime_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+/* Reads the listed sockets from where the drain under way got to. READ_FULL when it had to stop. */
+static int read_list(Instance* in, DrainOut* out) {
+  while (in->list_pos < in->list_len) {
+    int fd = in->list[in->list_pos];
+    FdState* st = &in->fds[fd];
+    int reads = 0;
+    for (;;) {
+      int first = out->count;
+      int got = read_one(in, fd, st->id, out);
+      if (got == READ_FULL) return READ_FULL;
+      if (got == READ_NONE) break;
+      reads++;
+      /* A datagram already queued when the previous drain began: more wait behind it (a backlog). */
+      int64_t stamp = in->stamps[first];
+      if (reads >= LIST_READS_PER_DRAIN || out->recs[first * RECORD_WORDS + 2] < 0) break;
+      if (!stamp || !in->previous_start || stamp >= in->previous_start) break;
+    }
+    if (reads > 0) {
+      st->streak = 0;
+    } else if (++st->streak >= UNLIST_AFTER_EMPTY) {
+      /* Quiet for a second (on hold, or its far end stopped): back to epoll; the entry moved here is next. */
+      list_remove(in, fd, 1);
+      continue;
+    }
+    in->list_pos++;
+  }
+  return READ_ONE;
+}
+
+/*
+ * drain(slab: Uint8Array, offset, records: Int32Array, begin) → count: reads every ready socket (recvmsg,
+ * never blocking) into the slab from `offset` on (each packet 8-byte aligned), one record per datagram or
+ * socket error, until nothing is ready or the slab or records are full. `begin` (default 1) is 1 for the
+ * first call of a drain (a tick), 0 for the calls that continue it after the caller handled a full set.
+ *   - listed sockets (read per tick, see the top) are each read once, again while they hold a backlog;
+ *   - then the epoll set: one datagram per ready socket per round (a socket with more stays ready, being
+ *     level-triggered, for the next round); while there is no callback, a socket read in LIST_AFTER_READS
+ *     drains in a row joins the list.
  */
 static napi_value Drain(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!get_args(env, info, 3, argv)) return NULL;
+  napi_value argv[4];
+  size_t argc = 4;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
+    napi_throw_type_error(env, NULL, "missing arguments");
+    return NULL;
+  }
   Instance* in = instance(env);
-  uint8_t *slab, *recbytes;
-  size_t slab_len, rec_len;
-  if (!typed_bytes(env, argv[0], &slab, &slab_len) || !typed_bytes(env, argv[2], &recbytes, &rec_len)) return NULL;
-  size_t offset = (size_t)get_i32(env, argv[1]);
-  int32_t* recs = (int32_t*)recbytes;
-  int max = (int)(rec_len / 4 / RECORD_WORDS);
-  if (max > in->stamps_len) {
-    int64_t* grown = realloc(in->stamps, (size_t)max * sizeof(int64_t));
+  DrainOut out;
+  uint8_t* recbytes;
+  size_t rec_len;
+  if (!typed_bytes(env, argv[0], &out.slab, &out.slab_len) || !typed_bytes(env, argv[2], &recbytes, &rec_len))
+    return NULL;
+  out.offset = (size_t)get_i32(env, argv[1]);
+  out.recs = (int32_t*)recbytes;
+  out.max = (int)(rec_len / 4 / RECORD_WORDS);
+  out.count = 0;
+  if (out.max > in->stamps_len) {
+    int64_t* grown = realloc(in->stamps, (size_t)out.max * sizeof(int64_t));
     if (!grown) return int_value(env, -ENOMEM);
     in->stamps = grown;
-    in->stamps_len = max;
+    in->stamps_len = out.max;
   }
-  int count = 0;
-  char control[CMSG_SPACE(sizeof(struct timespec))];
-  for (int round = 0; round < 4 && count < max; round++) {
+  if (argc < 4 || get_i32(env, argv[3])) {
+    in->drain_no++;
+    in->previous_start = in->drain_start;
+    in->drain_start = realtime_ns();
+    in->list_pos = 0;
+  }
+  int listing = in->list_busy && in->on_readable == NULL;
+  if (read_list(in, &out) == READ_FULL) goto full;
+  for (int round = 0; round < 4; round++) {
     int ready = epoll_wait(in->epfd, in->events, MAX_EVENTS, 0);
     if (ready <= 0) break;
     for (int e = 0; e < ready; e++) {
       int fd = (int)(uint32_t)(in->events[e].data.u64 & 0xffffffffu);
       int32_t id = (int32_t)(uint32_t)(in->events[e].data.u64 >> 32);
-      /*
-       * One datagram per ready socket per epoll round, read straight into the slab. A media socket holds
-       * one packet per tick, so a second read would nearly always come back empty (EAGAIN) and cost a
-       * whole receive attempt; a socket with more waiting stays ready (level-triggered) for the next round.
-       */
-      if (count >= max) goto full;
-      if (offset >= slab_len || (slab_len - offset) < SLOT_BYTES) goto full;
-      struct iovec iov = {slab + offset, SLOT_BYTES};
-      struct msghdr mh;
-      memset(&mh, 0, sizeof mh);
-      mh.msg_name = &in->from;
-      mh.msg_namelen = sizeof in->from;
-      mh.msg_iov = &iov;
-      mh.msg_iovlen = 1;
-      mh.msg_control = control;
-      mh.msg_controllen = sizeof control;
-      ssize_t got;
-      do got = recvmsg(fd, &mh, MSG_DONTWAIT);
-      while (got < 0 && errno == EINTR);
-      int32_t* r = recs + count * RECORD_WORDS;
-      if (got < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-          memset(r, 0, RECORD_WORDS * 4);
-          r[0] = id;
-          r[2] = -errno;
-          in->stamps[count] = 0;
-          count++;
-        }
-        continue;
+      int got = read_one(in, fd, id, &out);
+      if (got == READ_FULL) goto full;
+      if (got == READ_NONE || !listing || fd >= in->fds_len) continue;
+      FdState* st = &in->fds[fd];
+      if (st->last_drain == in->drain_no) continue;
+      st->streak = st->last_drain + 1 == in->drain_no ? st->streak + 1 : 1;
+      st->last_drain = in->drain_no;
+      /* Busy: read directly from the next drain on (this drain's list pass is over: no double read). */
+      if (st->streak >= LIST_AFTER_READS) {
+        list_add(in, fd);
+        in->list_pos = in->list_len;
       }
-      memset(r, 0, RECORD_WORDS * 4);
-      int64_t stamp = 0;
-      for (struct cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-          struct timespec t;
-          memcpy(&t, CMSG_DATA(c), sizeof t);
-          stamp = (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-        }
-      }
-      in->stamps[count] = stamp;
-      to_words(&in->from, r);
-      r[0] = id;
-      r[1] = (int32_t)offset;
-      if (mh.msg_flags & MSG_TRUNC) {
-        r[2] = SLOT_BYTES + 1;
-      } else {
-        r[2] = (int32_t)got;
-        offset = (offset + (size_t)got + 7) & ~(size_t)7;
-      }
-      count++;
     }
   }
 full:
   /* Ages against one clock reading at the end, so the caller's own clock read right after the call lines up. */
-  if (count > 0) {
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    int64_t now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-    for (int i = 0; i < count; i++) {
+  if (out.count > 0) {
+    int64_t now_ns = realtime_ns();
+    for (int i = 0; i < out.count; i++) {
       int64_t age = in->stamps[i] ? (now_ns - in->stamps[i]) / 1000 : 0;
-      recs[i * RECORD_WORDS + 9] = (int32_t)(age < 0 ? 0 : age > 2000000000 ? 2000000000 : age);
+      out.recs[i * RECORD_WORDS + 9] = (int32_t)(age < 0 ? 0 : age > 2000000000 ? 2000000000 : age);
     }
   }
-  return int_value(env, count);
+  return int_value(env, out.count);
+}
+
+/*
+ * listBusy(on): whether sockets read in LIST_AFTER_READS drains in a row leave the epoll set to be read
+ * directly at every drain (see the top). Only while no readable callback is set; off puts them all back.
+ */
+static napi_value ListBusy(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Instance* in = instance(env);
+  bool on = false;
+  napi_get_value_bool(env, argv[0], &on);
+  in->list_busy = on ? 1 : 0;
+  if (!on)
+    while (in->list_len > 0) list_remove(in, in->list[in->list_len - 1], 1);
+  return NULL;
+}
+
+/* listed() → how many sockets are read at every drain rather than through epoll (tests, diagnostics). */
+static napi_value Listed(napi_env env, napi_callback_info info) {
+  (void)info;
+  return int_value(env, instance(env)->list_len);
 }
 
 /*
@@ -528,10 +722,11 @@ static napi_value RaisePriority(napi_env env, napi_callback_info info) {
 }
 
 static void free_instance(Instance* in) {
-  for (int fd = 0; fd < in->owned_len; fd++)
-    if (in->owned[fd]) close(fd);
+  for (int fd = 0; fd < in->fds_len; fd++)
+    if (in->fds[fd].owned) close(fd);
   if (in->epfd >= 0) close(in->epfd);
-  free(in->owned);
+  free(in->fds);
+  free(in->list);
   free(in->stamps);
   free(in);
 }
@@ -582,6 +777,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"close", NULL, Close, NULL, NULL, NULL, napi_enumerable, NULL},
     {"onReadable", NULL, OnReadable, NULL, NULL, NULL, napi_enumerable, NULL},
     {"drain", NULL, Drain, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"listed", NULL, Listed, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"listBusy", NULL, ListBusy, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sendBatch", NULL, SendBatch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"parseAddress", NULL, ParseAddress, NULL, NULL, NULL, napi_enumerable, NULL},
     {"formatAddress", NULL, FormatAddress, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -206,3 +206,79 @@ test('native, read per tick: nothing is handed over until the drain, and each da
   s.close();
   p.close();
 });
+
+test('native, busy sockets: listed after three drains in a row, a backlog read down at once, back to epoll when quiet', {
+  skip: nativeUdp() ? false : 'the native addon is not built',
+}, async () => {
+  // A fresh addon instance in a thread of its own, drained by hand as the media worker drains per tick.
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { createSocket } = require('node:dgram');
+    const addon = require(workerData.addon);
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const W = addon.recordWords;
+    const slab = new Uint8Array(64 * 1024);
+    const records = new Int32Array(W * 64);
+    const drain = (begin = 1) => {
+      const n = addon.drain(slab, 0, records, begin);
+      const texts = [];
+      for (let i = 0; i < n; i++) {
+        const at = records[i * W + 1];
+        texts.push(Buffer.from(slab.subarray(at, at + records[i * W + 2])).toString());
+      }
+      return texts;
+    };
+    (async () => {
+      const peer = await new Promise((r) => { const s = createSocket('udp4'); s.bind(0, '127.0.0.1', () => r(s)); });
+      let fd = addon.open('127.0.0.1', 0, 0);
+      let port = addon.localPort(fd);
+      addon.watch(fd, 3);
+      addon.listBusy(true);
+      await sleep(100); // the kernel's receive timestamps are on (deferred work)
+      const send = async (...texts) => { for (const t of texts) peer.send(t, port, '127.0.0.1'); await sleep(30); };
+      const r = { reads: [], listed: [] };
+      for (let i = 0; i < 3; i++) {
+        await send('p' + i);
+        r.reads.push(drain());
+        r.listed.push(addon.listed());
+      }
+      await send('a', 'b', 'c');
+      r.burst = [drain(), drain(), drain()];
+      for (let i = 0; i < 50; i++) drain();
+      r.afterQuiet = addon.listed();
+      await send('q');
+      r.quiet = drain();
+      for (let i = 0; i < 3; i++) { await send('r' + i); drain(); }
+      r.relisted = addon.listed();
+      addon.listBusy(false);
+      r.unlisted = addon.listed();
+      await send('s');
+      r.epoll = drain();
+      addon.listBusy(true);
+      for (let i = 0; i < 3; i++) { await send('t' + i); drain(); }
+      r.beforeClose = addon.listed();
+      addon.close(fd);
+      r.afterClose = addon.listed();
+      peer.close();
+      parentPort.postMessage(r);
+    })();`;
+  const addonFile = new URL('../../../native/build/Release/parley_udp.node', import.meta.url).pathname;
+  const w = new Worker(code, { eval: true, workerData: { addon: addonFile } });
+  const r = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  await w.terminate();
+  assert.deepEqual(r.reads, [['p0'], ['p1'], ['p2']], 'each drain reads what came, listed or not');
+  assert.deepEqual(r.listed, [0, 0, 1], 'read in three drains in a row: read directly from then on');
+  // Three at once: the first drain takes one (it came after the previous drain began); the next sees the
+  // others were already waiting then, so it reads them both rather than one per tick.
+  assert.deepEqual(r.burst, [['a'], ['b', 'c'], []]);
+  assert.equal(r.afterQuiet, 0, 'empty for 50 drains: back in the epoll set');
+  assert.deepEqual(r.quiet, ['q'], 'and still read there');
+  assert.equal(r.relisted, 1);
+  assert.equal(r.unlisted, 0, 'listBusy(false) puts every socket back');
+  assert.deepEqual(r.epoll, ['s']);
+  assert.equal(r.beforeClose, 1);
+  assert.equal(r.afterClose, 0, 'a listed socket that closes leaves the list');
+});

@@ -9,7 +9,9 @@
  * - or, for the media worker (`receiveNativeOnTick`), nothing is polled and the sockets are drained once per
  *   tick of the media clock (`drainNativeDatagrams`): one wake-up per tick instead of one per handful of
  *   packets (measured: ~110 per tick at 1,000 members), each packet stamped with the time the kernel
- *   received it;
+ *   received it. Sockets that carry a packet every tick then leave the epoll set and are read directly
+ *   (`listBusy`): asking epoll about them told nothing, and each send on a socket in an epoll set also
+ *   woke its wait queue. A socket holding a backlog is read down in the same drain;
  * - packets sent during a turn of the event loop (a whole tick's mix) are queued and leave in one call when
  *   the turn's microtasks run (or when `flush()` is called, e.g. before a socket closes).
  *
@@ -30,7 +32,12 @@ export interface NativeUdpAddon {
   watch(fd: number, id: number): number;
   close(fd: number): number;
   onReadable(fn: (() => void) | null): void;
-  drain(slab: Uint8Array, offset: number, records: Int32Array): number;
+  /** `begin`: 1 (default) for a drain's first call, 0 to continue it after a full set of records. */
+  drain(slab: Uint8Array, offset: number, records: Int32Array, begin?: number): number;
+  /** Lets busy sockets leave the epoll set to be read directly at every drain (see native/parley-udp.c). */
+  listBusy(on: boolean): void;
+  /** How many sockets are read directly at every drain. */
+  listed(): number;
   sendBatch(count: number, slab: Uint8Array, records: Int32Array): number;
   parseAddress(text: string, out: Int32Array): number;
   formatAddress(family: number, w0: number, w1: number, w2: number, w3: number): string | undefined;
@@ -134,12 +141,14 @@ class NativeUdpHub {
 
   constructor(addon: NativeUdpAddon) {
     this.addon = addon;
-    if (tickReaders === 0) addon.onReadable(this.#onReadable);
+    this.polling(tickReaders === 0);
   }
 
   /** Switches between reading as packets arrive (libuv polls the epoll set) and reading per tick. */
   polling(on: boolean): void {
     this.addon.onReadable(on ? this.#onReadable : null);
+    // Read per tick: sockets that carry a packet every tick are read directly, outside epoll.
+    this.addon.listBusy(!on);
   }
 
   /** Reads everything waiting now (a tick's packets), then sends what that queued. */
@@ -176,7 +185,7 @@ class NativeUdpHub {
     this.#freed.length = 0;
     this.stats.wakeups++;
     for (let round = 0; round < rounds; round++) {
-      const n = this.addon.drain(this.#slab, 0, this.#records);
+      const n = this.addon.drain(this.#slab, 0, this.#records, round === 0 ? 1 : 0);
       const now = performance.now();
       this.stats.drains++;
       this.stats.received += n;
