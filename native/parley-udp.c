@@ -181,23 +181,27 @@ static void list_add(Instance* in, int fd) {
   st->streak = 0;
 }
 
-/* Takes a socket off the list (the last entry takes its place); back into epoll when `rewatch`. */
-static void list_remove(Instance* in, int fd, int rewatch) {
+/*
+ * Takes a socket off the list (the last entry takes its place); back into the epoll set when `rewatch`. A
+ * socket the epoll set cannot take back (out of memory) stays listed rather than be read by neither.
+ */
+static int list_remove(Instance* in, int fd, int rewatch) {
   FdState* st = &in->fds[fd];
   int at = st->listed;
-  if (at < 0) return;
-  int last = in->list[--in->list_len];
-  in->list[at] = last;
-  in->fds[last].listed = at;
-  st->listed = -1;
-  st->streak = 0;
+  if (at < 0) return 1;
   if (rewatch) {
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
     ev.events = EPOLLIN;
     ev.data.u64 = event_data(fd, st->id);
-    epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev);
+    if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) return 0;
   }
+  int last = in->list[--in->list_len];
+  in->list[at] = last;
+  in->fds[last].listed = at;
+  st->listed = -1;
+  st->streak = 0;
+  return 1;
 }
 
 /* Writes family and address words; returns the sockaddr length, 0 for an unknown family. */
@@ -418,7 +422,7 @@ static napi_value OnReadable(napi_env env, napi_callback_info info) {
   if (t == napi_function) {
     napi_create_reference(env, argv[0], 1, &in->on_readable);
     /* Read as packets arrive from now on: every socket must be in the epoll set that libuv polls. */
-    while (in->list_len > 0) list_remove(in, in->list[in->list_len - 1], 1);
+    for (int i = in->list_len - 1; i >= 0; i--) list_remove(in, in->list[i], 1);
   }
   update_polling(in);
   return NULL;
@@ -513,9 +517,8 @@ static int read_list(Instance* in, DrainOut* out) {
     }
     if (reads > 0) {
       st->streak = 0;
-    } else if (++st->streak >= UNLIST_AFTER_EMPTY) {
+    } else if (++st->streak >= UNLIST_AFTER_EMPTY && list_remove(in, fd, 1)) {
       /* Quiet for a second (on hold, or its far end stopped): back to epoll; the entry moved here is next. */
-      list_remove(in, fd, 1);
       continue;
     }
     in->list_pos++;
@@ -608,7 +611,7 @@ static napi_value ListBusy(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[0], &on);
   in->list_busy = on ? 1 : 0;
   if (!on)
-    while (in->list_len > 0) list_remove(in, in->list[in->list_len - 1], 1);
+    for (int i = in->list_len - 1; i >= 0; i--) list_remove(in, in->list[i], 1);
   return NULL;
 }
 
