@@ -282,3 +282,62 @@ test('native, busy sockets: listed after three drains in a row, a backlog read d
   assert.equal(r.beforeClose, 1);
   assert.equal(r.afterClose, 0, 'a listed socket that closes leaves the list');
 });
+
+test('native, busy sockets: a tick read over several calls continues the list where it stopped', {
+  skip: nativeUdp() ? false : 'the native addon is not built',
+}, async () => {
+  // 20 listed sockets, records for 8 datagrams per call: each tick takes three calls (8, 8, 4). A tick that
+  // began the list again on every call would find the first sockets empty each time and, after 50 ticks,
+  // send them back to epoll.
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { createSocket } = require('node:dgram');
+    const addon = require(workerData.addon);
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const W = addon.recordWords;
+    const slab = new Uint8Array(64 * 1024);
+    const records = new Int32Array(W * 8);
+    (async () => {
+      const peer = await new Promise((r) => { const s = createSocket('udp4'); s.bind(0, '127.0.0.1', () => r(s)); });
+      const fds = [];
+      const ports = [];
+      for (let i = 0; i < 20; i++) {
+        const fd = addon.open('127.0.0.1', 0, 0);
+        addon.watch(fd, i);
+        fds.push(fd);
+        ports.push(addon.localPort(fd));
+      }
+      addon.listBusy(true);
+      const ticks = [];
+      const calls = [];
+      for (let tick = 0; tick < 60; tick++) {
+        for (let i = 0; i < 20; i++) peer.send('t' + tick + 's' + i, ports[i], '127.0.0.1');
+        await sleep(15);
+        const got = [];
+        let perCall = [];
+        for (let call = 0; call < 10; call++) {
+          const n = addon.drain(slab, 0, records, call === 0 ? 1 : 0);
+          perCall.push(n);
+          for (let k = 0; k < n; k++) got.push(records[k * W]);
+          if (n < 8) break;
+        }
+        ticks.push(got.sort((a, b) => a - b).join(','));
+        calls.push(perCall.join('+'));
+      }
+      const listed = addon.listed();
+      for (const fd of fds) addon.close(fd);
+      peer.close();
+      parentPort.postMessage({ ticks, calls, listed });
+    })();`;
+  const addonFile = new URL('../../../native/build/Release/parley_udp.node', import.meta.url).pathname;
+  const w = new Worker(code, { eval: true, workerData: { addon: addonFile } });
+  const r = await new Promise<{ ticks: string[]; calls: string[]; listed: number }>((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  await w.terminate();
+  const everyone = Array.from({ length: 20 }, (_, i) => i).join(',');
+  assert.deepEqual(new Set(r.ticks), new Set([everyone]), 'every tick reads each socket’s datagram once');
+  assert.equal(r.calls.at(-1), '8+8+4', 'over three calls');
+  assert.equal(r.listed, 20, 'no socket was taken for quiet and sent back to epoll');
+});
