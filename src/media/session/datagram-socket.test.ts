@@ -235,7 +235,12 @@ test('native, busy sockets: listed after three drains in a row, a backlog read d
       addon.watch(fd, 3);
       addon.listBusy(true);
       await sleep(100); // the kernel's receive timestamps are on (deferred work)
-      const send = async (...texts) => { for (const t of texts) peer.send(t, port, '127.0.0.1'); await sleep(30); };
+      // On loopback a datagram is in the receiving socket's queue once its send callback has run (the
+      // kernel may leave the delivery to its softirq thread under load: a few ms more).
+      const send = async (...texts) => {
+        await Promise.all(texts.map((t) => new Promise((r) => peer.send(t, port, '127.0.0.1', r))));
+        await sleep(5);
+      };
       const r = { reads: [], listed: [] };
       for (let i = 0; i < 3; i++) {
         await send('p' + i);
@@ -311,8 +316,9 @@ test('native, busy sockets: a tick read over several calls continues the list wh
       const ticks = [];
       const calls = [];
       for (let tick = 0; tick < 60; tick++) {
-        for (let i = 0; i < 20; i++) peer.send('t' + tick + 's' + i, ports[i], '127.0.0.1');
-        await sleep(15);
+        // In the sockets' queues once the send callbacks have run, as above.
+        await Promise.all(ports.map((port, i) => new Promise((r) => peer.send('t' + tick + 's' + i, port, '127.0.0.1', r))));
+        await sleep(5);
         const got = [];
         let perCall = [];
         for (let call = 0; call < 10; call++) {
