@@ -69,6 +69,9 @@ typedef struct {
   uint32_t streak;
 } FdState;
 
+/* The state of an fd not opened here (or closed). */
+static const FdState FD_UNUSED = {0, -1, 0, 0, 0};
+
 typedef struct {
   napi_env env;
   int epfd;
@@ -153,15 +156,20 @@ static FdState* fd_state(Instance* in, int fd) {
     while (len <= fd) len *= 2;
     FdState* grown = realloc(in->fds, (size_t)len * sizeof(FdState));
     if (!grown) return NULL;
-    for (int i = in->fds_len; i < len; i++) grown[i] = (FdState){0, -1, 0, 0, 0};
+    for (int i = in->fds_len; i < len; i++) grown[i] = FD_UNUSED;
     in->fds = grown;
     in->fds_len = len;
   }
   return &in->fds[fd];
 }
 
-static uint64_t event_data(int fd, int32_t id) {
-  return ((uint64_t)(uint32_t)id << 32) | (uint32_t)fd;
+/* Adds a socket to the epoll set; its events carry the fd and the caller's id. 0 or -errno. */
+static int epoll_watch(Instance* in, int fd, int32_t id) {
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = EPOLLIN;
+  ev.data.u64 = ((uint64_t)(uint32_t)id << 32) | (uint32_t)fd;
+  return epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -errno;
 }
 
 /* Moves a socket from the epoll set to the list read at every drain. */
@@ -189,19 +197,18 @@ static int list_remove(Instance* in, int fd, int rewatch) {
   FdState* st = &in->fds[fd];
   int at = st->listed;
   if (at < 0) return 1;
-  if (rewatch) {
-    struct epoll_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.events = EPOLLIN;
-    ev.data.u64 = event_data(fd, st->id);
-    if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) return 0;
-  }
+  if (rewatch && epoll_watch(in, fd, st->id) != 0) return 0;
   int last = in->list[--in->list_len];
   in->list[at] = last;
   in->fds[last].listed = at;
   st->listed = -1;
   st->streak = 0;
   return 1;
+}
+
+/* Puts every listed socket back in the epoll set (reading on arrival, or listing turned off). */
+static void unlist_all(Instance* in) {
+  for (int i = in->list_len - 1; i >= 0; i--) list_remove(in, in->list[i], 1);
 }
 
 /* Writes family and address words; returns the sockaddr length, 0 for an unknown family. */
@@ -338,7 +345,8 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     close(fd);
     return int_value(env, -ENOMEM);
   }
-  *st = (FdState){1, -1, 0, 0, 0};
+  *st = FD_UNUSED;
+  st->owned = 1;
   return int_value(env, fd);
 }
 
@@ -380,11 +388,8 @@ static napi_value Watch(napi_env env, napi_callback_info info) {
   int fd = get_i32(env, argv[0]);
   int32_t id = get_i32(env, argv[1]);
   if (fd < 0 || fd >= in->fds_len || !in->fds[fd].owned) return int_value(env, -EBADF);
-  struct epoll_event ev;
-  memset(&ev, 0, sizeof ev);
-  ev.events = EPOLLIN;
-  ev.data.u64 = event_data(fd, id);
-  if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) return int_value(env, -errno);
+  int r = epoll_watch(in, fd, id);
+  if (r != 0) return int_value(env, r);
   in->fds[fd].id = id;
   in->watched++;
   update_polling(in);
@@ -404,7 +409,7 @@ static napi_value Close(napi_env env, napi_callback_info info) {
   } else if (epoll_ctl(in->epfd, EPOLL_CTL_DEL, fd, NULL) == 0) {
     in->watched--;
   }
-  in->fds[fd] = (FdState){0, -1, 0, 0, 0};
+  in->fds[fd] = FD_UNUSED;
   close(fd);
   update_polling(in);
   return int_value(env, 0);
@@ -422,7 +427,7 @@ static napi_value OnReadable(napi_env env, napi_callback_info info) {
   if (t == napi_function) {
     napi_create_reference(env, argv[0], 1, &in->on_readable);
     /* Read as packets arrive from now on: every socket must be in the epoll set that libuv polls. */
-    for (int i = in->list_len - 1; i >= 0; i--) list_remove(in, in->list[i], 1);
+    unlist_all(in);
   }
   update_polling(in);
   return NULL;
@@ -575,7 +580,7 @@ static napi_value Drain(napi_env env, napi_callback_info info) {
       int32_t id = (int32_t)(uint32_t)(in->events[e].data.u64 >> 32);
       int got = read_one(in, fd, id, &out);
       if (got == READ_FULL) goto full;
-      if (got == READ_NONE || !listing || fd >= in->fds_len) continue;
+      if (got == READ_NONE || !listing) continue;
       FdState* st = &in->fds[fd];
       if (st->last_drain == in->drain_no) continue;
       st->streak = st->last_drain + 1 == in->drain_no ? st->streak + 1 : 1;
@@ -610,8 +615,7 @@ static napi_value ListBusy(napi_env env, napi_callback_info info) {
   bool on = false;
   napi_get_value_bool(env, argv[0], &on);
   in->list_busy = on ? 1 : 0;
-  if (!on)
-    for (int i = in->list_len - 1; i >= 0; i--) list_remove(in, in->list[i], 1);
+  if (!on) unlist_all(in);
   return NULL;
 }
 

@@ -16,13 +16,8 @@ const HIGH = 19999;
  * text the engine and `parley serve --rtp-ports` take.
  */
 export function rtpTestRange(size: number): string {
-  const start = rtpTestBase(size);
-  return `${start}-${start + size - 1}`;
-}
-
-/** The first port of a random block of `size` ports inside 10000–19999 (even). */
-export function rtpTestBase(size: number): number {
   const blocks = Math.floor((HIGH - LOW + 1 - size) / 2);
   if (blocks <= 0) throw new Error(`no room for ${size} test RTP ports in ${LOW}-${HIGH}`);
-  return LOW + 2 * Math.floor(Math.random() * blocks);
+  const start = LOW + 2 * Math.floor(Math.random() * blocks);
+  return `${start}-${start + size - 1}`;
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { EventBus, PbxPort } from '../../src/api/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
-import { rtpTestBase } from '../helpers/rtp-ports.ts';
+import { rtpTestRange } from '../helpers/rtp-ports.ts';
 import { freePort, freeTcpPort } from './helpers/ports.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -87,7 +87,6 @@ async function waitHealthy(baseUrl: string, exited: () => string | undefined): P
 async function startServe(data: string): Promise<Omit<ConsoleServer, 'username' | 'password'>> {
   const httpPort = await freeTcpPort();
   const sipPort = await freePort();
-  const rtpBase = rtpTestBase(100);
   const child = spawn(
     join(ROOT, 'node_modules/.bin/node'),
     [
@@ -103,7 +102,7 @@ async function startServe(data: string): Promise<Omit<ConsoleServer, 'username' 
       DOMAIN,
       // A random block of the test RTP range (test/helpers/rtp-ports.ts).
       '--rtp-ports',
-      `${rtpBase}-${rtpBase + 99}`,
+      rtpTestRange(100),
     ],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -21,7 +21,7 @@ import {
   makeToneWav,
   waitForTones,
 } from '../../src/media/webrtc/chromium-test-peer.ts';
-import { rtpTestBase } from '../helpers/rtp-ports.ts';
+import { rtpTestRange } from '../helpers/rtp-ports.ts';
 import { BARESIP, Baresip } from './helpers/baresip.ts';
 import { type ParleyProcess, startParley } from './helpers/parley-process.ts';
 import { until } from './webrtc-odoo-harness.ts';
@@ -278,7 +278,6 @@ describe('the browser phone on /phone', { skip }, () => {
     await gone;
     await page.waitForSelector('.pp-phone[data-status=connecting]', { timeout: 15_000 });
     assert.match((await page.textContent('[role=alert]')) ?? '', /Lost the connection/);
-    const rtp = rtpTestBase(100);
     const again: ChildProcess = spawn(
       process.execPath,
       [
@@ -293,7 +292,7 @@ describe('the browser phone on /phone', { skip }, () => {
         '--domain',
         parley.domain,
         '--rtp-ports',
-        `${rtp}-${rtp + 99}`,
+        rtpTestRange(100),
       ],
       { stdio: 'ignore' },
     );

@@ -21,7 +21,7 @@ import {
   waitForTones,
 } from '../../src/media/webrtc/chromium-test-peer.ts';
 import { testCertificate } from '../../src/sip/transport/test-certificate.ts';
-import { rtpTestBase } from '../helpers/rtp-ports.ts';
+import { rtpTestRange } from '../helpers/rtp-ports.ts';
 import { freePort, freeTcpPort } from './helpers/ports.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -95,7 +95,6 @@ describe('SIP over WSS with the configured certificate', { skip }, () => {
     token = made.stdout.trim().split('\n').at(-1)!.trim();
     const httpPort = await freeTcpPort();
     const sipPort = await freePort();
-    const rtp = rtpTestBase(100);
     child = spawn(
       process.execPath,
       [MAIN, 'serve', '--data', data, '--http', `127.0.0.1:${httpPort}`, '--sip', `127.0.0.1:${sipPort}`],
@@ -106,7 +105,7 @@ describe('SIP over WSS with the configured certificate', { skip }, () => {
           PARLEY_TLS_CERT: join(dir, 'cert.pem'),
           PARLEY_TLS_KEY: join(dir, 'key.pem'),
           PARLEY_DOMAIN: 'pbx.test',
-          PARLEY_RTP_PORTS: `${rtp}-${rtp + 99}`,
+          PARLEY_RTP_PORTS: rtpTestRange(100),
           PARLEY_WS_ORIGINS: ODOO,
         },
       },

@@ -108,31 +108,59 @@ test('native: a receive error reaches onError; datagrams above the slot size arr
   p.close();
 });
 
-test('native: a connected socket takes datagrams from its peer only; each datagram carries its kernel arrival age', {
-  skip: nativeUdp() ? false : 'the native addon is not built',
-}, async () => {
-  // In a thread of its own: this thread's addon instance has an epoll set that the sockets above drain.
+/**
+ * Runs `body` (CommonJS, awaited) in a thread of its own with a fresh instance of the addon: this thread's
+ * instance has an epoll set that the sockets above drain. In scope: `addon`, `W` (record words),
+ * `sleep(ms)`, `peer()` (a dgram socket bound on 127.0.0.1) and `done(result)`, which returns `result`.
+ */
+async function inFreshAddon<T>(body: string): Promise<T> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const { createSocket } = require('node:dgram');
     const addon = require(workerData.addon);
-    const bound = () => new Promise((r) => { const s = createSocket('udp4'); s.bind(0, '127.0.0.1', () => r(s)); });
+    const W = addon.recordWords;
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const peer = () => new Promise((r) => { const s = createSocket('udp4'); s.bind(0, '127.0.0.1', () => r(s)); });
+    const done = (result) => parentPort.postMessage(result);
     (async () => {
+      ${body}
+    })();`;
+  const addonFile = new URL('../../../native/build/Release/parley_udp.node', import.meta.url).pathname;
+  const w = new Worker(code, { eval: true, workerData: { addon: addonFile } });
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  } finally {
+    await w.terminate();
+  }
+}
+
+test('native: a connected socket takes datagrams from its peer only; each datagram carries its kernel arrival age', {
+  skip: nativeUdp() ? false : 'the native addon is not built',
+}, async () => {
+  const r = await inFreshAddon<{
+    connected: number;
+    refused: number;
+    sources: number[];
+    ages: number[];
+    friend: number;
+  }>(`
       const fd = addon.open('127.0.0.1', 0, 0);
       const port = addon.localPort(fd);
-      const friend = await bound();
-      const stranger = await bound();
+      const friend = await peer();
+      const stranger = await peer();
       const connected = addon.connect(fd, '127.0.0.1', friend.address().port);
       const refused = addon.connect(fd, 'not an address', 1);
       addon.watch(fd, 7);
       // The kernel turns receive timestamps on in a deferred work item when the first socket asks: until
       // then datagrams are stamped when read. Let it happen before sending.
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       stranger.send('from a stranger', port, '127.0.0.1');
       friend.send('from the peer', port, '127.0.0.1');
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       const slab = new Uint8Array(64 * 1024);
-      const W = addon.recordWords;
       const records = new Int32Array(W * 16);
       const n = addon.drain(slab, 0, records);
       const sources = [];
@@ -145,21 +173,7 @@ test('native: a connected socket takes datagrams from its peer only; each datagr
       addon.close(fd);
       friend.close();
       stranger.close();
-      parentPort.postMessage({ connected, refused, sources, ages, friend: friendPort });
-    })();`;
-  const addonFile = new URL('../../../native/build/Release/parley_udp.node', import.meta.url).pathname;
-  const w = new Worker(code, { eval: true, workerData: { addon: addonFile } });
-  const r = await new Promise<{
-    connected: number;
-    refused: number;
-    sources: number[];
-    ages: number[];
-    friend: number;
-  }>((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
-  });
-  await w.terminate();
+      done({ connected, refused, sources, ages, friend: friendPort });`);
   assert.equal(r.connected, 0);
   assert.ok(r.refused < 0, 'a bad address is refused, not thrown');
   assert.deepEqual(r.sources, [r.friend], 'only the peer’s datagram is read, not the stranger’s');
@@ -203,6 +217,17 @@ test('native, read per tick: nothing is handed over until the drain, and each da
   p.send('later', s.port, '127.0.0.1');
   await until(() => got.length === 2);
   assert.equal(got[1]!.text, 'later');
+  // The second undo() above did nothing: asking again reads per tick again.
+  const again = receiveNativeOnTick();
+  try {
+    p.send('per tick again', s.port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(got.length, 2, 'not read between ticks');
+    drainNativeDatagrams();
+    assert.equal(got[2]?.text, 'per tick again');
+  } finally {
+    again();
+  }
   s.close();
   p.close();
 });
@@ -210,35 +235,29 @@ test('native, read per tick: nothing is handed over until the drain, and each da
 test('native, busy sockets: listed after three drains in a row, a backlog read down at once, back to epoll when quiet', {
   skip: nativeUdp() ? false : 'the native addon is not built',
 }, async () => {
-  // A fresh addon instance in a thread of its own, drained by hand as the media worker drains per tick.
-  const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const { createSocket } = require('node:dgram');
-    const addon = require(workerData.addon);
-    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-    const W = addon.recordWords;
-    const slab = new Uint8Array(64 * 1024);
-    const records = new Int32Array(W * 64);
-    const drain = (begin = 1) => {
-      const n = addon.drain(slab, 0, records, begin);
-      const texts = [];
-      for (let i = 0; i < n; i++) {
-        const at = records[i * W + 1];
-        texts.push(Buffer.from(slab.subarray(at, at + records[i * W + 2])).toString());
-      }
-      return texts;
-    };
-    (async () => {
-      const peer = await new Promise((r) => { const s = createSocket('udp4'); s.bind(0, '127.0.0.1', () => r(s)); });
-      let fd = addon.open('127.0.0.1', 0, 0);
-      let port = addon.localPort(fd);
+  // Drained by hand, as the media worker drains per tick.
+  const r = await inFreshAddon<Record<string, unknown>>(`
+      const slab = new Uint8Array(64 * 1024);
+      const records = new Int32Array(W * 64);
+      const drain = () => {
+        const n = addon.drain(slab, 0, records, 1);
+        const texts = [];
+        for (let i = 0; i < n; i++) {
+          const at = records[i * W + 1];
+          texts.push(Buffer.from(slab.subarray(at, at + records[i * W + 2])).toString());
+        }
+        return texts;
+      };
+      const sender = await peer();
+      const fd = addon.open('127.0.0.1', 0, 0);
+      const port = addon.localPort(fd);
       addon.watch(fd, 3);
       addon.listBusy(true);
       await sleep(100); // the kernel's receive timestamps are on (deferred work)
       // On loopback a datagram is in the receiving socket's queue once its send callback has run (the
       // kernel may leave the delivery to its softirq thread under load: a few ms more).
       const send = async (...texts) => {
-        await Promise.all(texts.map((t) => new Promise((r) => peer.send(t, port, '127.0.0.1', r))));
+        await Promise.all(texts.map((t) => new Promise((r) => sender.send(t, port, '127.0.0.1', r))));
         await sleep(5);
       };
       const r = { reads: [], listed: [] };
@@ -264,16 +283,8 @@ test('native, busy sockets: listed after three drains in a row, a backlog read d
       r.beforeClose = addon.listed();
       addon.close(fd);
       r.afterClose = addon.listed();
-      peer.close();
-      parentPort.postMessage(r);
-    })();`;
-  const addonFile = new URL('../../../native/build/Release/parley_udp.node', import.meta.url).pathname;
-  const w = new Worker(code, { eval: true, workerData: { addon: addonFile } });
-  const r = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
-  });
-  await w.terminate();
+      sender.close();
+      done(r);`);
   assert.deepEqual(r.reads, [['p0'], ['p1'], ['p2']], 'each drain reads what came, listed or not');
   assert.deepEqual(r.listed, [0, 0, 1], 'read in three drains in a row: read directly from then on');
   // Three at once: the first drain takes one (it came after the previous drain began); the next sees the
@@ -294,16 +305,10 @@ test('native, busy sockets: a tick read over several calls continues the list wh
   // 20 listed sockets, records for 8 datagrams per call: each tick takes three calls (8, 8, 4). A tick that
   // began the list again on every call would find the first sockets empty each time and, after 50 ticks,
   // send them back to epoll.
-  const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const { createSocket } = require('node:dgram');
-    const addon = require(workerData.addon);
-    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-    const W = addon.recordWords;
-    const slab = new Uint8Array(64 * 1024);
-    const records = new Int32Array(W * 8);
-    (async () => {
-      const peer = await new Promise((r) => { const s = createSocket('udp4'); s.bind(0, '127.0.0.1', () => r(s)); });
+  const r = await inFreshAddon<{ ticks: string[]; calls: string[]; listed: number }>(`
+      const slab = new Uint8Array(64 * 1024);
+      const records = new Int32Array(W * 8);
+      const sender = await peer();
       const fds = [];
       const ports = [];
       for (let i = 0; i < 20; i++) {
@@ -316,11 +321,11 @@ test('native, busy sockets: a tick read over several calls continues the list wh
       const ticks = [];
       const calls = [];
       for (let tick = 0; tick < 60; tick++) {
-        // In the sockets' queues once the send callbacks have run, as above.
-        await Promise.all(ports.map((port, i) => new Promise((r) => peer.send('t' + tick + 's' + i, port, '127.0.0.1', r))));
+        // In the sockets' queues once the send callbacks have run (and a few ms for the kernel's softirq).
+        await Promise.all(ports.map((port, i) => new Promise((r) => sender.send('t' + tick + 's' + i, port, '127.0.0.1', r))));
         await sleep(5);
         const got = [];
-        let perCall = [];
+        const perCall = [];
         for (let call = 0; call < 10; call++) {
           const n = addon.drain(slab, 0, records, call === 0 ? 1 : 0);
           perCall.push(n);
@@ -332,16 +337,8 @@ test('native, busy sockets: a tick read over several calls continues the list wh
       }
       const listed = addon.listed();
       for (const fd of fds) addon.close(fd);
-      peer.close();
-      parentPort.postMessage({ ticks, calls, listed });
-    })();`;
-  const addonFile = new URL('../../../native/build/Release/parley_udp.node', import.meta.url).pathname;
-  const w = new Worker(code, { eval: true, workerData: { addon: addonFile } });
-  const r = await new Promise<{ ticks: string[]; calls: string[]; listed: number }>((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
-  });
-  await w.terminate();
+      sender.close();
+      done({ ticks, calls, listed });`);
   const everyone = Array.from({ length: 20 }, (_, i) => i).join(',');
   assert.deepEqual(new Set(r.ticks), new Set([everyone]), 'every tick reads each socket’s datagram once');
   assert.equal(r.calls.at(-1), '8+8+4', 'over three calls');

@@ -44,9 +44,17 @@ export class Baresip {
   readonly #responses: Message[] = [];
   readonly #waiters: Array<() => void> = [];
   readonly #consumed = new Set<Message>();
-  output = '';
+  /** What baresip has printed so far (stdout and stderr), collected from its start. */
+  readonly #log: { text: string };
 
-  private constructor(dir: string, child: ChildProcess, socket: Socket, sipPort: number) {
+  private constructor(
+    dir: string,
+    child: ChildProcess,
+    socket: Socket,
+    sipPort: number,
+    log: { text: string },
+  ) {
+    this.#log = log;
     this.dir = dir;
     this.child = child;
     this.sipPort = sipPort;
@@ -115,9 +123,9 @@ export class Baresip {
       `<sip:${o.extension}@${o.domain}>;auth_pass=${o.password};outbound="sip:${HOST}:${o.pbxPort};transport=udp";regint=${o.regint ?? 300}${answer};audio_codecs=${(o.codecs ?? ['PCMU', 'PCMA']).join(',')}\n`,
     );
     const child = spawn(BARESIP!, ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
+    const log = { text: '' };
     const collect = (d: Buffer) => {
-      output += d;
+      log.text += d;
     };
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
@@ -140,19 +148,14 @@ export class Baresip {
         await gone;
       }
       rmSync(dir, { recursive: true, force: true });
-      return `${why}; it printed:\n${output}`;
+      return `${why}; it printed:\n${log.text}`;
     }
-    const b = new Baresip(dir, child, socket, sipPort);
-    b.output = output;
-    child.stdout!.off('data', collect);
-    child.stderr!.off('data', collect);
-    child.stdout!.on('data', (d) => {
-      b.output += d;
-    });
-    child.stderr!.on('data', (d) => {
-      b.output += d;
-    });
-    return b;
+    return new Baresip(dir, child, socket, sipPort, log);
+  }
+
+  /** What baresip has printed so far (stdout and stderr). */
+  get output(): string {
+    return this.#log.text;
   }
 
   async command(command: string, params = ''): Promise<Message> {
