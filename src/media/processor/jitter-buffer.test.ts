@@ -250,3 +250,18 @@ test('any packet stream (fuzz): never throws, plays each sequence number at most
     { numRuns: 300 },
   );
 });
+
+test('a buffer nobody drains keeps its newest 128 packets: an older packet makes way and is counted', () => {
+  const jb = new JitterBuffer({ clockRate: 8000 });
+  for (let k = 0; k < 200; k++) assert.equal(jb.push(packet(k), k * 20), 'queued');
+  assert.equal(jb.stats().depth, 128);
+  assert.equal(jb.stats().discarded, 72);
+  // Playout starts at the oldest packet still held and plays the rest in order (shrinking the delay by
+  // skipping a frame now and then, as it does whenever it holds far more than its target).
+  const played: number[] = [];
+  for (let o = jb.pop(); o.kind === 'frame'; o = jb.pop()) played.push(o.packet.sequenceNumber);
+  assert.equal(played[0], 72);
+  assert.equal(played.at(-1), 199);
+  assert.ok(played.every((seq, i) => i === 0 || seq > played[i - 1]!));
+  assert.equal(jb.stats().discarded, 72 + (128 - played.length));
+});

@@ -58,6 +58,12 @@ const IDLE: JitterOutput = Object.freeze({ kind: 'idle' });
 const WINDOW = 100;
 /** A sequence jump larger than this restarts the buffer (RFC 3550 A.1 MAX_DROPOUT spirit, in frames). */
 const MAX_JUMP = 100;
+/**
+ * Slots of the packet ring (a power of two): packets are held by extended sequence number modulo this, so
+ * a push and a pop are an index each, with no hashing. More than the 100-packet jump limit, so packets of
+ * one stream never share a slot unless nobody plays them (a slot's older packet then makes way).
+ */
+const SLOTS = 128;
 
 /**
  * Adaptive jitter buffer: `push` packets as they arrive (any order), `pop` once per frame tick. Packets are
@@ -78,7 +84,11 @@ export class JitterBuffer {
   #lastPushTimestamp = 0;
   #maxConceal: number;
   #target: number;
-  #packets = new Map<number, RtpPacket>();
+  /** The ring: each slot's extended sequence number (−1 when empty) and packet. */
+  #keys = new Float64Array(SLOTS).fill(-1);
+  #slots: (RtpPacket | undefined)[] = new Array(SLOTS).fill(undefined);
+  /** Packets held. */
+  #held = 0;
   /** The stream's SSRC, −1 before the first packet (never undefined: see RtpReceiverStats). */
   #ssrc = -1;
   /** Highest extended sequence number received. */
@@ -120,8 +130,44 @@ export class JitterBuffer {
     return ext;
   }
 
+  #has(ext: number): boolean {
+    return this.#keys[ext & (SLOTS - 1)] === ext;
+  }
+
+  /** Takes the packet `ext` out of the ring, or undefined when it is not held. */
+  #take(ext: number): RtpPacket | undefined {
+    const slot = ext & (SLOTS - 1);
+    if (this.#keys[slot] !== ext) return undefined;
+    const packet = this.#slots[slot];
+    this.#keys[slot] = -1;
+    this.#slots[slot] = undefined;
+    this.#held--;
+    return packet;
+  }
+
+  #put(ext: number, packet: RtpPacket): void {
+    const slot = ext & (SLOTS - 1);
+    if (this.#keys[slot] === -1) this.#held++;
+    // Else a packet SLOTS older that nobody played (the buffer is not being drained): it makes way.
+    else this.#stats.discarded++;
+    this.#keys[slot] = ext;
+    this.#slots[slot] = packet;
+  }
+
+  /** The oldest packet held (its extended sequence number); only when playout starts. */
+  #oldest(): number {
+    let first = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < SLOTS; i++) {
+      const k = this.#keys[i]!;
+      if (k !== -1 && k < first) first = k;
+    }
+    return first;
+  }
+
   #reset(): void {
-    this.#packets.clear();
+    this.#keys.fill(-1);
+    this.#slots.fill(undefined);
+    this.#held = 0;
     this.#maxSeq = -1;
     this.#next = -1;
     this.#missing = 0;
@@ -155,11 +201,11 @@ export class JitterBuffer {
       this.#recordTransit(packet, arrivalMs);
       return 'late';
     }
-    if (this.#packets.has(ext)) {
+    if (this.#has(ext)) {
       this.#stats.duplicates++;
       return 'duplicate';
     }
-    this.#packets.set(ext, packet);
+    this.#put(ext, packet);
     if (ext > this.#maxSeq) this.#maxSeq = ext;
     this.#measureDuration(ext, packet.timestamp);
     this.#recordTransit(packet, arrivalMs);
@@ -235,31 +281,28 @@ export class JitterBuffer {
 
   /** Frames held from the next one to play up to the newest. */
   get depth(): number {
-    if (this.#packets.size === 0) return 0;
-    return this.#next < 0 ? this.#packets.size : this.#maxSeq - this.#next + 1;
+    if (this.#held === 0) return 0;
+    return this.#next < 0 ? this.#held : this.#maxSeq - this.#next + 1;
   }
 
   /** One playout tick. */
   pop(): JitterOutput {
     if (this.#next < 0) {
       // Buffering: start once the target delay's worth of frames is held.
-      if (this.#packets.size === 0 || this.#packets.size < this.#target) return IDLE;
-      let first = Number.POSITIVE_INFINITY;
-      for (const k of this.#packets.keys()) if (k < first) first = k;
-      this.#next = first;
+      if (this.#held === 0 || this.#held < this.#target) return IDLE;
+      this.#next = this.#oldest();
     }
     this.#ticksSinceResize++;
     // Shrink: more than two frames above target for a while → skip the oldest frame.
     let depth = this.#maxSeq - this.#next + 1;
-    if (depth > this.#target + 2 && this.#ticksSinceResize >= 10 && this.#packets.has(this.#next + 1)) {
-      if (this.#packets.delete(this.#next)) this.#stats.discarded++;
+    if (depth > this.#target + 2 && this.#ticksSinceResize >= 10 && this.#has(this.#next + 1)) {
+      if (this.#take(this.#next)) this.#stats.discarded++;
       this.#next++;
       this.#ticksSinceResize = 0;
       depth--;
     }
-    const packet = this.#packets.get(this.#next);
+    const packet = this.#take(this.#next);
     if (packet) {
-      this.#packets.delete(this.#next);
       this.#next++;
       this.#missing = 0;
       this.#lastTimestamp = packet.timestamp;
@@ -268,7 +311,7 @@ export class JitterBuffer {
     }
     this.#missing++;
     this.#stats.concealed++;
-    if (this.#packets.size === 0) {
+    if (this.#held === 0) {
       // Nothing newer has arrived, so the frame is late rather than known lost: hold the position, which
       // grows the playout delay by one frame. After `maxConcealFrames` the talk spurt is taken as over.
       if (this.#missing > this.#maxConceal) {

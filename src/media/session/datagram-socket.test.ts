@@ -66,6 +66,30 @@ for (const path of paths) {
     p.close();
   });
 
+  test(`${path}: each datagram carries its own source when sources alternate`, {
+    skip,
+  }, async () => {
+    const s = await open(path);
+    const peers = [await peer('udp4', '127.0.0.2'), await peer('udp4', '127.0.0.3')];
+    const got: string[] = [];
+    s.onMessage = (packet, address, port) => got.push(`${packet.toString()} ${address}:${port}`);
+    const sent: string[] = [];
+    try {
+      for (const k of [0, 0, 1, 0, 1, 1]) {
+        const p = peers[k]!;
+        const text = `from ${k} #${sent.length}`;
+        sent.push(`${text} ${p.address().address}:${p.address().port}`);
+        p.send(text, s.port, '127.0.0.1');
+        // One at a time: the order of arrival is then the order sent.
+        await until(() => got.length === sent.length);
+      }
+      assert.deepEqual(got, sent);
+    } finally {
+      s.close();
+      for (const p of peers) p.close();
+    }
+  });
+
   test(`${path}: IPv6 loopback; a bad address is an error value`, {
     skip,
   }, async () => {

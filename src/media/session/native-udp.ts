@@ -108,6 +108,12 @@ export interface NativeUdpStats {
 
 /** What a socket of the hub is told. */
 interface HubMember {
+  /**
+   * The IPv4 source this socket's last datagram came from, as its word and its text: a socket's packets
+   * nearly all come from one source, so the text is made once (0 and '0.0.0.0' before any).
+   */
+  sourceWord: number;
+  sourceText: string;
   deliver(packet: Buffer, address: string, port: number, arrivalMs: number): void;
   fail(err: Error): void;
   sendFailed(): void;
@@ -128,8 +134,6 @@ class NativeUdpHub {
   #sendCount = 0;
   #sendOffset = 0;
   #flushQueued = false;
-  /** Address text of the last source seen, by its words (IPv4 as one word): most packets repeat it. */
-  #addrCache = new Map<number, string>();
   readonly stats: NativeUdpStats = {
     wakeups: 0,
     drains: 0,
@@ -209,7 +213,7 @@ class NativeUdpHub {
         member.fail(errnoError(len, 'recvmsg'));
         continue;
       }
-      const address = this.#address(recs, at);
+      const address = this.#address(recs, at, member);
       const port = recs[at + 3]!;
       // When the kernel received it (its age at the drain's end, µs): the packet may have waited for a tick.
       const arrivalMs = nowMs - recs[at + 9]! / 1000;
@@ -226,17 +230,15 @@ class NativeUdpHub {
     }
   }
 
-  #address(recs: Int32Array, at: number): string {
+  #address(recs: Int32Array, at: number, member: HubMember): string {
     const family = recs[at + 4]!;
     if (family === 4) {
       const w = recs[at + 5]!;
-      let text = this.#addrCache.get(w);
-      if (text === undefined) {
-        text = `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`;
-        if (this.#addrCache.size > 4096) this.#addrCache.clear();
-        this.#addrCache.set(w, text);
+      if (w !== member.sourceWord) {
+        member.sourceWord = w;
+        member.sourceText = `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`;
       }
-      return text;
+      return member.sourceText;
     }
     return (
       this.addon.formatAddress(family, recs[at + 5]!, recs[at + 6]!, recs[at + 7]!, recs[at + 8]!) ?? '::'
@@ -356,6 +358,8 @@ export class NativeDatagramSocket implements HubMember {
   onError: (err: Error) => void = () => {};
   /** Sends that failed (the kernel's error, or an unresolvable destination). */
   sendErrors = 0;
+  sourceWord = 0;
+  sourceText = '0.0.0.0';
   #hub: NativeUdpHub;
   #fd: number;
   #id: number;
