@@ -72,6 +72,9 @@ const REMEMBERED_ENDS = 8;
  * still taken, and one whose end packets are all lost is reported when the next event starts or after
  * `stallMs` without packets (pass `nowMs` to `process`, or call `poll(nowMs)` on the media clock).
  */
+/** What nearly every poll returns: one shared empty list (polled for every member at every tick). */
+const NO_DIGITS: readonly DtmfDigit[] = Object.freeze([]);
+
 export class Rfc4733Receiver {
   #clockRate: number;
   #payloadType: number | undefined;
@@ -155,13 +158,13 @@ export class Rfc4733Receiver {
   }
 
   /** Reports an event that has had no packet for `stallMs` (call on the media clock). */
-  poll(nowMs: number): DtmfDigit[] {
+  poll(nowMs: number): readonly DtmfDigit[] {
     const c = this.#current;
     if (c && nowMs - c.lastMs >= this.#stallMs) {
       this.#stats.endsInferred++;
       return [this.#finish(c)];
     }
-    return [];
+    return NO_DIGITS;
   }
 
   #finish(c: { start: number; timestamp: number; event: number; base: number; duration: number }): DtmfDigit {

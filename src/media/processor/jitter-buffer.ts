@@ -54,8 +54,12 @@ export interface JitterBufferStats {
 /** Nothing to play: one shared (frozen) answer, as most ticks of a silent stream give it. */
 const IDLE: JitterOutput = Object.freeze({ kind: 'idle' });
 
-/** How many recent transit times the adaptation looks at (2 s of 20 ms packets). */
-const WINDOW = 100;
+/**
+ * The adaptation looks at the spread of the last 100 transit times (2 s of 20 ms packets), kept as the
+ * lowest and highest of each block of 10: a packet updates its block, and every 10th re-sizes the delay.
+ */
+const BLOCK = 10;
+const BLOCKS = 10;
 /** A sequence jump larger than this restarts the buffer (RFC 3550 A.1 MAX_DROPOUT spirit, in frames). */
 const MAX_JUMP = 100;
 /**
@@ -97,15 +101,23 @@ export class JitterBuffer {
   #next = -1;
   #lastTimestamp = 0;
   #missing = 0;
-  #transits = new Float64Array(WINDOW);
-  #transitCount = 0;
-  #pushesSinceAdapt = 0;
+  /** Transit times (ms) as received, and unwrapped (continuous across timestamp wraps) since the window began. */
+  #lastTransit = 0;
+  #unwrapped = 0;
+  /** Lowest and highest unwrapped transit of each block (a ring), the block being filled, blocks in use. */
+  #spans = new Float64Array(2 * BLOCKS);
+  #block = 0;
+  #inBlock = 0;
+  #blocks = 0;
+  /** Length of the RTP timestamp's cycle in ms. */
+  #wrapMs: number;
   #ticksSinceResize = 0;
   #jitterMs = 0;
   #stats = { received: 0, played: 0, late: 0, duplicates: 0, lost: 0, concealed: 0, discarded: 0, resets: 0 };
 
   constructor(options: JitterBufferOptions) {
     this.#clockRate = options.clockRate;
+    this.#wrapMs = (0x100000000 / this.#clockRate) * 1000;
     this.#packetMs = options.frameMs ?? 20;
     this.#minDelayMs = options.minDelayMs ?? 20;
     this.#maxDelayMs = Math.max(this.#minDelayMs, options.maxDelayMs ?? 300);
@@ -171,7 +183,7 @@ export class JitterBuffer {
     this.#maxSeq = -1;
     this.#next = -1;
     this.#missing = 0;
-    this.#transitCount = 0;
+    this.#blocks = 0;
     this.#lastPushExt = -1;
   }
 
@@ -238,34 +250,44 @@ export class JitterBuffer {
   #recordTransit(packet: RtpPacket, arrivalMs: number): void {
     // Transit = arrival − media time; only its spread matters (RFC 3550 §6.4.1 uses the same difference).
     const transit = arrivalMs - (packet.timestamp / this.#clockRate) * 1000;
-    if (this.#transitCount > 0) {
-      const last = this.#transits[(this.#transitCount - 1) % WINDOW]!;
-      // A timestamp jump (sender reset, long silence with a new base) shifts every transit: start afresh.
-      let d = transit - last;
-      const wrapMs = (0x100000000 / this.#clockRate) * 1000;
-      if (d > wrapMs / 2) d -= wrapMs;
-      else if (d < -wrapMs / 2) d += wrapMs;
-      if (Math.abs(d) > 2000) this.#transitCount = 0;
+    let d = transit - this.#lastTransit;
+    // The media time wraps with the 32-bit timestamp: the step from the last transit is taken modulo it.
+    if (d > this.#wrapMs / 2) d -= this.#wrapMs;
+    else if (d < -this.#wrapMs / 2) d += this.#wrapMs;
+    this.#lastTransit = transit;
+    // A timestamp jump (sender reset, long silence with a new base) shifts every transit: start afresh.
+    if (this.#blocks === 0 || Math.abs(d) > 2000) {
+      this.#blocks = 0;
+      this.#inBlock = 0;
+      this.#unwrapped = 0;
+    } else {
+      this.#unwrapped += d;
     }
-    this.#transits[this.#transitCount % WINDOW] = transit;
-    this.#transitCount++;
-    if (++this.#pushesSinceAdapt >= 10) this.#adapt();
+    const u = this.#unwrapped;
+    const at = 2 * this.#block;
+    const spans = this.#spans;
+    if (this.#inBlock === 0) {
+      spans[at] = u;
+      spans[at + 1] = u;
+      if (this.#blocks < BLOCKS) this.#blocks++;
+    } else if (u < spans[at]!) spans[at] = u;
+    else if (u > spans[at + 1]!) spans[at + 1] = u;
+    if (++this.#inBlock === BLOCK) {
+      this.#adapt();
+      this.#inBlock = 0;
+      this.#block = this.#block === BLOCKS - 1 ? 0 : this.#block + 1;
+    }
   }
 
+  /** Sizes the target delay from the spread of transits over the last `BLOCKS` blocks (~2 s). */
   #adapt(): void {
-    this.#pushesSinceAdapt = 0;
-    const n = Math.min(this.#transitCount, WINDOW);
-    if (n < 5) return;
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
-    const wrapMs = (0x100000000 / this.#clockRate) * 1000;
-    const ref = this.#transits[(this.#transitCount - 1) % WINDOW]!;
-    for (let i = 0; i < n; i++) {
-      let d = this.#transits[i]! - ref;
-      if (d > wrapMs / 2) d -= wrapMs;
-      else if (d < -wrapMs / 2) d += wrapMs;
-      if (d < min) min = d;
-      if (d > max) max = d;
+    const spans = this.#spans;
+    // The blocks in use are the current one and the `#blocks − 1` before it.
+    for (let k = 0, b = this.#block; k < this.#blocks; k++, b = b === 0 ? BLOCKS - 1 : b - 1) {
+      if (spans[2 * b]! < min) min = spans[2 * b]!;
+      if (spans[2 * b + 1]! > max) max = spans[2 * b + 1]!;
     }
     this.#jitterMs = max - min;
     // Enough frames to cover the spread, plus one for the tick's own phase.

@@ -426,7 +426,10 @@ export class RtpSession {
     } else {
       this.#frame = next;
     }
-    if (this.#dtmfIn) for (const d of this.#dtmfIn.poll(nowMs)) this.#emitDigit(d);
+    if (this.#dtmfIn) {
+      const ended = this.#dtmfIn.poll(nowMs);
+      for (let i = 0; i < ended.length; i++) this.#emitDigit(ended[i]!);
+    }
     if (this.#inband && this.frame) {
       const pcm = this.#inbandResampler ? this.#inbandResampler.process(this.frame) : this.frame;
       for (const d of this.#inband.process(pcm)) this.#emitDigit(d);
@@ -594,9 +597,20 @@ export class RtpSession {
     buf[0] = 0x80;
     // Marker on the first packet of a talk spurt (RFC 3551 §4.1): after any tick with nothing sent.
     buf[1] = (this.#sentLastTick ? 0 : 0x80) | (this.config.codec.payloadType & 0x7f);
-    buf.writeUInt16BE(this.#seq, 2);
-    buf.writeUInt32BE((this.#tsBase + this.#tick * this.#tsPerFrame) >>> 0, 4);
-    buf.writeUInt32BE(this.#ssrc, 8);
+    // Byte stores: Buffer's write methods check their arguments on every call.
+    const seq = this.#seq;
+    const ts = (this.#tsBase + this.#tick * this.#tsPerFrame) >>> 0;
+    const ssrc = this.#ssrc;
+    buf[2] = seq >>> 8;
+    buf[3] = seq;
+    buf[4] = ts >>> 24;
+    buf[5] = ts >>> 16;
+    buf[6] = ts >>> 8;
+    buf[7] = ts;
+    buf[8] = ssrc >>> 24;
+    buf[9] = ssrc >>> 16;
+    buf[10] = ssrc >>> 8;
+    buf[11] = ssrc;
     return buf;
   }
 
