@@ -63,6 +63,11 @@ export interface MemberOptions {
   deaf?: boolean;
   /** Linear gain applied to what the others hear of this member (1 = unchanged). */
   gain?: number;
+  /**
+   * Whether the member's output is taken over this tick (a prompt, music on hold): the mixer then sends it
+   * nothing. Asked once per tick.
+   */
+  overridden?: () => boolean;
 }
 
 /** Talker events. */
@@ -77,8 +82,6 @@ export interface ConferenceMixerOptions {
   vad?: VadOptions;
   frameMs?: number;
   events?: MixerEvents;
-  /** Whether a member's output is taken over this tick (player, music on hold): the mixer sends nothing. */
-  isOverridden?: (memberId: string) => boolean;
   /** Receives the room's mix (all talkers) each tick at the internal rate, e.g. for a room recording. */
   onMix?: (pcm: Int16Array, sampleRate: number) => void;
 }
@@ -101,6 +104,7 @@ interface Member {
   muted: boolean;
   deaf: boolean;
   gain: number;
+  overridden: (() => boolean) | undefined;
   vad: Vad;
   /** This tick's contribution at the internal rate (valid when `summed`): the frame itself, or `scaled`. */
   contribution: Int16Array;
@@ -181,6 +185,7 @@ export class ConferenceMixer {
       muted: options.muted ?? false,
       deaf: options.deaf ?? false,
       gain: options.gain ?? 1,
+      overridden: options.overridden,
       vad: new Vad(this.#options.vad),
       contribution: new Int16Array(this.#frame),
       scaled: new Int16Array(this.#frame),
@@ -201,6 +206,7 @@ export class ConferenceMixer {
     if (options.deaf !== undefined) m.deaf = options.deaf;
     if (options.gain !== undefined && Number.isFinite(options.gain) && options.gain >= 0)
       m.gain = options.gain;
+    if (options.overridden) m.overridden = options.overridden;
     return true;
   }
 
@@ -380,10 +386,9 @@ export class ConferenceMixer {
     const mix = limitInto(sum, this.#mix);
     this.#options.onMix?.(mix, this.#rate);
     for (const s of this.#shared.values()) s.payload = undefined;
-    const overridden = this.#options.isOverridden;
     for (const m of this.#members.values()) {
       const input = m.input;
-      if (overridden?.(input.id)) continue;
+      if (m.overridden?.()) continue;
       if (m.deaf) {
         input.sendPayload(this.#silenceFor(input));
       } else if (m.summed) {

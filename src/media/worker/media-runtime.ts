@@ -418,10 +418,6 @@ export class MediaRuntime {
           talking: (sessionId, levelDb) => this.#emit({ type: 'talking', roomId, sessionId, levelDb }),
           silent: (sessionId, levelDb) => this.#emit({ type: 'silent', roomId, sessionId, levelDb }),
         },
-        isOverridden: (sessionId) => {
-          const e = this.#sessions.get(sessionId);
-          return !!e && (e.prompt !== undefined || e.hold !== undefined);
-        },
         onMix: (pcm, rate) => this.#recordRoom(roomId, pcm, rate),
       }),
       recorders: new Set(),
@@ -436,7 +432,11 @@ export class MediaRuntime {
     const e = this.#session(sessionId);
     if (e.roomId && e.roomId !== roomId) this.#leave(e.roomId, sessionId);
     e.roomId = roomId;
-    room.mixer.add(e.session, member);
+    // A prompt or music on hold takes the member's output over: the room sends it nothing meanwhile.
+    room.mixer.add(e.session, {
+      ...member,
+      overridden: () => e.prompt !== undefined || e.hold !== undefined,
+    });
     await this.#setHold(e, member.hold);
   }
 
