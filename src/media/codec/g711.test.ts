@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { ALAW_DECODE, ALAW_ENCODE, g711MeanSquare, MULAW_DECODE, MULAW_ENCODE, pcma, pcmu } from './g711.ts';
+import {
+  ALAW_DECODE,
+  ALAW_ENCODE,
+  alawEncode,
+  g711MeanSquare,
+  MULAW_DECODE,
+  MULAW_ENCODE,
+  mulawEncode,
+  pcma,
+  pcmu,
+} from './g711.ts';
 
 test('µ-law matches G.711 reference points', () => {
   assert.equal(MULAW_ENCODE[0], 0xff);
@@ -125,4 +135,11 @@ test('g711MeanSquare equals the energy of the decoded frame', () => {
     assert.ok(Math.abs(g711MeanSquare(f.name as 'PCMU' | 'PCMA', payload) - e) < 1e-6 * e);
   }
   assert.equal(g711MeanSquare('PCMU', new Uint8Array(0)), 0);
+});
+
+test('the arithmetic encoders give the tables\' code for every 16-bit sample', () => {
+  for (let v = -32768; v <= 32767; v++) {
+    if (mulawEncode(v) !== MULAW_ENCODE[v & 0xffff]) assert.fail(`µ-law ${v}: ${mulawEncode(v)}`);
+    if (alawEncode(v) !== ALAW_ENCODE[v & 0xffff]) assert.fail(`A-law ${v}: ${alawEncode(v)}`);
+  }
 });

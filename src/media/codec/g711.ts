@@ -60,6 +60,31 @@ function alawDecodeSample(code: number): number {
   return a & 0x80 ? t : -t;
 }
 
+/**
+ * µ-law encoding of one sample in [−32768, 32767] by arithmetic: the segment is the position of the biased
+ * magnitude's highest bit (`Math.clz32`). Equal to `MULAW_ENCODE[sample & 0xffff]` (tested for every
+ * sample). The mixer's per-member loops use it rather than the 64 KiB table: on a media thread whose cache
+ * the kernel's packet work keeps evicting, a table read is often a miss, and this costs none.
+ */
+export function mulawEncode(sample: number): number {
+  const sign = (sample >> 24) & 0x80;
+  let m = sample < 0 ? -sample : sample;
+  if (m > MULAW_CLIP) m = MULAW_CLIP;
+  m += MULAW_BIAS;
+  const exponent = 24 - Math.clz32(m);
+  return ~(sign | (exponent << 4) | ((m >> (exponent + 3)) & 0x0f)) & 0xff;
+}
+
+/** A-law encoding of one sample in [−32768, 32767] by arithmetic; equal to `ALAW_ENCODE[sample & 0xffff]`. */
+export function alawEncode(sample: number): number {
+  const sign = sample < 0 ? 0 : 0x80;
+  const m = (sample < 0 ? ~sample : sample) >> 3;
+  if (m < 32) return (sign | (m >> 1)) ^ 0x55;
+  // Segment e holds 32 << (e − 1) ≤ m < 32 << e: e is the highest bit's position minus 4.
+  const e = 27 - Math.clz32(m);
+  return (sign | (e << 4) | ((m >> e) & 0x0f)) ^ 0x55;
+}
+
 function buildTables(enc: (s: number) => number, dec: (c: number) => number) {
   const encode = new Uint8Array(65536);
   for (let i = 0; i < 65536; i++) encode[i] = enc((i << 16) >> 16);

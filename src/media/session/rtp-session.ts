@@ -10,7 +10,7 @@
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Codec, CodecFactory } from '../codec/codec.ts';
-import { ALAW_DECODE, ALAW_ENCODE, MULAW_DECODE, MULAW_ENCODE } from '../codec/g711.ts';
+import { ALAW_DECODE, alawEncode, MULAW_DECODE, mulawEncode } from '../codec/g711.ts';
 import { getCodecFactory } from '../codec/index.ts';
 import { SOFT_LIMIT_KNEE, softLimit } from '../mixer/soft-limit.ts';
 import type { DtmfDigit } from '../processor/dtmf-digit.ts';
@@ -154,9 +154,18 @@ export class RtpSession {
   /** The slot of `#recent` the next frame goes to (a ring of three: no push and shift per tick). */
   #recentNext = 0;
   #concealing = false;
-  /** G.711 fast path: table lookups straight between payloads and four rotating frame buffers. */
+  /**
+   * G.711 fast path: decoding by table lookups straight from payloads into four rotating frame buffers,
+   * encoding sample by sample straight into the packet (g711.ts: arithmetic, no table to miss in cache).
+   */
   #g711:
-    | { decode: Int16Array; encode: Uint8Array; energy: Float64Array; frames: Int16Array[]; next: number }
+    | {
+        decode: Int16Array;
+        encode: (sample: number) => number;
+        energy: Float64Array;
+        frames: Int16Array[];
+        next: number;
+      }
     | undefined;
   /** The packet buffer reused for every packet when the transport copies on send. */
   #packet: Buffer | undefined;
@@ -242,7 +251,7 @@ export class RtpSession {
       const mu = factory.name === 'PCMU';
       this.#g711 = {
         decode: mu ? MULAW_DECODE : ALAW_DECODE,
-        encode: mu ? MULAW_ENCODE : ALAW_ENCODE,
+        encode: mu ? mulawEncode : alawEncode,
         energy: mu ? MULAW_ENERGY : ALAW_ENERGY,
         frames: [0, 1, 2, 3].map(() => new Int16Array(this.frameSamples)),
         next: 0,
@@ -531,8 +540,8 @@ export class RtpSession {
     if (g && pcm.length === this.frameSamples) {
       // Encode straight into the packet: no payload array, no copy.
       const buf = this.#header(pcm.length);
-      const table = g.encode;
-      for (let i = 0; i < pcm.length; i++) buf[12 + i] = table[pcm[i]! & 0xffff]!;
+      const encode = g.encode;
+      for (let i = 0; i < pcm.length; i++) buf[12 + i] = encode(pcm[i]!);
       this.#emit(buf, this.#payloadLength);
       return;
     }
@@ -549,10 +558,10 @@ export class RtpSession {
     if (!g || sum.length !== n || minus.length !== n) return false;
     if (this.#closed || this.#sentThisTick || this.#digitPackets.length) return true;
     const buf = this.#header(n);
-    const table = g.encode;
+    const encode = g.encode;
     for (let i = 0; i < n; i++) {
       const v = sum[i]! - minus[i]!;
-      buf[12 + i] = table[(v <= SOFT_LIMIT_KNEE && v >= -SOFT_LIMIT_KNEE ? v : softLimit(v)) & 0xffff]!;
+      buf[12 + i] = encode(v <= SOFT_LIMIT_KNEE && v >= -SOFT_LIMIT_KNEE ? v : softLimit(v));
     }
     this.#emit(buf, this.#payloadLength);
     return true;
@@ -571,7 +580,7 @@ export class RtpSession {
     const encode = g.encode;
     for (let i = 0; i < n; i++) {
       const v = sum[i]! - table[payload[i]!]!;
-      buf[12 + i] = encode[(v <= SOFT_LIMIT_KNEE && v >= -SOFT_LIMIT_KNEE ? v : softLimit(v)) & 0xffff]!;
+      buf[12 + i] = encode(v <= SOFT_LIMIT_KNEE && v >= -SOFT_LIMIT_KNEE ? v : softLimit(v));
     }
     this.#emit(buf, this.#payloadLength);
     return true;
