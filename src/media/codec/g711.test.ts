@@ -137,7 +137,7 @@ test('g711MeanSquare equals the energy of the decoded frame', () => {
   assert.equal(g711MeanSquare('PCMU', new Uint8Array(0)), 0);
 });
 
-test('the arithmetic encoders give the tables\' code for every 16-bit sample', () => {
+test("the arithmetic encoders give the tables' code for every 16-bit sample", () => {
   for (let v = -32768; v <= 32767; v++) {
     if (mulawEncode(v) !== MULAW_ENCODE[v & 0xffff]) assert.fail(`µ-law ${v}: ${mulawEncode(v)}`);
     if (alawEncode(v) !== ALAW_ENCODE[v & 0xffff]) assert.fail(`A-law ${v}: ${alawEncode(v)}`);
