@@ -69,6 +69,12 @@ const MAX_JUMP = 100;
  */
 const SLOTS = 128;
 
+function emptyRing(): (number | RtpPacket | undefined)[] {
+  const ring: (number | RtpPacket | undefined)[] = [];
+  for (let i = 0; i < SLOTS; i++) ring.push(-1, undefined);
+  return ring;
+}
+
 /**
  * Adaptive jitter buffer: `push` packets as they arrive (any order), `pop` once per frame tick. Packets are
  * ordered by extended sequence number (16-bit wrap handled), one packet per tick. The playout delay follows
@@ -88,9 +94,11 @@ export class JitterBuffer {
   #lastPushTimestamp = 0;
   #maxConceal: number;
   #target: number;
-  /** The ring: each slot's extended sequence number (−1 when empty) and packet. */
-  #keys = new Float64Array(SLOTS).fill(-1);
-  #slots: (RtpPacket | undefined)[] = new Array(SLOTS).fill(undefined);
+  /**
+   * The ring: slot i's extended sequence number (−1 when empty) at 2i and its packet at 2i + 1, side by
+   * side so that a push or a pop reads one cache line, not one in each of two arrays.
+   */
+  #ring: (number | RtpPacket | undefined)[] = emptyRing();
   /** Packets held. */
   #held = 0;
   /** The stream's SSRC, −1 before the first packet (never undefined: see RtpReceiverStats). */
@@ -104,16 +112,29 @@ export class JitterBuffer {
   /** Transit times (ms) as received, and unwrapped (continuous across timestamp wraps) since the window began. */
   #lastTransit = 0;
   #unwrapped = 0;
-  /** Lowest and highest unwrapped transit of each block (a ring), the block being filled, blocks in use. */
+  /** No transit yet since the start or a reset: the next one begins the window. */
+  #fresh = true;
+  /** Lowest and highest unwrapped transit of each complete block (a ring), the block being filled, blocks complete. */
   #spans = new Float64Array(2 * BLOCKS);
   #block = 0;
   #inBlock = 0;
   #blocks = 0;
+  /** Lowest and highest unwrapped transit of the block being filled. */
+  #lo = 0;
+  #hi = 0;
   /** Length of the RTP timestamp's cycle in ms. */
   #wrapMs: number;
   #ticksSinceResize = 0;
   #jitterMs = 0;
-  #stats = { received: 0, played: 0, late: 0, duplicates: 0, lost: 0, concealed: 0, discarded: 0, resets: 0 };
+  /** Counters (fields of the buffer itself: a separate object would be one more cache line per packet). */
+  #received = 0;
+  #played = 0;
+  #late = 0;
+  #duplicates = 0;
+  #lost = 0;
+  #concealed = 0;
+  #discarded = 0;
+  #resets = 0;
 
   constructor(options: JitterBufferOptions) {
     this.#clockRate = options.clockRate;
@@ -143,57 +164,61 @@ export class JitterBuffer {
   }
 
   #has(ext: number): boolean {
-    return this.#keys[ext & (SLOTS - 1)] === ext;
+    return this.#ring[2 * (ext & (SLOTS - 1))] === ext;
   }
 
   /** Takes the packet `ext` out of the ring, or undefined when it is not held. */
   #take(ext: number): RtpPacket | undefined {
-    const slot = ext & (SLOTS - 1);
-    if (this.#keys[slot] !== ext) return undefined;
-    const packet = this.#slots[slot];
-    this.#keys[slot] = -1;
-    this.#slots[slot] = undefined;
+    const at = 2 * (ext & (SLOTS - 1));
+    const ring = this.#ring;
+    if (ring[at] !== ext) return undefined;
+    const packet = ring[at + 1] as RtpPacket;
+    ring[at] = -1;
+    ring[at + 1] = undefined;
     this.#held--;
     return packet;
   }
 
   #put(ext: number, packet: RtpPacket): void {
-    const slot = ext & (SLOTS - 1);
-    if (this.#keys[slot] === -1) this.#held++;
+    const at = 2 * (ext & (SLOTS - 1));
+    const ring = this.#ring;
+    if (ring[at] === -1) this.#held++;
     // Else a packet SLOTS older that nobody played (the buffer is not being drained): it makes way.
-    else this.#stats.discarded++;
-    this.#keys[slot] = ext;
-    this.#slots[slot] = packet;
+    else this.#discarded++;
+    ring[at] = ext;
+    ring[at + 1] = packet;
   }
 
   /** The oldest packet held (its extended sequence number); only when playout starts. */
   #oldest(): number {
     let first = Number.POSITIVE_INFINITY;
     for (let i = 0; i < SLOTS; i++) {
-      const k = this.#keys[i]!;
+      const k = this.#ring[2 * i] as number;
       if (k !== -1 && k < first) first = k;
     }
     return first;
   }
 
   #reset(): void {
-    this.#keys.fill(-1);
-    this.#slots.fill(undefined);
+    for (let i = 0; i < SLOTS; i++) {
+      this.#ring[2 * i] = -1;
+      this.#ring[2 * i + 1] = undefined;
+    }
     this.#held = 0;
     this.#maxSeq = -1;
     this.#next = -1;
     this.#missing = 0;
-    this.#blocks = 0;
+    this.#fresh = true;
     this.#lastPushExt = -1;
   }
 
   /** Accepts one packet; returns what became of it. */
   push(packet: RtpPacket, arrivalMs: number): 'queued' | 'late' | 'duplicate' | 'reset' {
-    this.#stats.received++;
+    this.#received++;
     let result: 'queued' | 'reset' = 'queued';
     if (packet.ssrc !== this.#ssrc) {
       if (this.#ssrc !== -1) {
-        this.#stats.resets++;
+        this.#resets++;
         this.#reset();
         result = 'reset';
       }
@@ -202,19 +227,19 @@ export class JitterBuffer {
     let ext = this.#extend(packet.sequenceNumber);
     if (this.#maxSeq >= 0 && Math.abs(ext - this.#maxSeq) > MAX_JUMP) {
       // A sender restart or a long gap: start over rather than conceal thousands of frames.
-      this.#stats.resets++;
+      this.#resets++;
       this.#reset();
       ext = this.#extend(packet.sequenceNumber);
       result = 'reset';
     }
     if (this.#next >= 0 && ext < this.#next) {
-      this.#stats.late++;
+      this.#late++;
       // A late packet is the clearest sign the delay is too short.
       this.#recordTransit(packet, arrivalMs);
       return 'late';
     }
     if (this.#has(ext)) {
-      this.#stats.duplicates++;
+      this.#duplicates++;
       return 'duplicate';
     }
     this.#put(ext, packet);
@@ -256,7 +281,8 @@ export class JitterBuffer {
     else if (d < -this.#wrapMs / 2) d += this.#wrapMs;
     this.#lastTransit = transit;
     // A timestamp jump (sender reset, long silence with a new base) shifts every transit: start afresh.
-    if (this.#blocks === 0 || Math.abs(d) > 2000) {
+    if (this.#fresh || Math.abs(d) > 2000) {
+      this.#fresh = false;
       this.#blocks = 0;
       this.#inBlock = 0;
       this.#unwrapped = 0;
@@ -264,15 +290,16 @@ export class JitterBuffer {
       this.#unwrapped += d;
     }
     const u = this.#unwrapped;
-    const at = 2 * this.#block;
-    const spans = this.#spans;
     if (this.#inBlock === 0) {
-      spans[at] = u;
-      spans[at + 1] = u;
-      if (this.#blocks < BLOCKS) this.#blocks++;
-    } else if (u < spans[at]!) spans[at] = u;
-    else if (u > spans[at + 1]!) spans[at + 1] = u;
+      this.#lo = u;
+      this.#hi = u;
+    } else if (u < this.#lo) this.#lo = u;
+    else if (u > this.#hi) this.#hi = u;
     if (++this.#inBlock === BLOCK) {
+      // The block is complete: it joins the ring of blocks, and the delay is sized again.
+      this.#spans[2 * this.#block] = this.#lo;
+      this.#spans[2 * this.#block + 1] = this.#hi;
+      if (this.#blocks < BLOCKS) this.#blocks++;
       this.#adapt();
       this.#inBlock = 0;
       this.#block = this.#block === BLOCKS - 1 ? 0 : this.#block + 1;
@@ -284,7 +311,7 @@ export class JitterBuffer {
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
     const spans = this.#spans;
-    // The blocks in use are the current one and the `#blocks − 1` before it.
+    // The complete blocks: the one just closed and the `#blocks − 1` before it.
     for (let k = 0, b = this.#block; k < this.#blocks; k++, b = b === 0 ? BLOCKS - 1 : b - 1) {
       if (spans[2 * b]! < min) min = spans[2 * b]!;
       if (spans[2 * b + 1]! > max) max = spans[2 * b + 1]!;
@@ -296,7 +323,7 @@ export class JitterBuffer {
 
   /** Drops everything held and starts over (the far end changed, e.g. after a re-INVITE or transfer). */
   reset(): void {
-    this.#stats.resets++;
+    this.#resets++;
     this.#reset();
     this.#ssrc = -1;
   }
@@ -318,7 +345,7 @@ export class JitterBuffer {
     // Shrink: more than two frames above target for a while → skip the oldest frame.
     let depth = this.#maxSeq - this.#next + 1;
     if (depth > this.#target + 2 && this.#ticksSinceResize >= 10 && this.#has(this.#next + 1)) {
-      if (this.#take(this.#next)) this.#stats.discarded++;
+      if (this.#take(this.#next)) this.#discarded++;
       this.#next++;
       this.#ticksSinceResize = 0;
       depth--;
@@ -328,17 +355,17 @@ export class JitterBuffer {
       this.#next++;
       this.#missing = 0;
       this.#lastTimestamp = packet.timestamp;
-      this.#stats.played++;
+      this.#played++;
       return { kind: 'frame', packet };
     }
     this.#missing++;
-    this.#stats.concealed++;
+    this.#concealed++;
     if (this.#held === 0) {
       // Nothing newer has arrived, so the frame is late rather than known lost: hold the position, which
       // grows the playout delay by one frame. After `maxConcealFrames` the talk spurt is taken as over.
       if (this.#missing > this.#maxConceal) {
         this.#next = -1;
-        this.#stats.concealed--;
+        this.#concealed--;
         return IDLE;
       }
       return { kind: 'lost', timestamp: this.#expectedTimestamp() };
@@ -350,7 +377,7 @@ export class JitterBuffer {
     }
     // Enough newer frames are here: this one is lost.
     this.#next++;
-    this.#stats.lost++;
+    this.#lost++;
     return { kind: 'lost', timestamp: this.#expectedTimestamp() };
   }
 
@@ -361,7 +388,14 @@ export class JitterBuffer {
 
   stats(): JitterBufferStats {
     return {
-      ...this.#stats,
+      received: this.#received,
+      played: this.#played,
+      late: this.#late,
+      duplicates: this.#duplicates,
+      lost: this.#lost,
+      concealed: this.#concealed,
+      discarded: this.#discarded,
+      resets: this.#resets,
       depth: this.depth,
       targetDepth: this.#target,
       jitterMs: this.#jitterMs,

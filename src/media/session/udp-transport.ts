@@ -9,12 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { isRtcp } from '../rtp/rtp-packet.ts';
 import { type DatagramPath, type DatagramSocket, openDatagramSocket } from './datagram-socket.ts';
-import {
-  emptyTransportStats,
-  type PacketSink,
-  type PacketTransport,
-  type TransportStats,
-} from './packet-transport.ts';
+import type { PacketSink, PacketTransport, TransportStats } from './packet-transport.ts';
 import { type LatchState, SourceLatch } from './source-latch.ts';
 
 /** Where to send: an address and port (the RTP port; RTCP goes to port + 1 unless muxed). */
@@ -66,7 +61,13 @@ export class UdpTransport implements PacketTransport {
   #maxBytes: number;
   #sink: PacketSink | undefined;
   #closed = false;
-  #stats: TransportStats = emptyTransportStats();
+  /** Counters, as fields of the transport (a separate object would be one more cache line per packet). */
+  #packetsReceived = 0;
+  #bytesReceived = 0;
+  #packetsSent = 0;
+  #bytesSent = 0;
+  #droppedForeignSource = 0;
+  #droppedOversized = 0;
 
   private constructor(options: UdpTransportOptions, rtp: DatagramSocket, rtcp: DatagramSocket | undefined) {
     this.localAddress = options.localAddress;
@@ -149,17 +150,17 @@ export class UdpTransport implements PacketTransport {
 
   #onRtp = (msg: Buffer, address: string, port: number, arrivalMs?: number): void => {
     const now = arrivalMs ?? performance.now();
-    this.#stats.packetsReceived++;
-    this.#stats.bytesReceived += msg.length;
+    this.#packetsReceived++;
+    this.#bytesReceived += msg.length;
     if (msg.length > this.#maxBytes) {
-      this.#stats.droppedOversized++;
+      this.#droppedOversized++;
       return;
     }
     if (isRtcp(msg)) {
       // rtcp-mux (RFC 5761 §4), or a peer that muxes anyway: only from the RTP source we talk to.
       const src = this.#latch.source();
       if (src && (src.address !== address || src.port !== port)) {
-        this.#stats.droppedForeignSource++;
+        this.#droppedForeignSource++;
         return;
       }
       this.#sink?.rtcp(msg, now);
@@ -173,23 +174,23 @@ export class UdpTransport implements PacketTransport {
     const ssrc = msg.readUInt32BE(8);
     const seq = msg.readUInt16BE(2);
     if (this.#latch.check(address, port, ssrc, seq) === 'drop') {
-      this.#stats.droppedForeignSource++;
+      this.#droppedForeignSource++;
       return;
     }
     this.#sink?.rtp(msg, now);
   };
 
   #onRtcp = (msg: Buffer, address: string, port: number, arrivalMs?: number): void => {
-    this.#stats.packetsReceived++;
-    this.#stats.bytesReceived += msg.length;
+    this.#packetsReceived++;
+    this.#bytesReceived += msg.length;
     if (msg.length > this.#maxBytes) {
-      this.#stats.droppedOversized++;
+      this.#droppedOversized++;
       return;
     }
     // RTCP comes from the RTP peer's address (port may differ behind NAT).
     const src = this.#latch.source() ?? this.#remote;
     if (src && src.address !== address) {
-      this.#stats.droppedForeignSource++;
+      this.#droppedForeignSource++;
       return;
     }
     if (this.#rtcpSource?.address !== address || this.#rtcpSource.port !== port)
@@ -222,13 +223,21 @@ export class UdpTransport implements PacketTransport {
   }
 
   #send(socket: DatagramSocket, packet: Uint8Array, port: number, address: string): void {
-    this.#stats.packetsSent++;
-    this.#stats.bytesSent += packet.length;
+    this.#packetsSent++;
+    this.#bytesSent += packet.length;
     socket.send(packet, port, address);
   }
 
   stats(): TransportStats {
-    return { ...this.#stats, sendErrors: this.#rtp.sendErrors + (this.#rtcp?.sendErrors ?? 0) };
+    return {
+      packetsReceived: this.#packetsReceived,
+      bytesReceived: this.#bytesReceived,
+      packetsSent: this.#packetsSent,
+      bytesSent: this.#bytesSent,
+      droppedForeignSource: this.#droppedForeignSource,
+      droppedOversized: this.#droppedOversized,
+      sendErrors: this.#rtp.sendErrors + (this.#rtcp?.sendErrors ?? 0),
+    };
   }
 
   /** Closes both sockets. Idempotent. The caller returns the port to its allocator. */
