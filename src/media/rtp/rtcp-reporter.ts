@@ -147,6 +147,14 @@ export class RtcpReporter {
     return input;
   }
 
+  /**
+   * When `poll` will next have a report (NaN before the first poll): a caller that polls every tick may
+   * skip the calls before then. Only `poll` moves it.
+   */
+  get nextReportMs(): number {
+    return this.#nextReportMs;
+  }
+
   /** Our compound report when one is due at `nowMs` (the first after half an interval, §6.2), else undefined. */
   poll(nowMs: number, wallMs: number): Uint8Array | undefined {
     if (Number.isNaN(this.#nextReportMs)) {

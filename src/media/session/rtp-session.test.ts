@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import { after, test } from 'node:test';
 import { pcma } from '../codec/g711.ts';
 import type { DtmfDigit } from '../processor/dtmf-digit.ts';
@@ -196,6 +197,33 @@ test('RFC 4733 digits are reported once each with their duration; digits are sen
   for (let i = 1; i < parsed.length; i++) {
     assert.equal(parsed[i]!.sequenceNumber, (parsed[i - 1]!.sequenceNumber + 1) & 0xffff);
   }
+  session.close();
+});
+
+test('an RFC 4733 event whose end packets are all lost is reported by the media clock once it stalls', async () => {
+  const digits: DtmfDigit[] = [];
+  const { session, transport } = await openSession({ digit: (d) => digits.push(d) });
+  const a = await peer();
+  const sender = new Rfc4733Sender({ payloadType: 101, clockRate: 8000 });
+  // The first two packets of a 200 ms '9' (start and one update): no end packet ever comes.
+  const built = sender.build('9', 200, { ssrc: 78, sequenceNumber: 40, timestamp: 16000 });
+  await send(
+    a,
+    transport.port,
+    built.slice(0, 2).map((sp) => serializeRtp(sp.packet)),
+  );
+  await settle();
+  const t0 = performance.now();
+  for (let k = 0; k < 20; k++) session.pull(t0 + k * 20);
+  assert.equal(digits.length, 0, 'still held 400 ms after its last packet');
+  for (let k = 20; k < 40; k++) session.pull(t0 + k * 20);
+  assert.deepEqual(
+    digits.map((d) => [d.digit, d.source]),
+    [['9', 'rfc4733']],
+  );
+  // Reported once: later ticks add nothing.
+  for (let k = 40; k < 60; k++) session.pull(t0 + k * 20);
+  assert.equal(digits.length, 1);
   session.close();
 });
 

@@ -186,6 +186,10 @@ export class RtpSession {
   #digitStartTick = 0;
   #digitGapUntil = 0;
   #rtcp!: RtcpReporter;
+  /** When the reporter's next report is due (its `nextReportMs`; NaN: ask it at the next tick). */
+  #rtcpDueMs = Number.NaN;
+  /** An RFC 4733 event is being received: the receiver is polled for its end at every tick. */
+  #dtmfPending = false;
   /** Reused for the RTCP sender accounting of every packet sent (only timestamp and payload are read). */
   #sentPacket: RtpPacket = {
     version: 2,
@@ -277,6 +281,7 @@ export class RtpSession {
       clockRate: this.codec.clockRate,
       ...(this.config.rtcpIntervalMs ? { intervalMs: this.config.rtcpIntervalMs } : {}),
     });
+    this.#rtcpDueMs = Number.NaN;
   }
 
   /** The `nowMs` of the last `pull()` of this open session (0 before the first). */
@@ -376,6 +381,7 @@ export class RtpSession {
       this.#jitter.push(p, arrivalMs);
     } else if (this.#dtmfIn && p.payloadType === this.config.telephoneEvent?.payloadType) {
       for (const d of this.#dtmfIn.process(p, arrivalMs)) this.#emitDigit(d);
+      this.#dtmfPending = this.#dtmfIn.pending() !== undefined;
     } else {
       this.#unknownPayloadType++;
     }
@@ -434,9 +440,11 @@ export class RtpSession {
     } else {
       this.#frame = next;
     }
-    if (this.#dtmfIn) {
+    // Asked only while an event is under way (a flag of our own: no look into the receiver every tick).
+    if (this.#dtmfPending && this.#dtmfIn) {
       const ended = this.#dtmfIn.poll(nowMs);
       for (let i = 0; i < ended.length; i++) this.#emitDigit(ended[i]!);
+      this.#dtmfPending = this.#dtmfIn.pending() !== undefined;
     }
     if (this.#inband && this.frame) {
       const pcm = this.#inbandResampler ? this.#inbandResampler.process(this.frame) : this.frame;
@@ -451,9 +459,13 @@ export class RtpSession {
       }
     }
     this.#sendDueDigits();
-    // Wall time from the monotonic clock's origin: no clock read per member per tick.
-    const report = this.#rtcp.poll(nowMs, TIME_ORIGIN + nowMs);
-    if (report) this.transport.sendRtcp(report);
+    // The reporter is asked only once its next report is due (NaN: not asked yet). Wall time comes from the
+    // monotonic clock's origin: no clock read per member per tick.
+    if (!(nowMs < this.#rtcpDueMs)) {
+      const report = this.#rtcp.poll(nowMs, TIME_ORIGIN + nowMs);
+      this.#rtcpDueMs = this.#rtcp.nextReportMs;
+      if (report) this.transport.sendRtcp(report);
+    }
   }
 
   #keepRecent(frame: Int16Array | Uint8Array): void {
