@@ -106,6 +106,17 @@ export class RtcpReporter {
     this.#sentSinceReport = true;
   }
 
+  /**
+   * Accounts `count` RTP packets we sent (`octets` payload bytes in all), the last with RTP `timestamp` at
+   * `nowMs`: a sender may add its packets up itself and hand them over before each `poll`, `bye` or
+   * `stats` instead of one `sent` per packet.
+   */
+  sentMany(count: number, octets: number, timestamp: number, nowMs: number): void {
+    if (count === 0) return;
+    this.#sender.processMany(count, octets, timestamp, nowMs);
+    this.#sentSinceReport = true;
+  }
+
   /** Accounts one RTP packet we received (sequence validation, loss, jitter). */
   received(packet: RtpPacket, nowMs: number): SequenceVerdict {
     return this.#receiver.process(packet, nowMs);

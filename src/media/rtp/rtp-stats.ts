@@ -253,9 +253,14 @@ export class RtpSenderStats {
 
   /** Accounts one sent packet at monotonic time `nowMs`. */
   process(packet: RtpPacket, nowMs: number): void {
-    this.#packets = (this.#packets + 1) >>> 0;
-    this.#octets = (this.#octets + packet.payload.length) >>> 0;
-    this.#lastTimestamp = packet.timestamp;
+    this.processMany(1, packet.payload.length, packet.timestamp, nowMs);
+  }
+
+  /** Accounts `count` sent packets of `octets` payload bytes in all, the last with `timestamp` at `nowMs`. */
+  processMany(count: number, octets: number, timestamp: number, nowMs: number): void {
+    this.#packets = (this.#packets + count) >>> 0;
+    this.#octets = (this.#octets + octets) >>> 0;
+    this.#lastTimestamp = timestamp;
     this.#lastSentMs = nowMs;
   }
 

@@ -335,8 +335,23 @@ test('RTCP: receiver reports on the incoming stream go to the peer; its reports 
   assert.ok(block, 'a report block on the stream we receive');
   assert.equal(block.cumulativeLost, 0);
   assert.ok(first.some((p) => p.type === 'sdes'));
-  // Our audio went out, so later reports are sender reports.
-  assert.ok(compounds.slice(1).some((c) => !isRtcpParseError(c) && c.some((p) => p.type === 'sr')));
+  // Our audio went out, so later reports are sender reports, each counting the audio sent before it.
+  let audioBefore = 0;
+  let senderReports = 0;
+  for (const m of got) {
+    if (!isRtcp(m)) {
+      audioBefore++;
+      continue;
+    }
+    const c = parseRtcp(m);
+    const sr = isRtcpParseError(c) ? undefined : c.find((p) => p.type === 'sr');
+    if (!sr || sr.type !== 'sr') continue;
+    senderReports++;
+    assert.equal(sr.packetCount, audioBefore);
+    assert.equal(sr.octetCount, audioBefore * 160);
+  }
+  assert.ok(senderReports >= 1, 'sender reports');
+  assert.equal(session.stats().rtcp.sent.packets, 100);
   // The peer reports 25 % loss on our stream.
   const ourSsrc = ssrcOf(got);
   const rr = serializeRtcp([

@@ -169,8 +169,6 @@ export class RtpSession {
     | undefined;
   /** The packet buffer reused for every packet when the transport copies on send. */
   #packet: Buffer | undefined;
-  /** Stands in for the payload in RTCP sender accounting, which reads only its length. */
-  #payloadLength: Uint8Array;
   #pending: Int16Array | null = null;
   #ssrc = randomInt(0, 0xffffffff) >>> 0;
   #seq = randomInt(0, 0xffff);
@@ -190,18 +188,15 @@ export class RtpSession {
   #rtcpDueMs = Number.NaN;
   /** An RFC 4733 event is being received: the receiver is polled for its end at every tick. */
   #dtmfPending = false;
-  /** Reused for the RTCP sender accounting of every packet sent (only timestamp and payload are read). */
-  #sentPacket: RtpPacket = {
-    version: 2,
-    padding: false,
-    marker: false,
-    payloadType: 0,
-    sequenceNumber: 0,
-    timestamp: 0,
-    ssrc: 0,
-    csrc: [],
-    payload: new Uint8Array(0),
-  };
+  /**
+   * Packets sent since the reporter was last told (count, payload bytes, the last one's RTP timestamp and
+   * send time): they are handed over in one call when a report is due, at close and for stats, instead of
+   * one call into the reporter per packet.
+   */
+  #unreportedPackets = 0;
+  #unreportedOctets = 0;
+  #unreportedTimestamp = 0;
+  #unreportedMs = 0;
   #lastRtpMs: number;
   #timeoutMs: number;
   #lastPullMs = 0;
@@ -260,7 +255,6 @@ export class RtpSession {
         next: 0,
       };
     }
-    this.#payloadLength = new Uint8Array(this.frameSamples);
     this.#newReporter();
     this.#timeoutMs = config.rtpTimeoutMs ?? 30_000;
     this.#lastRtpMs = options.nowMs ?? 0;
@@ -274,7 +268,20 @@ export class RtpSession {
     });
   }
 
+  /** Hands the packets sent since the last call to the reporter; returns it. */
+  #reportSent(): RtcpReporter {
+    const n = this.#unreportedPackets;
+    if (n !== 0) {
+      this.#rtcp.sentMany(n, this.#unreportedOctets, this.#unreportedTimestamp, this.#unreportedMs);
+      this.#unreportedPackets = 0;
+      this.#unreportedOctets = 0;
+    }
+    return this.#rtcp;
+  }
+
   #newReporter(): void {
+    this.#unreportedPackets = 0;
+    this.#unreportedOctets = 0;
     this.#rtcp = new RtcpReporter({
       ssrc: this.#ssrc,
       cname: `parley-${this.id.slice(0, 8)}`,
@@ -462,6 +469,7 @@ export class RtpSession {
     // The reporter is asked only once its next report is due (NaN: not asked yet). Wall time comes from the
     // monotonic clock's origin: no clock read per member per tick.
     if (!(nowMs < this.#rtcpDueMs)) {
+      this.#reportSent();
       const report = this.#rtcp.poll(nowMs, TIME_ORIGIN + nowMs);
       this.#rtcpDueMs = this.#rtcp.nextReportMs;
       if (report) this.transport.sendRtcp(report);
@@ -553,7 +561,7 @@ export class RtpSession {
       const buf = this.#header(pcm.length);
       const encode = g.encode;
       for (let i = 0; i < pcm.length; i++) buf[12 + i] = encode(pcm[i]!);
-      this.#emit(buf, this.#payloadLength);
+      this.#emit(buf, pcm.length);
       return;
     }
     this.sendPayload(this.codec.encode(pcm));
@@ -571,10 +579,10 @@ export class RtpSession {
     const buf = this.#header(n);
     const encode = g.encode;
     for (let i = 0; i < n; i++) {
-      const v = sum[i]! - minus[i]!;
+      const v = (sum[i]! - minus[i]!) | 0;
       buf[12 + i] = encode(v <= SOFT_LIMIT_KNEE && v >= -SOFT_LIMIT_KNEE ? v : softLimit(v));
     }
-    this.#emit(buf, this.#payloadLength);
+    this.#emit(buf, n);
     return true;
   }
 
@@ -590,10 +598,10 @@ export class RtpSession {
     const buf = this.#header(n);
     const encode = g.encode;
     for (let i = 0; i < n; i++) {
-      const v = sum[i]! - table[payload[i]!]!;
+      const v = (sum[i]! - table[payload[i]!]!) | 0;
       buf[12 + i] = encode(v <= SOFT_LIMIT_KNEE && v >= -SOFT_LIMIT_KNEE ? v : softLimit(v));
     }
-    this.#emit(buf, this.#payloadLength);
+    this.#emit(buf, n);
     return true;
   }
 
@@ -602,7 +610,7 @@ export class RtpSession {
     if (this.#closed || this.#sentThisTick || this.#digitPackets.length) return;
     const buf = this.#header(payload.length);
     buf.set(payload, 12);
-    this.#emit(buf, payload);
+    this.#emit(buf, payload.length);
   }
 
   /** A packet buffer with our RTP header (RFC 3550 §5.1) for the current tick and room for the payload. */
@@ -634,13 +642,15 @@ export class RtpSession {
     return buf;
   }
 
-  #emit(buf: Buffer, payload: Uint8Array): void {
+  /** Sends a packet built by `#header` with `payloadBytes` of payload, and accounts it. */
+  #emit(buf: Buffer, payloadBytes: number): void {
     this.#sentThisTick = true;
     this.#seq = (this.#seq + 1) & 0xffff;
     this.#packetsSent++;
-    this.#sentPacket.timestamp = (this.#tsBase + this.#tick * this.#tsPerFrame) >>> 0;
-    this.#sentPacket.payload = payload;
-    this.#rtcp.sent(this.#sentPacket, this.#lastPullMs);
+    this.#unreportedPackets++;
+    this.#unreportedOctets += payloadBytes;
+    this.#unreportedTimestamp = (this.#tsBase + this.#tick * this.#tsPerFrame) >>> 0;
+    this.#unreportedMs = this.#lastPullMs;
     this.transport.sendRtp(buf);
   }
 
@@ -701,7 +711,7 @@ export class RtpSession {
       jitterOverflows: this.#jitterOverflows,
       transport: this.transport.stats(),
       jitter: this.#jitter.stats(),
-      rtcp: this.#rtcp.stats(),
+      rtcp: this.#reportSent().stats(),
     };
   }
 
@@ -713,7 +723,7 @@ export class RtpSession {
     this.#lazy = null;
     // RFC 3550 §6.6: a BYE tells the far end the stream ends (not when the transport itself failed).
     if (reason !== 'moved' && !reason.startsWith('socket error')) {
-      this.transport.sendRtcp(this.#rtcp.bye(this.#lastPullMs, Date.now()));
+      this.transport.sendRtcp(this.#reportSent().bye(this.#lastPullMs, Date.now()));
     }
     this.transport.close();
     this.codec.close?.();
