@@ -14,7 +14,8 @@
  * Record layout (Int32Array, RECORD_WORDS per packet), received and sent alike:
  *   [0] socket id (drain) or fd (send)  [1] byte offset in the slab  [2] length, or -errno
  *   [3] remote port  [4] family (4 or 6)  [5..8] address, 32-bit words in host order (IPv4: [5] only)
- *   [9] (drain) how long before the drain returned the kernel received the datagram, µs (0 if unknown)
+ *   [9] (drain) how long before the drain returned the kernel received the datagram, µs (0 if unknown);
+ *       (send) not read: the caller's own tag (the JS side keeps the sending socket's id there)
  *
  * Every socket asks for the kernel's receive timestamps (SO_TIMESTAMPNS): a caller that reads its sockets
  * only once per 20 ms tick still knows when each packet arrived (jitter buffers and RTCP jitter need it).

@@ -132,6 +132,40 @@ test('native: a receive error reaches onError; datagrams above the slot size arr
   p.close();
 });
 
+test('native: a send the kernel refuses is counted on the socket that sent it, within a batch of several', {
+  skip: nativeUdp() ? false : 'the native addon is not built',
+}, async () => {
+  const a = await open('native');
+  const b = await open('native');
+  const p = await peer();
+  const got: string[] = [];
+  p.on('message', (m) => got.push(m.toString()));
+  try {
+    // One batch (one loop turn): a, b, a, b, a. Every send of b's goes to port 0, which the kernel refuses.
+    for (let i = 0; i < 5; i++) {
+      if (i % 2 === 0) a.send(Buffer.from(`a${i}`), p.address().port, '127.0.0.1');
+      else b.send(Buffer.from(`b${i}`), 0, '127.0.0.1');
+    }
+    await until(() => got.length === 3);
+    assert.deepEqual(got, ['a0', 'a2', 'a4']);
+    assert.equal(a.sendErrors, 0);
+    assert.equal(b.sendErrors, 2);
+    // And the other way round, in a second batch.
+    for (let i = 0; i < 4; i++) {
+      if (i % 2 === 0) a.send(Buffer.from(`a${i}`), 0, '127.0.0.1');
+      else b.send(Buffer.from(`b${i}`), p.address().port, '127.0.0.1');
+    }
+    await until(() => got.length === 5);
+    assert.deepEqual(got.slice(3), ['b1', 'b3']);
+    assert.equal(a.sendErrors, 2);
+    assert.equal(b.sendErrors, 2);
+  } finally {
+    a.close();
+    b.close();
+    p.close();
+  }
+});
+
 /**
  * Runs `body` (CommonJS, awaited) in a thread of its own with a fresh instance of the addon: this thread's
  * instance has an epoll set that the sockets above drain. In scope: `addon`, `W` (record words),

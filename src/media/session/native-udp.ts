@@ -130,7 +130,6 @@ class NativeUdpHub {
   #records = new Int32Array(RECV_RECORDS * WORDS);
   #sendSlab = new Uint8Array(SEND_SLAB_BYTES);
   #sendRecords = new Int32Array(SEND_RECORDS * WORDS);
-  #sendOwners: (HubMember | undefined)[] = [];
   #sendCount = 0;
   #sendOffset = 0;
   #flushQueued = false;
@@ -245,11 +244,16 @@ class NativeUdpHub {
     );
   }
 
-  /** Queues one datagram from `fd` to the address in `to` (words at 4..8, port at 3). */
-  send(fd: number, packet: Uint8Array, to: Int32Array, owner: HubMember): void {
+  /**
+   * Queues one datagram from socket `id` (its `fd`) to the address in `to` (words at 4..8, port at 3). The
+   * record's last word keeps the id (the addon does not read it): a failed send is told to its socket. An
+   * id, not the socket object, so queuing stores no object reference (no write barrier per packet); the
+   * id stays valid until the flush, as `remove` flushes before it frees one.
+   */
+  send(fd: number, id: number, packet: Uint8Array, to: Int32Array): void {
     const len = packet.length;
     if (len > SEND_SLAB_BYTES) {
-      owner.sendFailed();
+      this.#members[id]?.sendFailed();
       return;
     }
     if (this.#sendCount === SEND_RECORDS || this.#sendOffset + len > SEND_SLAB_BYTES) this.flush();
@@ -264,9 +268,10 @@ class NativeUdpHub {
     r[at + 6] = to[6]!;
     r[at + 7] = to[7]!;
     r[at + 8] = to[8]!;
+    r[at + 9] = id;
     this.#sendSlab.set(packet, this.#sendOffset);
     this.#sendOffset = (this.#sendOffset + len + 7) & ~7;
-    this.#sendOwners[this.#sendCount++] = owner;
+    this.#sendCount++;
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       queueMicrotask(this.flush);
@@ -288,9 +293,9 @@ class NativeUdpHub {
     if (failures !== 0) {
       this.stats.sendFailures += failures;
       for (let i = 0; i < n; i++)
-        if (this.#sendRecords[i * WORDS + 2]! < 0) this.#sendOwners[i]?.sendFailed();
+        if (this.#sendRecords[i * WORDS + 2]! < 0)
+          this.#members[this.#sendRecords[i * WORDS + 9]!]?.sendFailed();
     }
-    this.#sendOwners.fill(undefined, 0, n);
   };
 }
 
@@ -429,7 +434,7 @@ export class NativeDatagramSocket implements HubMember {
       this.sendErrors++;
       return;
     }
-    this.#hub.send(this.#fd, packet, this.#to, this);
+    this.#hub.send(this.#fd, this.#id, packet, this.#to);
   }
 
   #setDestination(address: string, port: number): void {
