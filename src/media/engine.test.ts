@@ -169,6 +169,15 @@ test('hold music replaces the room for that member until lifted; recordings of a
   assert.equal(voiced(wa.samples, 900), 0, 'and only it');
   assert.ok(voiced(wr.samples, 440) >= 8 && voiced(wr.samples, 900) >= 8, 'the room mix holds both');
   await assert.rejects(engine.stopRecording(recA), { code: 'no-such-recording' });
+  // The room is recorded again after its last recording stopped (the mix is handed over again).
+  const again = await engine.record({ roomId: 'r' }, join(dir, 'room-rec-2.wav'));
+  await talk([a.peer, b.peer], 600);
+  const w2 = parseWav(readFileSync((await engine.stopRecording(again)).file));
+  assert.ok(!isWavError(w2));
+  assert.ok(
+    voiced(w2.samples, 440) >= 3 && voiced(w2.samples, 900) >= 3,
+    'the second room recording holds both',
+  );
 });
 
 test('a member closing leaves the room undisturbed; its port returns to the range', async () => {

@@ -154,9 +154,17 @@ export class ConferenceMixer {
   #sounds: RoomSound[] = [];
   #stats = { ticks: 0, talkers: 0, ownEncodes: 0, sharedEncodes: 0, sharedSends: 0 };
 
+  /**
+   * Receives the room's mix (all talkers) each tick at the internal rate, e.g. for a room recording; set
+   * and cleared at any time (from `options.onMix` at first). Without it, a room where everyone talks never
+   * limits the shared mix, since nobody hears it.
+   */
+  onMix: ((pcm: Int16Array, sampleRate: number) => void) | undefined;
+
   constructor(id: string, options: ConferenceMixerOptions = {}) {
     this.id = id;
     this.#options = options;
+    this.onMix = options.onMix;
     this.#frameMs = options.frameMs ?? 20;
     this.#setRate(options.internalRate === 16000 ? 16000 : 8000);
   }
@@ -383,8 +391,13 @@ export class ConferenceMixer {
     }
     this.#stats.talkers = talkers;
     if (this.#sounds.length) this.#addRoomSounds(sum);
-    const mix = limitInto(sum, this.#mix);
-    this.#options.onMix?.(mix, this.#rate);
+    // The shared mix (what listeners hear) is limited only when someone needs it: in a room where everyone
+    // talks, each member gets its own mix and nobody does.
+    let mix: Int16Array | null = null;
+    if (this.onMix) {
+      mix = limitInto(sum, this.#mix);
+      this.onMix(mix, this.#rate);
+    }
     for (const s of this.#shared.values()) s.payload = undefined;
     for (const m of this.#members.values()) {
       const input = m.input;
@@ -406,6 +419,7 @@ export class ConferenceMixer {
         const own = limitInto(sum, m.own, m.contribution);
         input.sendPcm(this.#toMember(m, own));
       } else {
+        mix ??= limitInto(sum, this.#mix);
         input.sendPayload(this.#sharedPayload(input, mix));
         this.#stats.sharedSends++;
       }

@@ -418,7 +418,6 @@ export class MediaRuntime {
           talking: (sessionId, levelDb) => this.#emit({ type: 'talking', roomId, sessionId, levelDb }),
           silent: (sessionId, levelDb) => this.#emit({ type: 'silent', roomId, sessionId, levelDb }),
         },
-        onMix: (pcm, rate) => this.#recordRoom(roomId, pcm, rate),
       }),
       recorders: new Set(),
     };
@@ -506,6 +505,11 @@ export class MediaRuntime {
     }
     this.#recordings.set(recordingId, { recorder, target });
     owner.recorders.add(recordingId);
+    // A room hands its mix over only while it is being recorded.
+    if ('roomId' in target) {
+      const room = owner as RoomEntry;
+      room.mixer.onMix ??= (pcm, rate) => this.#recordRoom(room, pcm, rate);
+    }
   }
 
   async #stopRecording(recordingId: string): Promise<WorkerResults['stop-recording']> {
@@ -513,13 +517,15 @@ export class MediaRuntime {
     if (!r) throw new MediaError('no-such-recording', `no recording ${recordingId}`);
     this.#recordings.delete(recordingId);
     if ('sessionId' in r.target) this.#sessions.get(r.target.sessionId)?.recorders.delete(recordingId);
-    else this.#rooms.get(r.target.roomId)?.recorders.delete(recordingId);
+    else {
+      const room = this.#rooms.get(r.target.roomId);
+      room?.recorders.delete(recordingId);
+      if (room?.recorders.size === 0) room.mixer.onMix = undefined;
+    }
     return r.recorder.close();
   }
 
-  #recordRoom(roomId: string, pcm: Int16Array, rate: number): void {
-    const room = this.#rooms.get(roomId);
-    if (!room || room.recorders.size === 0) return;
+  #recordRoom(room: RoomEntry, pcm: Int16Array, rate: number): void {
     for (const rid of room.recorders) {
       const r = this.#recordings.get(rid);
       if (!r) continue;
