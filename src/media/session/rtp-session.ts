@@ -133,6 +133,8 @@ export class RtpSession {
    */
   #lazy: Uint8Array | null = null;
   #events: RtpSessionEvents;
+  /** `events.packet`, read once: it is called for every packet received. */
+  #onPacket: (() => void) | undefined;
   #jitter: JitterBuffer;
   /** Packet duration of the incoming stream, learnt from its first packets (ptime need not be 20 ms). */
   #packetMs: number;
@@ -233,6 +235,7 @@ export class RtpSession {
     this.#tsPerFrame = (this.codec.clockRate * frameMs) / 1000;
     this.codecKey = `${factory.name}/${factory.sampleRate}/${factory.clockRate}`;
     this.#events = events;
+    this.#onPacket = events.packet;
     this.#packetMs = frameMs;
     this.#jitter = new JitterBuffer({ clockRate: this.codec.clockRate, frameMs });
     const te = config.telephoneEvent;
@@ -368,7 +371,7 @@ export class RtpSession {
 
   #onRtp(buf: Uint8Array, arrivalMs: number): void {
     if (this.#closed) return;
-    this.#events.packet?.();
+    this.#onPacket?.();
     this.#packetsReceived++;
     const p = parseRtp(buf);
     if (isRtpParseError(p)) {

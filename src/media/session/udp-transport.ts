@@ -171,8 +171,9 @@ export class UdpTransport implements PacketTransport {
       this.#sink?.rtp(msg, now);
       return;
     }
-    const ssrc = msg.readUInt32BE(8);
-    const seq = msg.readUInt16BE(2);
+    // Byte reads (the length is checked above): Buffer's read methods check their arguments per call.
+    const ssrc = ((msg[8]! << 24) | (msg[9]! << 16) | (msg[10]! << 8) | msg[11]!) >>> 0;
+    const seq = (msg[2]! << 8) | msg[3]!;
     if (this.#latch.check(address, port, ssrc, seq) === 'drop') {
       this.#droppedForeignSource++;
       return;
