@@ -133,6 +133,8 @@ export class RtpSession {
    */
   #lazy: Uint8Array | null = null;
   #events: RtpSessionEvents;
+  /** The audio payload type (`config.codec.payloadType`), read once: every packet in and out uses it. */
+  #payloadType: number;
   /** `events.packet`, read once: it is called for every packet received. */
   #onPacket: (() => void) | undefined;
   #jitter: JitterBuffer;
@@ -236,6 +238,7 @@ export class RtpSession {
     this.codecKey = `${factory.name}/${factory.sampleRate}/${factory.clockRate}`;
     this.#events = events;
     this.#onPacket = events.packet;
+    this.#payloadType = config.codec.payloadType;
     this.#packetMs = frameMs;
     this.#jitter = new JitterBuffer({ clockRate: this.codec.clockRate, frameMs });
     const te = config.telephoneEvent;
@@ -380,7 +383,7 @@ export class RtpSession {
     }
     this.#lastRtpMs = arrivalMs;
     this.#timedOut = false;
-    if (p.payloadType === this.config.codec.payloadType) {
+    if (p.payloadType === this.#payloadType) {
       this.#rtcp.received(p, arrivalMs);
       this.#learnPacketDuration(p.payload);
       // A jitter buffer nobody drains (the worker stalled) must not grow without bound: start over.
@@ -627,7 +630,7 @@ export class RtpSession {
     }
     buf[0] = 0x80;
     // Marker on the first packet of a talk spurt (RFC 3551 §4.1): after any tick with nothing sent.
-    buf[1] = (this.#sentLastTick ? 0 : 0x80) | (this.config.codec.payloadType & 0x7f);
+    buf[1] = (this.#sentLastTick ? 0 : 0x80) | (this.#payloadType & 0x7f);
     // Byte stores: Buffer's write methods check their arguments on every call.
     const seq = this.#seq;
     const ts = (this.#tsBase + this.#tick * this.#tsPerFrame) >>> 0;
