@@ -421,3 +421,66 @@ test('mix(pullAt) pulls every member once before mixing; a member removed by its
   assert.ok(heard(a, 1100) < ABSENT, `a still hears c: ${heard(a, 1100)}`);
   assert.ok(heard(a, 700) > PRESENT && heard(b, 440) > PRESENT);
 });
+
+test('G.711 members summed from their payloads: measured and summed in one pass while talking, silent after the hangover', () => {
+  /** A member whose frame is a µ-law payload left undecoded, as an RTP session gives it. */
+  const payloadMember = (inner: ToneMember) => {
+    const w = {
+      reads: 0,
+      inner,
+      payload: null as Uint8Array | null,
+      id: inner.id,
+      sampleRate: inner.sampleRate,
+      codecKey: inner.codecKey,
+      factory: inner.factory,
+      decodeTable: MULAW_DECODE,
+      get undecodedPayload() {
+        return w.payload;
+      },
+      get frame() {
+        w.reads++;
+        return w.payload ? Int16Array.from(w.payload, (c) => MULAW_DECODE[c]!) : null;
+      },
+      frameEnergy(): number | null {
+        if (!w.payload) return null;
+        let e = 0;
+        for (const c of w.payload) e += MULAW_DECODE[c]! * MULAW_DECODE[c]!;
+        return e / w.payload.length;
+      },
+      sendPcm: (pcm: Int16Array) => inner.sendPcm(pcm),
+      sendPayload: (p: Uint8Array) => inner.sendPayload(p),
+    };
+    return w;
+  };
+  const events: string[] = [];
+  const mixer = new ConferenceMixer('r', {
+    vad: { hangoverMs: 200 },
+    events: { talking: (id) => events.push(`${id}:talking`), silent: (id) => events.push(`${id}:silent`) },
+  });
+  const a = payloadMember(new ToneMember('a', 440));
+  const b = new ToneMember('b', 0);
+  mixer.add(a);
+  mixer.add(b);
+  const encoder = pcmu.create();
+  const tick = (talking: boolean) => {
+    a.inner.next();
+    a.payload = talking ? encoder.encode(a.inner.frame!) : new Uint8Array(160).fill(0xff);
+    b.next();
+    mixer.mix();
+  };
+  for (let i = 0; i < 30; i++) tick(true);
+  assert.deepEqual(events, ['a:talking']);
+  assert.ok(heard(b, 440) > PRESENT, 'b hears a');
+  // a goes quiet: still summed (silence) through the hangover, then reported silent.
+  for (let i = 0; i < 20; i++) tick(false);
+  assert.deepEqual(events, ['a:talking', 'a:silent']);
+  assert.ok(
+    b.tail(5).every((s) => s === 0 || Math.abs(s) <= 8),
+    'b hears silence',
+  );
+  // a talks again: heard again, and never decoded through its frame.
+  for (let i = 0; i < 30; i++) tick(true);
+  assert.deepEqual(events, ['a:talking', 'a:silent', 'a:talking']);
+  assert.ok(heard(b, 440) > PRESENT, 'b hears a again');
+  assert.equal(a.reads, 0, "a's frame was never decoded");
+});
