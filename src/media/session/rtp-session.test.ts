@@ -181,18 +181,34 @@ test('RFC 4733 digits are reported once each with their duration; digits are sen
   // Sending: packets go back to the latched source (symmetric RTP).
   const got: Uint8Array[] = [];
   a.on('message', (m) => got.push(m));
-  assert.equal(session.sendDigits('7', 60), true);
-  for (let i = 0; i < 12; i++) {
+  assert.equal(session.sendDigits('78', 60), true);
+  for (let i = 0; i < 30; i++) {
     session.pull(i * 20);
     session.sendPcm(new Int16Array(160));
   }
   await settle();
   const parsed = got.map((m) => parseRtp(m)).filter((p): p is RtpPacket => !isRtpParseError(p));
   const events = parsed.filter((p) => p.payloadType === 101);
-  assert.ok(events.length >= 4, `only ${events.length} event packets`);
-  assert.equal(events[0]!.payload[0], 7);
-  assert.equal(events[0]!.marker, true);
-  assert.ok((events.at(-1)!.payload[1]! & 0x80) !== 0, 'ends with the E bit');
+  assert.ok(events.length >= 8, `only ${events.length} event packets`);
+  // The two digits in order, each begun with the marker and ended with the E bit.
+  const codes = events.map((p) => p.payload[0]);
+  const firstEight = codes.indexOf(8);
+  assert.ok(
+    firstEight > 0 &&
+      codes.slice(0, firstEight).every((c) => c === 7) &&
+      codes.slice(firstEight).every((c) => c === 8),
+  );
+  for (const start of [0, firstEight]) assert.equal(events[start]!.marker, true);
+  assert.ok((events[firstEight - 1]!.payload[1]! & 0x80) !== 0, 'the first digit ends with the E bit');
+  assert.ok((events.at(-1)!.payload[1]! & 0x80) !== 0, 'and so does the second');
+  // Audio goes on between the digits (the gap) and after them.
+  const lastSeven = parsed.indexOf(events[firstEight - 1]!);
+  const firstOfEight = parsed.indexOf(events[firstEight]!);
+  assert.ok(
+    parsed.slice(lastSeven + 1, firstOfEight).some((p) => p.payloadType === 8),
+    'audio in the gap',
+  );
+  assert.equal(parsed.at(-1)!.payloadType, 8, 'audio after the digits');
   // Sequence numbers run on without gaps across audio and events.
   for (let i = 1; i < parsed.length; i++) {
     assert.equal(parsed[i]!.sequenceNumber, (parsed[i - 1]!.sequenceNumber + 1) & 0xffff);

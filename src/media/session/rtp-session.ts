@@ -185,6 +185,13 @@ export class RtpSession {
   #digitQueue: string[] = [];
   #digitDurationMs = 100;
   #digitPackets: ScheduledPacket[] = [];
+  /**
+   * Digits are queued or being sent (`#digitQueue` or `#digitPackets` not empty), and a digit's packets are
+   * going out (`#digitPackets` not empty: audio is held back). Flags of the session itself, so that a tick
+   * with no digits, nearly every tick, reads neither array.
+   */
+  #digitsPending = false;
+  #digitSending = false;
   #digitStartTick = 0;
   #digitGapUntil = 0;
   #rtcp!: RtcpReporter;
@@ -560,7 +567,7 @@ export class RtpSession {
 
   /** Encodes and sends one frame of PCM at `sampleRate` (suppressed while a digit is being sent). */
   sendPcm(pcm: Int16Array): void {
-    if (this.#closed || this.#sentThisTick || this.#digitPackets.length) return;
+    if (this.#closed || this.#sentThisTick || this.#digitSending) return;
     const g = this.#g711;
     if (g && pcm.length === this.frameSamples) {
       // Encode straight into the packet: no payload array, no copy.
@@ -581,7 +588,7 @@ export class RtpSession {
     const g = this.#g711;
     const n = this.frameSamples;
     if (!g || sum.length !== n || minus.length !== n) return false;
-    if (this.#closed || this.#sentThisTick || this.#digitPackets.length) return true;
+    if (this.#closed || this.#sentThisTick || this.#digitSending) return true;
     const buf = this.#header(n);
     const encode = g.encode;
     for (let i = 0; i < n; i++) {
@@ -600,7 +607,7 @@ export class RtpSession {
     const g = this.#g711;
     const n = this.frameSamples;
     if (!g || sum.length !== n || payload.length !== n) return false;
-    if (this.#closed || this.#sentThisTick || this.#digitPackets.length) return true;
+    if (this.#closed || this.#sentThisTick || this.#digitSending) return true;
     const buf = this.#header(n);
     const encode = g.encode;
     for (let i = 0; i < n; i++) {
@@ -613,7 +620,7 @@ export class RtpSession {
 
   /** Sends an already encoded frame of this session's codec (a shared mix encoded once for many members). */
   sendPayload(payload: Uint8Array): void {
-    if (this.#closed || this.#sentThisTick || this.#digitPackets.length) return;
+    if (this.#closed || this.#sentThisTick || this.#digitSending) return;
     const buf = this.#header(payload.length);
     buf.set(payload, 12);
     this.#emit(buf, payload.length);
@@ -668,13 +675,18 @@ export class RtpSession {
     if (!this.#dtmfOut) return false;
     this.#digitDurationMs = durationMs;
     for (const d of digits) this.#digitQueue.push(d);
+    if (this.#digitQueue.length) this.#digitsPending = true;
     return true;
   }
 
   #sendDueDigits(): void {
-    if (!this.#dtmfOut || this.#closed) return;
+    if (!this.#digitsPending || !this.#dtmfOut || this.#closed) return;
     if (this.#digitPackets.length === 0) {
-      if (this.#digitQueue.length === 0 || this.#tick < this.#digitGapUntil) return;
+      if (this.#digitQueue.length === 0) {
+        this.#digitsPending = false;
+        return;
+      }
+      if (this.#tick < this.#digitGapUntil) return;
       const digit = this.#digitQueue.shift()!;
       const te = this.config.telephoneEvent!;
       this.#digitPackets = this.#dtmfOut.build(digit, this.#digitDurationMs, {
@@ -698,6 +710,7 @@ export class RtpSession {
     }
     // A gap of at least one frame between digits, as senders usually leave (and receivers expect).
     if (this.#digitPackets.length === 0) this.#digitGapUntil = this.#tick + 3;
+    this.#digitSending = this.#digitPackets.length > 0;
   }
 
   stats(): RtpSessionStats {
