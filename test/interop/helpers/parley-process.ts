@@ -48,36 +48,26 @@ export async function startParley(
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
   const domain = options.domain ?? 'pbx.test';
   const token = makeToken(dataDir);
-  const httpPort = await freeTcpPort();
-  const sipPort = await freePort();
-  const child = spawn(
-    process.execPath,
-    serveArgs({
-      dataDir,
-      httpPort,
-      sipPort,
-      domain,
-      rtpPorts: options.rtpPorts ?? rtpTestRange(100),
-      logLevel: 'debug',
-    }),
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
-  );
-  let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
-  });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const base = `http://${HOST}:${httpPort}`;
-  try {
-    await waitForHealth(base, child, () => output);
-  } catch (err) {
-    child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-    throw err;
+  // Ports are probed free a moment before parley binds them: another test's process may take one in
+  // between. parley then exits at once saying so, and it is started again on fresh ports.
+  let launched: Launched | undefined;
+  for (let attempt = 1; !launched; attempt++) {
+    const httpPort = await freeTcpPort();
+    const sipPort = await freePort();
+    const l = launch({ dataDir, httpPort, sipPort, domain, rtpPorts: options.rtpPorts, env: options.env });
+    try {
+      await waitForHealth(`http://${HOST}:${httpPort}`, l.child, l.output);
+      launched = l;
+    } catch (err) {
+      l.child.kill('SIGKILL');
+      await l.exited;
+      if (attempt < 3 && /already in use/.test(l.output())) continue;
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
   }
+  const { child, exited, output, httpPort, sipPort } = launched;
+  const base = `http://${HOST}:${httpPort}`;
   const api = bearerApi(base, token);
   const process_: ParleyProcess = {
     dataDir,
@@ -86,7 +76,7 @@ export async function startParley(
     domain,
     token,
     child,
-    output: () => output,
+    output,
     api,
     async provision(config) {
       const created: Record<string, Array<{ id: string }>> = {};
@@ -109,6 +99,46 @@ export async function startParley(
     },
   };
   return process_;
+}
+
+/** A `parley serve` child just spawned: what it prints is collected from the start. */
+interface Launched {
+  child: ChildProcess;
+  exited: Promise<void>;
+  output: () => string;
+  httpPort: number;
+  sipPort: number;
+}
+
+function launch(o: {
+  dataDir: string;
+  httpPort: number;
+  sipPort: number;
+  domain: string;
+  rtpPorts: string | undefined;
+  env: Record<string, string> | undefined;
+}): Launched {
+  const child = spawn(
+    process.execPath,
+    serveArgs({
+      dataDir: o.dataDir,
+      httpPort: o.httpPort,
+      sipPort: o.sipPort,
+      domain: o.domain,
+      rtpPorts: o.rtpPorts ?? rtpTestRange(100),
+      logLevel: 'debug',
+    }),
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } },
+  );
+  let text = '';
+  child.stdout!.on('data', (d) => {
+    text += d;
+  });
+  child.stderr!.on('data', (d) => {
+    text += d;
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return { child, exited, output: () => text, httpPort: o.httpPort, sipPort: o.sipPort };
 }
 
 /** The command line of `parley serve` on 127.0.0.1 (after the Node executable and its own flags). */
@@ -152,7 +182,8 @@ export async function waitForHealth(base: string, child: ChildProcess, output: (
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`parley serve exited ${child.exitCode}:\n${output()}`);
     try {
-      const r = await fetch(`${base}/api/health`);
+      // Bounded: whatever else may hold the port must not keep the check waiting.
+      const r = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(2000) });
       if (r.ok) return;
     } catch {
       // not listening yet
