@@ -74,7 +74,8 @@ async function waitHealthy(baseUrl: string, exited: () => string | undefined): P
     const why = exited();
     if (why) throw new Error(why);
     try {
-      const res = await fetch(`${baseUrl}/api/health`);
+      // Bounded: whatever else may hold the port must not keep the check waiting.
+      const res = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) return;
     } catch {
       // not listening yet
@@ -84,7 +85,21 @@ async function waitHealthy(baseUrl: string, exited: () => string | undefined): P
   throw new Error(`${baseUrl} did not become healthy in 30 s`);
 }
 
+/**
+ * `parley serve` on fresh ports. The ports are probed free a moment before it binds them, and another
+ * test's process may take one in between: it then exits saying so and is started again (three attempts).
+ */
 async function startServe(data: string): Promise<Omit<ConsoleServer, 'username' | 'password'>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServeOnce(data);
+    } catch (err) {
+      if (attempt >= 3 || !/already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startServeOnce(data: string): Promise<Omit<ConsoleServer, 'username' | 'password'>> {
   const httpPort = await freeTcpPort();
   const sipPort = await freePort();
   const child = spawn(
