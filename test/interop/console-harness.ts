@@ -13,7 +13,8 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { EventBus, PbxPort } from '../../src/api/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { rtpTestRange } from '../helpers/rtp-ports.ts';
-import { freePort, freeTcpPort } from './helpers/ports.ts';
+import { PORT_TAKEN, waitForHealth } from './helpers/parley-process.ts';
+import { freePort, freeTcpPort, retryWhilePortTaken } from './helpers/ports.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -69,34 +70,12 @@ async function seedStore(data: string, username: string, password: string, seed?
   }
 }
 
-async function waitHealthy(baseUrl: string, exited: () => string | undefined): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const why = exited();
-    if (why) throw new Error(why);
-    try {
-      // Bounded: whatever else may hold the port must not keep the check waiting.
-      const res = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${baseUrl} did not become healthy in 30 s`);
-}
-
 /**
  * `parley serve` on fresh ports. The ports are probed free a moment before it binds them, and another
  * test's process may take one in between: it then exits saying so and is started again (three attempts).
  */
-async function startServe(data: string): Promise<Omit<ConsoleServer, 'username' | 'password'>> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startServeOnce(data);
-    } catch (err) {
-      if (attempt >= 3 || !/already in use/.test((err as Error).message)) throw err;
-    }
-  }
+function startServe(data: string): Promise<Omit<ConsoleServer, 'username' | 'password'>> {
+  return retryWhilePortTaken(() => startServeOnce(data), PORT_TAKEN);
 }
 
 async function startServeOnce(data: string): Promise<Omit<ConsoleServer, 'username' | 'password'>> {
@@ -131,7 +110,7 @@ async function startServeOnce(data: string): Promise<Omit<ConsoleServer, 'userna
   });
   const baseUrl = `http://127.0.0.1:${httpPort}`;
   try {
-    await waitHealthy(baseUrl, () => exit);
+    await waitForHealth(baseUrl, child, () => stderr);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

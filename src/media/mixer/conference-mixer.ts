@@ -326,25 +326,14 @@ export class ConferenceMixer {
       m.payload = null;
       const input = m.input;
       const wasTalking = m.vad.talking;
+      // G.711 at the room's rate and gain 1 is summed from the payload itself, never decoded into a frame.
+      const payload = m.gain === 1 && input.sampleRate === this.#rate ? input.undecodedPayload : null;
+      const table = payload?.length === n ? input.decodeTable : undefined;
       let energy: number | null;
-      // A member that was talking is summed this tick whatever its level (the detector's hangover), so its
-      // G.711 payload (at the room's rate, gain 1) is summed and measured in one pass instead of two.
-      const early =
-        wasTalking && !m.muted && m.gain === 1 && input.sampleRate === this.#rate
-          ? input.undecodedPayload
-          : null;
-      const earlyTable = early ? input.decodeTable : undefined;
-      if (early && earlyTable && early.length === n) {
-        let e = 0;
-        for (let i = 0; i < n; i++) {
-          const v = earlyTable[early[i]!]!;
-          sum[i]! += v;
-          e += v * v;
-        }
-        energy = e / n;
-        m.payload = early;
-        m.summed = true;
-        talkers++;
+      if (payload && table && wasTalking && !m.muted) {
+        // Talking on the last tick, it is summed this tick whatever its level (the detector's hangover):
+        // summed and measured in one pass instead of two.
+        energy = this.#sumPayload(m, payload, table);
       } else if (input.frameEnergy) {
         energy = input.frameEnergy();
       } else {
@@ -367,16 +356,15 @@ export class ConferenceMixer {
           // Listener errors stay with the listener.
         }
       }
-      if (m.summed || energy === null || m.muted || m.gain === 0) continue;
+      if (m.summed) {
+        talkers++;
+        continue;
+      }
+      if (energy === null || m.muted || m.gain === 0) continue;
       // Only talkers are decoded and mixed.
       if (!m.vad.talking && !wasTalking) continue;
-      const payload = input.undecodedPayload;
-      const table = input.decodeTable;
-      if (payload && table && payload.length === n && m.gain === 1 && input.sampleRate === this.#rate) {
-        // G.711 at the room's rate: summed from the payload itself, never decoded into a frame.
-        for (let i = 0; i < n; i++) sum[i]! += table[payload[i]!]!;
-        m.payload = payload;
-        m.summed = true;
+      if (payload && table) {
+        this.#sumPayload(m, payload, table);
         talkers++;
         continue;
       }
@@ -442,6 +430,21 @@ export class ConferenceMixer {
         this.#stats.sharedSends++;
       }
     }
+  }
+
+  /** Adds a member's G.711 payload to the room's sum as `table` decodes it; returns its mean-square energy. */
+  #sumPayload(m: Member, payload: Uint8Array, table: Int16Array): number {
+    const sum = this.#sum;
+    const n = payload.length;
+    let e = 0;
+    for (let i = 0; i < n; i++) {
+      const v = table[payload[i]!]!;
+      sum[i]! += v;
+      e += v * v;
+    }
+    m.payload = payload;
+    m.summed = true;
+    return n ? e / n : 0;
   }
 
   #toMember(m: Member, pcm: Int16Array): Int16Array {

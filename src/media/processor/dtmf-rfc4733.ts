@@ -64,6 +64,8 @@ export interface Rfc4733ReceiverStats {
 
 /** How many ended event timestamps are remembered for de-duplication. */
 const REMEMBERED_ENDS = 8;
+/** What nearly every poll returns: one shared empty list (polled for every member at every tick). */
+const NO_DIGITS: readonly DtmfDigit[] = Object.freeze([]);
 
 /**
  * RFC 4733 telephone-event receiver (§2.5.2): one digit per event, keyed by the event's RTP timestamp.
@@ -72,9 +74,6 @@ const REMEMBERED_ENDS = 8;
  * still taken, and one whose end packets are all lost is reported when the next event starts or after
  * `stallMs` without packets (pass `nowMs` to `process`, or call `poll(nowMs)` on the media clock).
  */
-/** What nearly every poll returns: one shared empty list (polled for every member at every tick). */
-const NO_DIGITS: readonly DtmfDigit[] = Object.freeze([]);
-
 export class Rfc4733Receiver {
   #clockRate: number;
   #payloadType: number | undefined;

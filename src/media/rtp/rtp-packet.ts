@@ -169,11 +169,13 @@ export function serializeRtp(p: RtpPacket): Uint8Array {
   return out;
 }
 
-function readU32(buf: Uint8Array, at: number): number {
+/** The big-endian 32-bit unsigned value at `at` (network order, as RTP writes it). */
+export function readU32(buf: Uint8Array, at: number): number {
   return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
 }
 
-function writeU32(out: Uint8Array, at: number, v: number): void {
+/** Writes `v` as a big-endian 32-bit value at `at`. */
+export function writeU32(out: Uint8Array, at: number, v: number): void {
   out[at] = (v >>> 24) & 0xff;
   out[at + 1] = (v >>> 16) & 0xff;
   out[at + 2] = (v >>> 8) & 0xff;

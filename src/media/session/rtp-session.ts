@@ -20,7 +20,7 @@ import { JitterBuffer } from '../processor/jitter-buffer.ts';
 import { PlcG711 } from '../processor/plc-g711.ts';
 import { Resampler } from '../processor/resampler.ts';
 import { RtcpReporter, type RtcpReporterStats } from '../rtp/rtcp-reporter.ts';
-import { isRtpParseError, parseRtp, type RtpPacket, serializeRtp } from '../rtp/rtp-packet.ts';
+import { isRtpParseError, parseRtp, serializeRtp, writeU32 } from '../rtp/rtp-packet.ts';
 import type { PacketTransport, TransportStats } from './packet-transport.ts';
 
 /** The negotiated audio format, as signalled (SDP rtpmap). */
@@ -190,15 +190,15 @@ export class RtpSession {
    * going out (`#digitPackets` not empty: audio is held back). Flags of the session itself, so that a tick
    * with no digits, nearly every tick, reads neither array.
    */
-  #digitsPending = false;
-  #digitSending = false;
+  #digitsToSend = false;
+  #sendingDigit = false;
   #digitStartTick = 0;
   #digitGapUntil = 0;
   #rtcp!: RtcpReporter;
   /** When the reporter's next report is due (its `nextReportMs`; NaN: ask it at the next tick). */
   #rtcpDueMs = Number.NaN;
   /** An RFC 4733 event is being received: the receiver is polled for its end at every tick. */
-  #dtmfPending = false;
+  #receivingEvent = false;
   /**
    * Packets sent since the reporter was last told (count, payload bytes, the last one's RTP timestamp and
    * send time): they are handed over in one call when a report is due, at close and for stats, instead of
@@ -401,7 +401,7 @@ export class RtpSession {
       this.#jitter.push(p, arrivalMs);
     } else if (this.#dtmfIn && p.payloadType === this.config.telephoneEvent?.payloadType) {
       for (const d of this.#dtmfIn.process(p, arrivalMs)) this.#emitDigit(d);
-      this.#dtmfPending = this.#dtmfIn.pending() !== undefined;
+      this.#receivingEvent = this.#dtmfIn.pending() !== undefined;
     } else {
       this.#unknownPayloadType++;
     }
@@ -461,10 +461,10 @@ export class RtpSession {
       this.#frame = next;
     }
     // Asked only while an event is under way (a flag of our own: no look into the receiver every tick).
-    if (this.#dtmfPending && this.#dtmfIn) {
+    if (this.#receivingEvent && this.#dtmfIn) {
       const ended = this.#dtmfIn.poll(nowMs);
       for (let i = 0; i < ended.length; i++) this.#emitDigit(ended[i]!);
-      this.#dtmfPending = this.#dtmfIn.pending() !== undefined;
+      this.#receivingEvent = this.#dtmfIn.pending() !== undefined;
     }
     if (this.#inband && this.frame) {
       const pcm = this.#inbandResampler ? this.#inbandResampler.process(this.frame) : this.frame;
@@ -567,7 +567,7 @@ export class RtpSession {
 
   /** Encodes and sends one frame of PCM at `sampleRate` (suppressed while a digit is being sent). */
   sendPcm(pcm: Int16Array): void {
-    if (this.#closed || this.#sentThisTick || this.#digitSending) return;
+    if (this.#closed || this.#sentThisTick || this.#sendingDigit) return;
     const g = this.#g711;
     if (g && pcm.length === this.frameSamples) {
       // Encode straight into the packet: no payload array, no copy.
@@ -588,7 +588,7 @@ export class RtpSession {
     const g = this.#g711;
     const n = this.frameSamples;
     if (!g || sum.length !== n || minus.length !== n) return false;
-    if (this.#closed || this.#sentThisTick || this.#digitSending) return true;
+    if (this.#closed || this.#sentThisTick || this.#sendingDigit) return true;
     const buf = this.#header(n);
     const encode = g.encode;
     for (let i = 0; i < n; i++) {
@@ -607,7 +607,7 @@ export class RtpSession {
     const g = this.#g711;
     const n = this.frameSamples;
     if (!g || sum.length !== n || payload.length !== n) return false;
-    if (this.#closed || this.#sentThisTick || this.#digitSending) return true;
+    if (this.#closed || this.#sentThisTick || this.#sendingDigit) return true;
     const buf = this.#header(n);
     const encode = g.encode;
     for (let i = 0; i < n; i++) {
@@ -620,7 +620,7 @@ export class RtpSession {
 
   /** Sends an already encoded frame of this session's codec (a shared mix encoded once for many members). */
   sendPayload(payload: Uint8Array): void {
-    if (this.#closed || this.#sentThisTick || this.#digitSending) return;
+    if (this.#closed || this.#sentThisTick || this.#sendingDigit) return;
     const buf = this.#header(payload.length);
     buf.set(payload, 12);
     this.#emit(buf, payload.length);
@@ -639,19 +639,10 @@ export class RtpSession {
     // Marker on the first packet of a talk spurt (RFC 3551 §4.1): after any tick with nothing sent.
     buf[1] = (this.#sentLastTick ? 0 : 0x80) | (this.#payloadType & 0x7f);
     // Byte stores: Buffer's write methods check their arguments on every call.
-    const seq = this.#seq;
-    const ts = (this.#tsBase + this.#tick * this.#tsPerFrame) >>> 0;
-    const ssrc = this.#ssrc;
-    buf[2] = seq >>> 8;
-    buf[3] = seq;
-    buf[4] = ts >>> 24;
-    buf[5] = ts >>> 16;
-    buf[6] = ts >>> 8;
-    buf[7] = ts;
-    buf[8] = ssrc >>> 24;
-    buf[9] = ssrc >>> 16;
-    buf[10] = ssrc >>> 8;
-    buf[11] = ssrc;
+    buf[2] = this.#seq >>> 8;
+    buf[3] = this.#seq;
+    writeU32(buf, 4, (this.#tsBase + this.#tick * this.#tsPerFrame) >>> 0);
+    writeU32(buf, 8, this.#ssrc);
     return buf;
   }
 
@@ -675,15 +666,15 @@ export class RtpSession {
     if (!this.#dtmfOut) return false;
     this.#digitDurationMs = durationMs;
     for (const d of digits) this.#digitQueue.push(d);
-    if (this.#digitQueue.length) this.#digitsPending = true;
+    if (this.#digitQueue.length) this.#digitsToSend = true;
     return true;
   }
 
   #sendDueDigits(): void {
-    if (!this.#digitsPending || !this.#dtmfOut || this.#closed) return;
+    if (!this.#digitsToSend || !this.#dtmfOut || this.#closed) return;
     if (this.#digitPackets.length === 0) {
       if (this.#digitQueue.length === 0) {
-        this.#digitsPending = false;
+        this.#digitsToSend = false;
         return;
       }
       if (this.#tick < this.#digitGapUntil) return;
@@ -710,7 +701,7 @@ export class RtpSession {
     }
     // A gap of at least one frame between digits, as senders usually leave (and receivers expect).
     if (this.#digitPackets.length === 0) this.#digitGapUntil = this.#tick + 3;
-    this.#digitSending = this.#digitPackets.length > 0;
+    this.#sendingDigit = this.#digitPackets.length > 0;
   }
 
   stats(): RtpSessionStats {

@@ -7,7 +7,7 @@
  * on dgram (datagram-socket.ts); both behave the same here.
  */
 import { performance } from 'node:perf_hooks';
-import { isRtcp } from '../rtp/rtp-packet.ts';
+import { isRtcp, readU32 } from '../rtp/rtp-packet.ts';
 import { type DatagramPath, type DatagramSocket, openDatagramSocket } from './datagram-socket.ts';
 import type { PacketSink, PacketTransport, TransportStats } from './packet-transport.ts';
 import { type LatchState, SourceLatch } from './source-latch.ts';
@@ -172,7 +172,7 @@ export class UdpTransport implements PacketTransport {
       return;
     }
     // Byte reads (the length is checked above): Buffer's read methods check their arguments per call.
-    const ssrc = ((msg[8]! << 24) | (msg[9]! << 16) | (msg[10]! << 8) | msg[11]!) >>> 0;
+    const ssrc = readU32(msg, 8);
     const seq = (msg[2]! << 8) | msg[3]!;
     if (this.#latch.check(address, port, ssrc, seq) === 'drop') {
       this.#droppedForeignSource++;

@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isWavError, parseWav } from '../../../src/media/player/wav.ts';
-import { freePort } from './ports.ts';
+import { freePort, retryWhilePortTaken } from './ports.ts';
 
 export const BARESIP =
   spawnSync('sh', ['-c', 'command -v baresip'], { encoding: 'utf8' }).stdout.trim() || null;
@@ -81,17 +81,15 @@ export class Baresip {
    * so another process can take one in between; baresip then exits at once. That attempt is retried on
    * fresh ports (three in all), and the last failure says what baresip printed.
    */
-  static async start(o: BaresipOptions): Promise<Baresip> {
-    let failure = '';
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const started = await Baresip.#attempt(o);
-      if (started instanceof Baresip) return started;
-      failure = started;
-    }
-    throw new Error(`baresip ctrl_tcp did not open: ${failure}`);
+  static start(o: BaresipOptions): Promise<Baresip> {
+    // baresip prints nothing that names a taken port: any start that fails counts as one.
+    return retryWhilePortTaken(
+      () => Baresip.#attempt(o),
+      () => true,
+    );
   }
 
-  static async #attempt(o: BaresipOptions): Promise<Baresip | string> {
+  static async #attempt(o: BaresipOptions): Promise<Baresip> {
     const dir = mkdtempSync(join(tmpdir(), 'parley-baresip-'));
     const sipPort = await freePort();
     const ctrlPort = await freePort();
@@ -148,7 +146,7 @@ export class Baresip {
         await gone;
       }
       rmSync(dir, { recursive: true, force: true });
-      return `${why}; it printed:\n${log.text}`;
+      throw new Error(`baresip ctrl_tcp did not open: ${why}; it printed:\n${log.text}`);
     }
     return new Baresip(dir, child, socket, sipPort, log);
   }

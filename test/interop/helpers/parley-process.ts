@@ -8,11 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rtpTestRange } from '../../helpers/rtp-ports.ts';
-import { freePort, freeTcpPort } from './ports.ts';
+import { freePort, freeTcpPort, retryWhilePortTaken } from './ports.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 export const HOST = '127.0.0.1';
+/** How `parley serve` fails when a port it was given is taken (its error names the port). */
+export const PORT_TAKEN = (err: Error): boolean => /already in use/.test(err.message);
 
 export interface ParleyProcess {
   dataDir: string;
@@ -50,21 +52,29 @@ export async function startParley(
   const token = makeToken(dataDir);
   // Ports are probed free a moment before parley binds them: another test's process may take one in
   // between. parley then exits at once saying so, and it is started again on fresh ports.
-  let launched: Launched | undefined;
-  for (let attempt = 1; !launched; attempt++) {
-    const httpPort = await freeTcpPort();
-    const sipPort = await freePort();
-    const l = launch({ dataDir, httpPort, sipPort, domain, rtpPorts: options.rtpPorts, env: options.env });
-    try {
-      await waitForHealth(`http://${HOST}:${httpPort}`, l.child, l.output);
-      launched = l;
-    } catch (err) {
-      l.child.kill('SIGKILL');
-      await l.exited;
-      if (attempt < 3 && /already in use/.test(l.output())) continue;
-      rmSync(dataDir, { recursive: true, force: true });
-      throw err;
-    }
+  let launched: Launched;
+  try {
+    launched = await retryWhilePortTaken(async () => {
+      const l = launch({
+        dataDir,
+        httpPort: await freeTcpPort(),
+        sipPort: await freePort(),
+        domain,
+        rtpPorts: options.rtpPorts,
+        env: options.env,
+      });
+      try {
+        await waitForHealth(`http://${HOST}:${l.httpPort}`, l.child, l.output);
+        return l;
+      } catch (err) {
+        l.child.kill('SIGKILL');
+        await l.exited;
+        throw err;
+      }
+    }, PORT_TAKEN);
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   }
   const { child, exited, output, httpPort, sipPort } = launched;
   const base = `http://${HOST}:${httpPort}`;

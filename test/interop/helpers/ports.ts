@@ -77,3 +77,20 @@ export async function freeUdpPortRange(count: number): Promise<number> {
   }
   throw new Error(`no ${count} consecutive free UDP ports on 127.0.0.1`);
 }
+
+/**
+ * Calls `start`, which binds ports it has just probed free, again (three attempts in all) while it fails
+ * because one was taken in the window between probe and bind: `taken(err)` says whether that is why.
+ */
+export async function retryWhilePortTaken<T>(
+  start: () => Promise<T>,
+  taken: (err: Error) => boolean,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error) || !taken(err)) throw err;
+    }
+  }
+}
