@@ -5,6 +5,12 @@
       "sources": ["parley-udp.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [["OS!='linux'", {"type": "none", "sources": []}]]
+    },
+    {
+      "target_name": "parley_mix",
+      "sources": ["parley-mix.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "conditions": [["OS=='win'", {"type": "none", "sources": []}]]
     }
   ]
 }

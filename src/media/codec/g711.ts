@@ -60,6 +60,9 @@ function alawDecodeSample(code: number): number {
   return a & 0x80 ? t : -t;
 }
 
+/** The two G.711 laws: µ-law (PCMU) and A-law (PCMA). */
+export type G711Law = 'mulaw' | 'alaw';
+
 /**
  * µ-law encoding of one sample in [−32768, 32767] by arithmetic: the segment is the position of the biased
  * magnitude's highest bit (`Math.clz32`). Equal to `MULAW_ENCODE[sample & 0xffff]` (tested for every

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CodecFactory } from '../codec/codec.ts';
-import { MULAW_DECODE, pcmu } from '../codec/g711.ts';
+import { type G711Law, MULAW_DECODE, pcma, pcmu } from '../codec/g711.ts';
 import { l16 } from '../codec/l16.ts';
 import { opus } from '../codec/opus.ts';
 import { generateTone, goertzelPower } from '../processor/goertzel.ts';
@@ -341,48 +341,34 @@ test('room sounds follow a change of room rate, overlap, and are cut short by st
 
 /**
  * A G.711 member that gives the mixer its payload undecoded, as RtpSession does: its `frame` stays null, so
- * it is heard only if the mixer sums straight from the payload.
+ * it is heard only if the mixer sums straight from the payload, and it hears only what the room encodes for
+ * it in its law.
  */
 class PayloadMember extends ToneMember {
   undecodedPayload: Uint8Array | null = null;
-  readonly decodeTable = MULAW_DECODE;
+  readonly g711Law: G711Law;
+  #encoder;
+
+  constructor(id: string, freq: number, law: G711Law = 'mulaw') {
+    super(id, freq, law === 'mulaw' ? pcmu : pcma);
+    this.g711Law = law;
+    this.#encoder = this.factory.create();
+  }
 
   override next(): void {
     super.next();
-    this.undecodedPayload = pcmu.create().encode(this.frame!);
+    this.undecodedPayload = this.#encoder.encode(this.frame!);
     this.frame = null;
   }
-
-  frameEnergy(): number | null {
-    const p = this.undecodedPayload;
-    if (!p) return null;
-    let e = 0;
-    for (const b of p) e += MULAW_DECODE[b]! ** 2;
-    return e / p.length;
-  }
 }
 
-/** The same, also sending `sum − payload` itself (RtpSession's `sendMixOfPayload`). */
-class PayloadSender extends PayloadMember {
-  mixesOfPayload = 0;
-
-  sendMixOfPayload(sum: Int32Array, payload: Uint8Array, table: Int16Array): boolean {
-    this.mixesOfPayload++;
-    this.sendPcm(Int16Array.from(sum, (v, i) => Math.max(-32768, Math.min(32767, v - table[payload[i]!]!))));
-    return true;
-  }
-}
-
-test('G.711 payloads are summed undecoded: N−1 holds with and without the payload send path', () => {
-  // 'b' sums from its payload but sends through the general path.
-  const { mixer, ms } = threeToneRoom((id, f) =>
-    id === 'b' ? new PayloadMember(id, f) : new PayloadSender(id, f),
-  );
+test('G.711 payloads are summed and mixed undecoded, each in its own law: N−1 holds in a room of µ-law and A-law', () => {
+  const { mixer, ms } = threeToneRoom((id, f) => new PayloadMember(id, f, id === 'b' ? 'alaw' : 'mulaw'));
   run(mixer, ms, 50);
   assertHearsOthersOnly(ms);
-  // Every tick once the talker detector's attack is over.
-  assert.ok((ms[0] as PayloadSender).mixesOfPayload >= 45);
   assert.equal(mixer.stats().talkers, 3);
+  // Every tick once the talker detector's attack is over, each talker got its own mix.
+  assert.ok(mixer.stats().ownEncodes >= 3 * 45, `own encodes: ${mixer.stats().ownEncodes}`);
 });
 
 test('mix(pullAt) pulls every member once before mixing; a member removed by its own pull is not mixed', () => {
@@ -433,7 +419,7 @@ test('G.711 members summed from their payloads: measured and summed in one pass 
       sampleRate: inner.sampleRate,
       codecKey: inner.codecKey,
       factory: inner.factory,
-      decodeTable: MULAW_DECODE,
+      g711Law: 'mulaw' as const,
       get undecodedPayload() {
         return w.payload;
       },

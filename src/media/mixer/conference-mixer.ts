@@ -7,6 +7,9 @@
  * - Talker-optimised mixing: only members that are talking (and not muted) are summed. A talker hears the
  *   sum minus itself, encoded for it alone; every member that is not a talker hears the same sum of all
  *   talkers, so that one mix is encoded ONCE per codec and its payload sent to all of them.
+ * - G.711 members are measured, summed and sent their own mix straight from their payloads, never decoded
+ *   into frames: their payloads are copied into one slab per room, handled by two calls per tick to the
+ *   G.711 kernel (g711-kernel.ts; native when built).
  * - Internal rate: 16 kHz when a member's codec is wideband, else 8 kHz; members at another rate are
  *   resampled at the edges (in and out).
  * - Muted: not summed (still hears the room). Deaf: hears silence. Gain: scales what the others hear of
@@ -16,8 +19,10 @@
  *   tick, so every member hears them through its usual mix and no member needs a player of its own.
  */
 import type { Codec, CodecFactory } from '../codec/codec.ts';
+import type { G711Law } from '../codec/g711.ts';
 import { Resampler, resample } from '../processor/resampler.ts';
 import { Vad, type VadOptions } from '../processor/vad.ts';
+import { g711Kernel, SLOT_ADD, SLOT_ALAW, SLOT_ENCODE, SLOT_MEASURE } from './g711-kernel.ts';
 import { limitInto } from './soft-limit.ts';
 
 /** What the mixer needs from a member's media session (RtpSession provides it). */
@@ -44,13 +49,12 @@ export interface MixerInput {
    */
   sendMix?(sum: Int32Array, minus: Int16Array): boolean;
   /**
-   * Optional G.711 fast path: this tick's payload while undecoded (`frame[i]` is `decodeTable[payload[i]]`),
-   * so the mixer sums straight from it, and `sendMixOfPayload` sends `sum − decoded payload` the same way.
-   * Saves writing and reading back a decoded frame per talker per tick.
+   * Optional G.711 fast path: this tick's payload while undecoded (`frame` is that payload decoded in
+   * `g711Law`). The mixer then measures and sums straight from it, and sends the member its own mix
+   * encoded by the room (`sendPayload`), so no frame is decoded for it.
    */
   readonly undecodedPayload?: Uint8Array | null;
-  readonly decodeTable?: Int16Array | undefined;
-  sendMixOfPayload?(sum: Int32Array, payload: Uint8Array, table: Int16Array): boolean;
+  readonly g711Law?: G711Law | undefined;
   /** Takes this tick's frame (RtpSession.pull); `mix(pullAt)` calls it for every member before mixing. */
   pull?(nowMs: number): void;
 }
@@ -111,13 +115,23 @@ interface Member {
   /** Scratch for a gain-scaled or padded contribution. */
   scaled: Int16Array;
   summed: boolean;
-  /** When summed straight from a G.711 payload (decoded by `input.decodeTable`): that payload. */
-  payload: Uint8Array | null;
+  /** This tick's slot in the room's G.711 slab, or −1 when its payload is not there. */
+  slot: number;
+  /** What it is sent this tick (one of the SEND_ constants). */
+  send: number;
   toRoom: Resampler | undefined;
   fromRoom: Resampler | undefined;
   /** Scratch frame for the member's own N−1 mix at the internal rate. */
   own: Int16Array;
 }
+
+/** What a member is sent on a tick. */
+const SEND_NOTHING = 0;
+const SEND_SILENCE = 1;
+/** Its own mix, encoded in its slot of the room's G.711 output slab. */
+const SEND_OWN_SLOT = 2;
+const SEND_OWN = 3;
+const SEND_SHARED = 4;
 
 /** How a room sound ended: played out, or cut short (`stopRoomSounds`, the room closing). */
 export type RoomSoundResult = 'done' | 'interrupted';
@@ -152,6 +166,14 @@ export class ConferenceMixer {
   #shared = new Map<string, SharedCodec>();
   #silence = new Map<string, Uint8Array>();
   #sounds: RoomSound[] = [];
+  #kernel = g711Kernel();
+  /** This tick's G.711 payloads, a slot of `#frame` bytes each; flags and energies per slot. */
+  #slab = new Uint8Array(0);
+  #flags = new Uint8Array(0);
+  #energies = new Float64Array(0);
+  /** Own mixes encoded by the kernel, slot by slot, and a view of each slot. */
+  #out = new Uint8Array(0);
+  #outSlots: Uint8Array[] = [];
   #stats = { ticks: 0, talkers: 0, ownEncodes: 0, sharedEncodes: 0, sharedSends: 0 };
 
   /**
@@ -198,7 +220,8 @@ export class ConferenceMixer {
       contribution: new Int16Array(this.#frame),
       scaled: new Int16Array(this.#frame),
       summed: false,
-      payload: null,
+      slot: -1,
+      send: SEND_NOTHING,
       toRoom: undefined,
       fromRoom: undefined,
       own: new Int16Array(this.#frame),
@@ -294,6 +317,9 @@ export class ConferenceMixer {
     this.#sum = new Int32Array(this.#frame);
     this.#mix = new Int16Array(this.#frame);
     this.#shared.clear();
+    // Slots are a frame long: the slab grows again at the new size.
+    this.#flags = new Uint8Array(0);
+    this.#slab = new Uint8Array(0);
     for (const m of this.#members.values()) {
       m.contribution = new Int16Array(this.#frame);
       m.scaled = new Int16Array(this.#frame);
@@ -320,20 +346,23 @@ export class ConferenceMixer {
     const n = this.#frame;
     const frameMs = this.#frameMs;
     const events = this.#options.events;
+    // G.711 payloads at the room's rate and gain 1 go into the slab: each is measured, and one that was
+    // talking on the last tick is summed whatever its level this tick (the detector's hangover), in the
+    // same pass.
+    const slots = this.#fillSlab();
+    const flags = this.#flags;
+    if (slots) this.#kernel.accumulate(this.#slab, flags, slots, sum, this.#energies);
+    let lateSlots = false;
     let talkers = 0;
     for (const m of this.#members.values()) {
-      m.summed = false;
-      m.payload = null;
       const input = m.input;
       const wasTalking = m.vad.talking;
-      // G.711 at the room's rate and gain 1 is summed from the payload itself, never decoded into a frame.
-      const payload = m.gain === 1 && input.sampleRate === this.#rate ? input.undecodedPayload : null;
-      const table = payload?.length === n ? input.decodeTable : undefined;
+      const slot = m.slot;
       let energy: number | null;
-      if (payload && table && wasTalking && !m.muted) {
-        // Talking on the last tick, it is summed this tick whatever its level (the detector's hangover):
-        // summed and measured in one pass instead of two.
-        energy = this.#sumPayload(m, payload, table);
+      if (slot >= 0) {
+        energy = this.#energies[slot]!;
+        m.summed = (flags[slot]! & SLOT_ADD) !== 0;
+        flags[slot]! &= SLOT_ALAW;
       } else if (input.frameEnergy) {
         energy = input.frameEnergy();
       } else {
@@ -363,8 +392,11 @@ export class ConferenceMixer {
       if (energy === null || m.muted || m.gain === 0) continue;
       // Only talkers are decoded and mixed.
       if (!m.vad.talking && !wasTalking) continue;
-      if (payload && table) {
-        this.#sumPayload(m, payload, table);
+      if (slot >= 0) {
+        // Starts talking this tick: summed by a second kernel call below.
+        flags[slot]! |= SLOT_ADD;
+        lateSlots = true;
+        m.summed = true;
         talkers++;
         continue;
       }
@@ -395,6 +427,7 @@ export class ConferenceMixer {
       m.summed = true;
       talkers++;
     }
+    if (lateSlots) this.#kernel.accumulate(this.#slab, flags, slots, sum, this.#energies);
     this.#stats.talkers = talkers;
     if (this.#sounds.length) this.#addRoomSounds(sum);
     // The shared mix (what listeners hear) is limited only when someone needs it: in a room where everyone
@@ -404,47 +437,84 @@ export class ConferenceMixer {
       mix = limitInto(sum, this.#mix);
       this.onMix(mix, this.#rate);
     }
+    // Who hears what, so that every own mix from the slab is encoded in one kernel call.
+    let encodes = false;
+    for (const m of this.#members.values()) {
+      if (m.overridden?.()) m.send = SEND_NOTHING;
+      else if (m.deaf) m.send = SEND_SILENCE;
+      else if (!m.summed) m.send = SEND_SHARED;
+      else if (m.slot < 0) m.send = SEND_OWN;
+      else {
+        m.send = SEND_OWN_SLOT;
+        flags[m.slot]! = (flags[m.slot]! & SLOT_ALAW) | SLOT_ENCODE;
+        encodes = true;
+      }
+    }
+    if (encodes) this.#kernel.encode(this.#slab, flags, slots, sum, this.#out);
     for (const s of this.#shared.values()) s.payload = undefined;
     for (const m of this.#members.values()) {
       const input = m.input;
-      if (m.overridden?.()) continue;
-      if (m.deaf) {
-        input.sendPayload(this.#silenceFor(input));
-      } else if (m.summed) {
-        // A talker hears everyone but itself: its own mix, encoded for it alone.
-        this.#stats.ownEncodes++;
-        if (m.payload) {
-          const table = input.decodeTable!;
-          if (input.sendMixOfPayload?.(sum, m.payload, table)) continue;
-          // No payload path for sending after all: decode the contribution for the general one.
-          const c = m.scaled;
-          for (let i = 0; i < n; i++) c[i] = table[m.payload[i]!]!;
-          m.contribution = c;
+      switch (m.send) {
+        case SEND_SILENCE:
+          input.sendPayload(this.#silenceFor(input));
+          break;
+        case SEND_OWN_SLOT:
+          // A talker hears everyone but itself: its own mix, encoded for it alone.
+          this.#stats.ownEncodes++;
+          input.sendPayload(this.#outSlots[m.slot]!);
+          break;
+        case SEND_OWN: {
+          this.#stats.ownEncodes++;
+          if (input.sampleRate === this.#rate && input.sendMix?.(sum, m.contribution)) break;
+          const own = limitInto(sum, m.own, m.contribution);
+          input.sendPcm(this.#toMember(m, own));
+          break;
         }
-        if (input.sampleRate === this.#rate && input.sendMix?.(sum, m.contribution)) continue;
-        const own = limitInto(sum, m.own, m.contribution);
-        input.sendPcm(this.#toMember(m, own));
-      } else {
-        mix ??= limitInto(sum, this.#mix);
-        input.sendPayload(this.#sharedPayload(input, mix));
-        this.#stats.sharedSends++;
+        case SEND_SHARED:
+          mix ??= limitInto(sum, this.#mix);
+          input.sendPayload(this.#sharedPayload(input, mix));
+          this.#stats.sharedSends++;
+          break;
       }
     }
   }
 
-  /** Adds a member's G.711 payload to the room's sum as `table` decodes it; returns its mean-square energy. */
-  #sumPayload(m: Member, payload: Uint8Array, table: Int16Array): number {
-    const sum = this.#sum;
-    const n = payload.length;
-    let e = 0;
-    for (let i = 0; i < n; i++) {
-      const v = table[payload[i]!]!;
-      sum[i]! += v;
-      e += v * v;
+  /**
+   * Copies this tick's G.711 payloads (members at the room's rate, gain 1, a whole frame undecoded) into the
+   * slab, one slot each, flagged to be measured (and summed when the member was talking and is not muted);
+   * returns how many. Every other member's slot is −1.
+   */
+  #fillSlab(): number {
+    const n = this.#frame;
+    let count = 0;
+    for (const m of this.#members.values()) {
+      m.summed = false;
+      m.slot = -1;
+      const input = m.input;
+      const law = input.g711Law;
+      if (law === undefined || m.gain !== 1 || input.sampleRate !== this.#rate) continue;
+      const payload = input.undecodedPayload;
+      if (!payload || payload.length !== n) continue;
+      if (count === this.#flags.length) this.#growSlab(count * 2 || 8);
+      this.#slab.set(payload, count * n);
+      this.#flags[count] =
+        SLOT_MEASURE | (m.vad.talking && !m.muted ? SLOT_ADD : 0) | (law === 'alaw' ? SLOT_ALAW : 0);
+      m.slot = count++;
     }
-    m.payload = payload;
-    m.summed = true;
-    return n ? e / n : 0;
+    return count;
+  }
+
+  #growSlab(slots: number): void {
+    const n = this.#frame;
+    const slab = new Uint8Array(slots * n);
+    slab.set(this.#slab);
+    this.#slab = slab;
+    const flags = new Uint8Array(slots);
+    flags.set(this.#flags);
+    this.#flags = flags;
+    this.#energies = new Float64Array(slots);
+    this.#out = new Uint8Array(slots * n);
+    this.#outSlots = Array.from({ length: slots }, (_, k) => this.#out.subarray(k * n, (k + 1) * n));
   }
 
   #toMember(m: Member, pcm: Int16Array): Int16Array {

@@ -10,7 +10,7 @@
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Codec, CodecFactory } from '../codec/codec.ts';
-import { ALAW_DECODE, alawEncode, MULAW_DECODE, mulawEncode } from '../codec/g711.ts';
+import { ALAW_DECODE, alawEncode, type G711Law, MULAW_DECODE, mulawEncode } from '../codec/g711.ts';
 import { getCodecFactory } from '../codec/index.ts';
 import { SOFT_LIMIT_KNEE, softLimit } from '../mixer/soft-limit.ts';
 import type { DtmfDigit } from '../processor/dtmf-digit.ts';
@@ -164,6 +164,7 @@ export class RtpSession {
    */
   #g711:
     | {
+        law: G711Law;
         decode: Int16Array;
         encode: (sample: number) => number;
         energy: Float64Array;
@@ -261,6 +262,7 @@ export class RtpSession {
       this.#plc = new PlcG711({ delay: false });
       const mu = factory.name === 'PCMU';
       this.#g711 = {
+        law: mu ? 'mulaw' : 'alaw',
         decode: mu ? MULAW_DECODE : ALAW_DECODE,
         encode: mu ? mulawEncode : alawEncode,
         energy: mu ? MULAW_ENERGY : ALAW_ENERGY,
@@ -320,16 +322,16 @@ export class RtpSession {
 
   /**
    * G.711 fast path for the mixer: this tick's payload while it is still undecoded (a whole packet, no
-   * concealment under way), or null. `frame` is then exactly `decodeTable[payload[i]]`, so the mixer can
-   * sum straight from the payload and skip the decoded copy.
+   * concealment under way), or null. `frame` is then exactly that payload decoded in `g711Law`, so the
+   * mixer can sum straight from the payload and skip the decoded copy.
    */
   get undecodedPayload(): Uint8Array | null {
     return this.#lazy;
   }
 
-  /** The decode table behind `undecodedPayload` (G.711 sessions), or undefined. */
-  get decodeTable(): Int16Array | undefined {
-    return this.#g711?.decode;
+  /** The law of `undecodedPayload` (G.711 sessions), or undefined. */
+  get g711Law(): G711Law | undefined {
+    return this.#g711?.law;
   }
 
   /** Mean-square energy of this tick's frame (16-bit units), or null when idle; never decodes G.711. */
@@ -593,25 +595,6 @@ export class RtpSession {
     const encode = g.encode;
     for (let i = 0; i < n; i++) {
       const v = (sum[i]! - minus[i]!) | 0;
-      buf[12 + i] = encode(v <= SOFT_LIMIT_KNEE && v >= -SOFT_LIMIT_KNEE ? v : softLimit(v));
-    }
-    this.#emit(buf, n);
-    return true;
-  }
-
-  /**
-   * `sendMix` for a member whose own frame is a G.711 payload still undecoded: `minus` is read as
-   * `table[payload[i]]` on the fly. Returns false when the fast path does not apply.
-   */
-  sendMixOfPayload(sum: Int32Array, payload: Uint8Array, table: Int16Array): boolean {
-    const g = this.#g711;
-    const n = this.frameSamples;
-    if (!g || sum.length !== n || payload.length !== n) return false;
-    if (this.#closed || this.#sentThisTick || this.#sendingDigit) return true;
-    const buf = this.#header(n);
-    const encode = g.encode;
-    for (let i = 0; i < n; i++) {
-      const v = (sum[i]! - table[payload[i]!]!) | 0;
       buf[12 + i] = encode(v <= SOFT_LIMIT_KNEE && v >= -SOFT_LIMIT_KNEE ? v : softLimit(v));
     }
     this.#emit(buf, n);
