@@ -9,7 +9,7 @@
     {
       "target_name": "parley_mix",
       "sources": ["parley-mix.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags": ["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [["OS=='win'", {"type": "none", "sources": []}]]
     }
   ]

@@ -106,6 +106,23 @@ describe('G.711 room kernel', () => {
       assert.deepEqual(got, reference(slab, flags, 3, sum));
     });
 
+    it(`${name}: encodes every sum from −40,000 to 40,000 as the G.711 tables do, both laws`, () => {
+      // One slot a frame of 80,001 samples long, its payload the code that decodes nearest 0.
+      const sum = Int32Array.from({ length: 80_001 }, (_, i) => i - 40_000);
+      for (const [law, code, table, encodeTable] of [
+        [0, 0xff, MULAW_DECODE, MULAW_ENCODE],
+        [SLOT_ALAW, 0xd5, ALAW_DECODE, ALAW_ENCODE],
+      ] as const) {
+        const slab = new Uint8Array(sum.length).fill(code);
+        const out = new Uint8Array(sum.length);
+        kernel.encode(slab, Uint8Array.of(law | SLOT_ENCODE), 1, sum, out);
+        for (let i = 0; i < sum.length; i++) {
+          const want = encodeTable[softLimit(sum[i]! - table[code]!) & 0xffff]!;
+          if (out[i] !== want) assert.fail(`law ${law}, sum ${sum[i]}: ${out[i]} instead of ${want}`);
+        }
+      }
+    });
+
     it(`${name}: limits loud sums softly instead of wrapping`, () => {
       // Twenty members at full scale: their sum is ~650,000, far past int16.
       const count = 20;
