@@ -161,9 +161,16 @@ function nativeSockets(addon: NativeUdpAddon, parts: Participant[], tones: Uint8
   // three syscalls per handful of packets (measured: 25,000 wake-ups for 111,000 packets in 3 s, 3.6 µs of
   // CPU per packet received, 2.5 µs when drained per tick). Each socket gets one packet per 20 ms, far below
   // its receive buffer, and only counts and sequence gaps are measured here, not return latency.
+  //
+  // Busy sockets leave the epoll set and are read directly at every drain, as the media worker's are: a
+  // socket in an epoll set costs its sender an epoll callback per datagram (on loopback the worker's send
+  // runs this process's receive), and asking epoll about sockets that get a packet every tick tells
+  // nothing. PARLEY_MIXER_LOAD_LIST=0 keeps them all in epoll.
+  addon.listBusy(process.env.PARLEY_MIXER_LOAD_LIST !== '0');
   const receive = () => {
     for (let round = 0; round < 256; round++) {
-      const n = addon.drain(recvSlab, 0, recvRecords);
+      // The first call begins the drain; the next ones continue it where a full set of records stopped.
+      const n = addon.drain(recvSlab, 0, recvRecords, round === 0 ? 1 : 0);
       for (let at = 0; at < n * WORDS; at += WORDS) {
         const len = recvRecords[at + 2]!;
         // A receive error (negative) or a truncated datagram (longer than the addon's 2 KB slot).
@@ -171,7 +178,7 @@ function nativeSockets(addon: NativeUdpAddon, parts: Participant[], tones: Uint8
         const p = parts[recvRecords[at]!];
         if (p) countReturn(p, recvSlab, recvRecords[at + 1]!, len);
       }
-      if (n === 0) break;
+      if (n < DRAIN_RECORDS) break;
     }
   };
   const grow = (count: number) => {
