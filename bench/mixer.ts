@@ -36,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MediaEngine } from '../src/media/engine.ts';
 import { nativeDatagramsAvailable } from '../src/media/session/datagram-socket.ts';
+import { nativeUdp } from '../src/media/session/native-udp.ts';
 import type { WorkerStats } from '../src/media/worker/messages.ts';
 import type { LoadCommand, LoadPath, LoadReport } from './mixer/load-generator.ts';
 
@@ -261,6 +262,8 @@ async function udpEcho(loads: Load[], participants: number, windowMs: number, ad
     parentPort.on('message', async (m) => {
       if (m.cmd === 'open' && m.addon) {
         const native = require(m.addon);
+        // The same send path as the media worker's (io_uring unless PARLEY_IO_URING=0).
+        if (process.env.PARLEY_IO_URING === '0') native.ioUring(false);
         const fds = [];
         const slab = new Uint8Array(256 * 1024);
         const w = native.recordWords;
@@ -508,6 +511,13 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
         udpEchoLimitPerCore: Math.round(echoPerCore),
         /** The media workers' socket path, and the echo limit on the native path when it is used. */
         udpPath,
+        /** How the native path sends a batch: one io_uring submission, or one sendto per packet. */
+        sendPath:
+          udpPath === 'native'
+            ? nativeUdp()?.ioUring() && process.env.PARLEY_IO_URING !== '0'
+              ? 'io_uring'
+              : 'sendto'
+            : null,
         workerPriority,
         udpEchoNativeLimitPerCore: nativeEcho ? Math.round(nativeEcho.perCore) : null,
         /** The load generators' socket path and their CPU per packet sent or received at the last step. */

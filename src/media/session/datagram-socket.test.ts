@@ -195,6 +195,58 @@ async function inFreshAddon<T>(body: string): Promise<T> {
   }
 }
 
+test('native: a batch larger than the send ring leaves whole and in order, through io_uring and through sendto alike; a refused datagram is reported in its record', {
+  skip: nativeUdp() ? false : 'the native addon is not built',
+}, async () => {
+  type Run = { ring: boolean; failures: number; refused: number; got: string[][] };
+  const r = await inFreshAddon<{ ring: Run; plain: Run }>(`
+      const run = async (useRing) => {
+        addon.ioUring(useRing);
+        // 1,100 datagrams (the ring takes 1,024 per submission) from 3 sockets to 11 receivers, and one to
+        // port 0, which the kernel refuses, in the middle of the batch.
+        const total = 1101;
+        const refusedAt = 600;
+        const peers = [];
+        for (let k = 0; k < 11; k++) peers.push(await peer());
+        const got = peers.map(() => []);
+        peers.forEach((p, k) => p.on('message', (m) => got[k].push(m.toString())));
+        const fds = [0, 1, 2].map(() => addon.open('127.0.0.1', 0, 0));
+        const slab = new Uint8Array(total * 16);
+        const records = new Int32Array(total * W);
+        const to = new Int32Array(W);
+        addon.parseAddress('127.0.0.1', to);
+        for (let i = 0, j = 0; i < total; i++) {
+          const text = i === refusedAt ? 'refused' : 'p' + j;
+          for (let c = 0; c < text.length; c++) slab[i * 16 + c] = text.charCodeAt(c);
+          records.set(to, i * W);
+          records[i * W] = fds[i % 3];
+          records[i * W + 1] = i * 16;
+          records[i * W + 2] = text.length;
+          records[i * W + 3] = i === refusedAt ? 0 : peers[j++ % 11].address().port;
+        }
+        const failures = addon.sendBatch(total, slab, records);
+        for (let waited = 0; waited < 5000 && got.some((g) => g.length < 100); waited += 10) await sleep(10);
+        for (const p of peers) p.close();
+        for (const fd of fds) addon.close(fd);
+        return { ring: addon.ioUring(), failures, refused: records[refusedAt * W + 2], got };
+      };
+      const ring = await run(true);
+      const plain = await run(false);
+      done({ ring, plain });`);
+  if (!r.ring.ring) console.log('# io_uring is not available here: only the sendto path was checked');
+  assert.equal(r.plain.ring, false, 'ioUring(false) turns the ring off');
+  for (const run of [r.ring, r.plain]) {
+    assert.equal(run.failures, 1);
+    assert.equal(run.refused, -22, 'EINVAL, in the refused record');
+    for (let k = 0; k < 11; k++) {
+      assert.deepEqual(
+        run.got[k],
+        Array.from({ length: 100 }, (_, n) => `p${n * 11 + k}`),
+      );
+    }
+  }
+});
+
 test('native: a connected socket takes datagrams from its peer only; each datagram carries its kernel arrival age', {
   skip: nativeUdp() ? false : 'the native addon is not built',
 }, async () => {

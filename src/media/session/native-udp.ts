@@ -13,7 +13,8 @@
  *   (`listBusy`): asking epoll about them told nothing, and each send on a socket in an epoll set also
  *   woke its wait queue. A socket holding a backlog is read down in the same drain;
  * - packets sent during a turn of the event loop (a whole tick's mix) are queued and leave in one call when
- *   the turn's microtasks run (or when `flush()` is called, e.g. before a socket closes).
+ *   the turn's microtasks run (or when `flush()` is called, e.g. before a socket closes): one io_uring
+ *   submission where the kernel allows it, else one sendto each (`PARLEY_IO_URING=0` forces the latter).
  *
  * When the addon is absent (not built, another OS) or `PARLEY_NATIVE_UDP=0`, `nativeUdp()` is null and
  * callers use dgram (datagram-socket.ts).
@@ -39,6 +40,11 @@ export interface NativeUdpAddon {
   /** How many sockets are read directly at every drain. */
   listed(): number;
   sendBatch(count: number, slab: Uint8Array, records: Int32Array): number;
+  /**
+   * Whether this thread's send batches go through io_uring (one system call per batch) rather than one
+   * sendto per packet; `on` false turns it off, true back on where the kernel allows it.
+   */
+  ioUring(on?: boolean): boolean;
   parseAddress(text: string, out: Int32Array): number;
   formatAddress(family: number, w0: number, w1: number, w2: number, w3: number): string | undefined;
   /** Raises the calling thread: SCHED_RR at `realtime` (0 skips), else nice `nice`; 2, 1 or 0 (neither). */
@@ -104,6 +110,8 @@ export interface NativeUdpStats {
   batches: number;
   sent: number;
   sendFailures: number;
+  /** Whether send batches go through io_uring (else one sendto per packet). */
+  ioUring: boolean;
 }
 
 /** What a socket of the hub is told. */
@@ -133,7 +141,7 @@ class NativeUdpHub {
   #sendCount = 0;
   #sendOffset = 0;
   #flushQueued = false;
-  readonly stats: NativeUdpStats = {
+  readonly stats: Omit<NativeUdpStats, 'ioUring'> = {
     wakeups: 0,
     drains: 0,
     received: 0,
@@ -144,6 +152,7 @@ class NativeUdpHub {
 
   constructor(addon: NativeUdpAddon) {
     this.addon = addon;
+    if (process.env.PARLEY_IO_URING === '0') addon.ioUring(false);
     this.polling(tickReaders === 0);
   }
 
@@ -389,9 +398,9 @@ export class NativeDatagramSocket implements HubMember {
 
   /** This thread's native path counters (zeros before the first socket). */
   static stats(): NativeUdpStats {
-    return {
-      ...(hub?.stats ?? { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0, sendFailures: 0 }),
-    };
+    if (!hub)
+      return { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0, sendFailures: 0, ioUring: false };
+    return { ...hub.stats, ioUring: hub.addon.ioUring() };
   }
 
   /** This thread's open native socket bound to `port` (IPv4 or IPv6), if any. */
