@@ -87,6 +87,11 @@ typedef union {
   struct sockaddr_in6 v6;
 } PeerAddr;
 
+/* Headers from Linux 6.0 on know a SEND request's destination (`addr_len`); older ones build sendto only. */
+#ifdef IORING_SETUP_SINGLE_ISSUER
+#define HAVE_SEND_RING 1
+#endif
+
 /* Sends per io_uring submission (the ring's size; its completion queue is twice that). */
 #define RING_ENTRIES 1024
 
@@ -678,6 +683,10 @@ static void ring_close(SendRing* r) {
 
 /* Sets up the instance's send ring; RING_OFF in its fd when the kernel refuses (then sendto is used). */
 static void ring_open(SendRing* r) {
+#ifndef HAVE_SEND_RING
+  r->fd = RING_OFF;
+  return;
+#endif
   struct io_uring_params p;
   memset(&p, 0, sizeof p);
   p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN;
@@ -794,7 +803,9 @@ static int ring_send(Instance* in, SendRing* ring, int32_t* recs, int from, int 
     e->len = (uint32_t)r[2];
     e->msg_flags = MSG_DONTWAIT;
     e->addr2 = (uint64_t)(uintptr_t)&ring->addrs[slot];
+#ifdef HAVE_SEND_RING
     e->addr_len = (uint16_t)alen;
+#endif
     e->user_data = (uint64_t)i;
     queued++;
   }
