@@ -361,7 +361,7 @@ test('RTCP: receiver reports on the incoming stream go to the peer; its reports 
     }
     const c = parseRtcp(m);
     const sr = isRtcpParseError(c) ? undefined : c.find((p) => p.type === 'sr');
-    if (!sr || sr.type !== 'sr') continue;
+    if (sr?.type !== 'sr') continue;
     senderReports++;
     assert.equal(sr.packetCount, audioBefore);
     assert.equal(sr.octetCount, audioBefore * 160);
