@@ -66,8 +66,9 @@ export type G711Law = 'mulaw' | 'alaw';
 /**
  * µ-law encoding of one sample in [−32768, 32767] by arithmetic: the segment is the position of the biased
  * magnitude's highest bit (`Math.clz32`). Equal to `MULAW_ENCODE[sample & 0xffff]` (tested for every
- * sample). The mixer's per-member loops use it rather than the 64 KiB table: on a media thread whose cache
- * the kernel's packet work keeps evicting, a table read is often a miss, and this costs none.
+ * sample). The session's encode loops and the mixer's JS kernel use it rather than the 64 KiB table: on a
+ * media thread whose cache the kernel's packet work keeps evicting, a table read is often a miss, and this
+ * costs none.
  */
 export function mulawEncode(sample: number): number {
   const sign = (sample >> 24) & 0x80;

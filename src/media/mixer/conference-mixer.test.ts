@@ -427,12 +427,6 @@ test('G.711 members summed from their payloads: measured and summed in one pass 
         w.reads++;
         return w.payload ? Int16Array.from(w.payload, (c) => MULAW_DECODE[c]!) : null;
       },
-      frameEnergy(): number | null {
-        if (!w.payload) return null;
-        let e = 0;
-        for (const c of w.payload) e += MULAW_DECODE[c]! * MULAW_DECODE[c]!;
-        return e / w.payload.length;
-      },
       sendPcm: (pcm: Int16Array) => inner.sendPcm(pcm),
       sendPayload: (p: Uint8Array) => inner.sendPayload(p),
     };

@@ -30,8 +30,9 @@ function room(seed: number, count: number, loud: boolean) {
   const next = rng(seed);
   const slab = new Uint8Array(count * N);
   for (let i = 0; i < slab.length; i++) {
-    // Loud rooms: codes near full scale (µ-law and A-law both keep the loudest in 0x00..0x0f / 0x80..0x8f
-    // after their inversions), so sums go past the limiter's knee.
+    // Loud rooms: codes of µ-law's loudest segment (0x00–0x0f, 0x80–0x8f), half of them xor 0x55 (A-law's
+    // inversion, which makes them quiet A-law and middling µ-law codes). With laws drawn at random, enough
+    // samples are loud that sums pass the limiter's knee: the test fails when the knee moves.
     slab[i] = loud ? (next() & 0x8f) ^ (next() & 1 ? 0 : 0x55) : next() & 0xff;
   }
   const flags = new Uint8Array(count);

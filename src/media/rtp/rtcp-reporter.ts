@@ -102,8 +102,7 @@ export class RtcpReporter {
 
   /** Accounts one RTP packet we sent. */
   sent(packet: RtpPacket, nowMs: number): void {
-    this.#sender.process(packet, nowMs);
-    this.#sentSinceReport = true;
+    this.sentMany(1, packet.payload.length, packet.timestamp, nowMs);
   }
 
   /**

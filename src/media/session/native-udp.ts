@@ -110,8 +110,6 @@ export interface NativeUdpStats {
   batches: number;
   sent: number;
   sendFailures: number;
-  /** Whether send batches go through io_uring (else one sendto per packet). */
-  ioUring: boolean;
 }
 
 /** What a socket of the hub is told. */
@@ -141,7 +139,7 @@ class NativeUdpHub {
   #sendCount = 0;
   #sendOffset = 0;
   #flushQueued = false;
-  readonly stats: Omit<NativeUdpStats, 'ioUring'> = {
+  readonly stats: NativeUdpStats = {
     wakeups: 0,
     drains: 0,
     received: 0,
@@ -398,9 +396,9 @@ export class NativeDatagramSocket implements HubMember {
 
   /** This thread's native path counters (zeros before the first socket). */
   static stats(): NativeUdpStats {
-    if (!hub)
-      return { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0, sendFailures: 0, ioUring: false };
-    return { ...hub.stats, ioUring: hub.addon.ioUring() };
+    return {
+      ...(hub?.stats ?? { wakeups: 0, drains: 0, received: 0, batches: 0, sent: 0, sendFailures: 0 }),
+    };
   }
 
   /** This thread's open native socket bound to `port` (IPv4 or IPv6), if any. */
