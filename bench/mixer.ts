@@ -27,7 +27,10 @@
  * the worker's CPU at 1,000 participants); on a real network that work runs on the phone.
  *
  * Options: `--max N` (ramp ceiling, default 3000), `--step N` (default 500), `--window S` (seconds
- * measured per step, default 3), `--load dgram` (participant processes on dgram even with the addon).
+ * measured per step, default 10: 500 ticks, so the p99 of the clock's lateness is its fifth-worst tick rather
+ * than its second-worst of 150; p99.9 needs 1,000 and prints the worst), `--load dgram` (participant
+ * processes on dgram even with the addon). Each step also prints how many ticks it measured and the share of
+ * them more than 2 ms late, the figure the p99 target is about.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -84,6 +87,9 @@ interface StepResult {
   lateP50: number;
   lateP99: number;
   lateP999: number;
+  /** Ticks the lateness figures rest on, and the share of them more than 2 ms late. */
+  ticks: number;
+  over2ms: number;
   concealed: number;
   lateTicks: number;
   returnLoss: number;
@@ -168,6 +174,8 @@ function summarise(
     lateP50: after.clock.lateness.p50,
     lateP99: after.clock.lateness.p99,
     lateP999: after.clock.lateness.p999,
+    ticks: after.clock.lateness.count,
+    over2ms: after.clock.lateness.over2ms / Math.max(1, after.clock.lateness.count),
     concealed,
     lateTicks: late,
     returnLoss,
@@ -193,7 +201,8 @@ function line(r: StepResult): string {
   return (
     `${String(r.participants).padStart(5)} participants in ${String(r.rooms).padStart(3)} rooms: ` +
     `worker thread CPU ${(r.cpu * 100).toFixed(1)}% (busy ${(r.utilization * 100).toFixed(0)}%, ticks ${(r.tickLoad * 100).toFixed(1)}%), ` +
-    `clock late p50/p99/p99.9 ${r.lateP50.toFixed(2)}/${r.lateP99.toFixed(2)}/${r.lateP999.toFixed(2)} ms, ` +
+    `clock late p50/p99/p99.9 ${r.lateP50.toFixed(2)}/${r.lateP99.toFixed(2)}/${r.lateP999.toFixed(2)} ms ` +
+    `(${r.ticks} ticks, ${pct(r.over2ms)} over 2 ms), ` +
     `concealed ${pct(r.concealed)}, late ticks ${pct(r.lateTicks)}, lost back ${pct(r.returnLoss)}, ` +
     `${Math.round(r.packetsInPerSecond)} packets/s in → ${Math.round(r.perCore)} per core; ` +
     `per member per tick ${perMember(r)}` +
@@ -343,13 +352,13 @@ async function udpEcho(loads: Load[], participants: number, windowMs: number, ad
 export default async function main(args: string[] = process.argv.slice(2)): Promise<void> {
   const max = arg('max', 3000, args);
   const step = arg('step', 500, args);
-  const windowMs = arg('window', 3, args) * 1000;
+  const windowMs = arg('window', 10, args) * 1000;
   const loadAt = args.indexOf('--load');
   const loadPathOption: LoadPath = loadAt >= 0 && args[loadAt + 1] === 'dgram' ? 'dgram' : 'native';
   const started = performance.now();
-  // Whatever happens (a machine so busy that the worker answers nothing), the run ends within ~2 minutes.
+  // Whatever happens (a machine so busy that the worker answers nothing), the run ends within 5 minutes.
   const watchdog = setTimeout(() => {
-    console.log('the run exceeded 150 s: the machine is too busy to measure; stopping');
+    console.log('the run exceeded 300 s: the machine is too busy to measure; stopping');
     for (const l of loads) l.child.kill('SIGKILL');
     console.log(
       JSON.stringify({
@@ -363,7 +372,7 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
       }),
     );
     process.exit(1);
-  }, 150_000);
+  }, 300_000);
   watchdog.unref();
   console.log(
     `machine load average before: ${loadavg()
@@ -446,7 +455,7 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
       }
       // Saturated: the thread is nearly always busy, or its ticks fill most of the wall time.
       if (r.cpu > 0.8 || r.tickLoad > 0.8 || (r.bad > 0.05 && r.loadSendP99 < 20)) break;
-      if (performance.now() - started > 60_000) {
+      if (performance.now() - started > 180_000) {
         console.log('  (time budget reached)');
         break;
       }
@@ -531,6 +540,9 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
         /** Participants per core by the worker thread's CPU time at the largest step, bar met or not. */
         cpuBoundPerCore: last ? Math.round(last.perCore) : 0,
         heldCpu: held ? Number(held.cpu.toFixed(3)) : null,
+        /** Ticks measured at the held step, and the share of them more than 2 ms late. */
+        ticksMeasured: held?.ticks ?? 0,
+        tickOver2msShare: held ? Number(held.over2ms.toFixed(4)) : null,
         tickP50Ms: held ? Number(held.lateP50.toFixed(2)) : null,
         tickP999Ms: held ? Number(held.lateP999.toFixed(2)) : null,
         cpuPercentPerParticipant: Number(cpuPer.toFixed(5)),

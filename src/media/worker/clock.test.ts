@@ -73,10 +73,20 @@ test('lateness histogram percentiles', () => {
   assert.ok(s.p99 <= 0.16, `p99 ${s.p99}`);
   assert.ok(s.p999 >= 4.9 && s.p999 <= 5.05, `p99.9 ${s.p999}`);
   assert.equal(s.max, 5);
+  // The ten at 5 ms are over the 2 ms target; 2 ms itself and a hair under it are not.
+  assert.equal(s.over2ms, 10);
+  h.record(2);
+  h.record(1.99);
+  assert.equal(h.summary().over2ms, 10);
+  h.record(2.06);
+  assert.equal(h.summary().over2ms, 11);
+  assert.equal(h.countAbove(0.1), 13);
+  assert.equal(h.countAbove(3), 10);
   h.record(-3);
-  assert.equal(h.summary().count, 1001);
+  assert.equal(h.summary().count, 1004);
   h.reset();
   assert.equal(h.summary().count, 0);
+  assert.equal(h.summary().over2ms, 0);
 });
 
 test('poll() from inside a late tick does not nest a run (which would arm a second timer)', async () => {

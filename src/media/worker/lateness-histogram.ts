@@ -13,7 +13,12 @@ export interface LatenessSummary {
   p999: number;
   max: number;
   mean: number;
+  /** Samples more than 2 ms late: the media clock's target is a p99 within 2 ms. */
+  over2ms: number;
 }
+
+/** The lateness `over2ms` counts beyond. */
+const TARGET_MS = 2;
 
 /** Lateness histogram (see file comment). */
 export class LatenessHistogram {
@@ -44,6 +49,14 @@ export class LatenessHistogram {
     return this.#max;
   }
 
+  /** How many samples lie above `ms`, at bucket resolution (a sample in the bucket holding `ms` is not). */
+  countAbove(ms: number): number {
+    const from = Math.min(BUCKETS, Math.floor(ms / BUCKET_MS) + 1);
+    let n = 0;
+    for (let i = from; i <= BUCKETS; i++) n += this.#buckets[i]!;
+    return n;
+  }
+
   summary(): LatenessSummary {
     return {
       count: this.#count,
@@ -52,6 +65,7 @@ export class LatenessHistogram {
       p999: this.quantile(0.999),
       max: this.#max,
       mean: this.#count ? this.#sum / this.#count : 0,
+      over2ms: this.countAbove(TARGET_MS),
     };
   }
 
