@@ -39,7 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MediaEngine } from '../src/media/engine.ts';
 import { nativeDatagramsAvailable } from '../src/media/session/datagram-socket.ts';
-import { nativeUdp } from '../src/media/session/native-udp.ts';
+import { nativeSendPath } from '../src/media/session/native-udp.ts';
 import type { WorkerStats } from '../src/media/worker/messages.ts';
 import type { LoadCommand, LoadPath, LoadReport } from './mixer/load-generator.ts';
 
@@ -89,7 +89,7 @@ interface StepResult {
   lateP999: number;
   /** Ticks the lateness figures rest on, and the share of them more than 2 ms late. */
   ticks: number;
-  over2ms: number;
+  over2msShare: number;
   concealed: number;
   lateTicks: number;
   returnLoss: number;
@@ -175,7 +175,7 @@ function summarise(
     lateP99: after.clock.lateness.p99,
     lateP999: after.clock.lateness.p999,
     ticks: after.clock.lateness.count,
-    over2ms: after.clock.lateness.over2ms / Math.max(1, after.clock.lateness.count),
+    over2msShare: after.clock.lateness.over2ms / Math.max(1, after.clock.lateness.count),
     concealed,
     lateTicks: late,
     returnLoss,
@@ -202,7 +202,7 @@ function line(r: StepResult): string {
     `${String(r.participants).padStart(5)} participants in ${String(r.rooms).padStart(3)} rooms: ` +
     `worker thread CPU ${(r.cpu * 100).toFixed(1)}% (busy ${(r.utilization * 100).toFixed(0)}%, ticks ${(r.tickLoad * 100).toFixed(1)}%), ` +
     `clock late p50/p99/p99.9 ${r.lateP50.toFixed(2)}/${r.lateP99.toFixed(2)}/${r.lateP999.toFixed(2)} ms ` +
-    `(${r.ticks} ticks, ${pct(r.over2ms)} over 2 ms), ` +
+    `(${r.ticks} ticks, ${pct(r.over2msShare)} over 2 ms), ` +
     `concealed ${pct(r.concealed)}, late ticks ${pct(r.lateTicks)}, lost back ${pct(r.returnLoss)}, ` +
     `${Math.round(r.packetsInPerSecond)} packets/s in → ${Math.round(r.perCore)} per core; ` +
     `per member per tick ${perMember(r)}` +
@@ -521,12 +521,7 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
         /** The media workers' socket path, and the echo limit on the native path when it is used. */
         udpPath,
         /** How the native path sends a batch: one io_uring submission, or one sendto per packet. */
-        sendPath:
-          udpPath === 'native'
-            ? nativeUdp()?.ioUring() && process.env.PARLEY_IO_URING !== '0'
-              ? 'io_uring'
-              : 'sendto'
-            : null,
+        sendPath: udpPath === 'native' ? nativeSendPath() : null,
         workerPriority,
         udpEchoNativeLimitPerCore: nativeEcho ? Math.round(nativeEcho.perCore) : null,
         /** The load generators' socket path and their CPU per packet sent or received at the last step. */
@@ -542,7 +537,7 @@ export default async function main(args: string[] = process.argv.slice(2)): Prom
         heldCpu: held ? Number(held.cpu.toFixed(3)) : null,
         /** Ticks measured at the held step, and the share of them more than 2 ms late. */
         ticksMeasured: held?.ticks ?? 0,
-        tickOver2msShare: held ? Number(held.over2ms.toFixed(4)) : null,
+        tickOver2msShare: held ? Number(held.over2msShare.toFixed(4)) : null,
         tickP50Ms: held ? Number(held.lateP50.toFixed(2)) : null,
         tickP999Ms: held ? Number(held.lateP999.toFixed(2)) : null,
         cpuPercentPerParticipant: Number(cpuPer.toFixed(5)),

@@ -2,8 +2,9 @@
  * parley_mix: the conference mixer's G.711 inner loops, for a whole room per call.
  *
  * In a room where everyone talks, every member's G.711 payload is decoded and added to the room's sum, and
- * every member is sent the sum minus itself, limited and encoded again: about 40 JS instructions per
- * sample, for 160 samples, twice, per member per tick. Here the mixer copies the room's payloads into one
+ * every member is sent the sum minus itself, limited and encoded again: 160 samples, twice, per member per
+ * tick. Measured for a µ-law room of 500 with a hot cache, in ns per sample, JS against this file: encode
+ * 5.2 against 0.9, accumulate 1.8 against 0.44. Here the mixer copies the room's payloads into one
  * slab (one slot of `n` bytes per member) and makes two calls per tick, whatever the room's size:
  *   - accumulate: each flagged slot's energy (mean square of its decoded samples) and/or its decoded
  *     samples added into the sum;

@@ -283,18 +283,18 @@ static socklen_t to_words(const struct sockaddr_storage* ss, int32_t* rec) {
   return 0;
 }
 
-static socklen_t from_words(const int32_t* rec, struct sockaddr_storage* ss) {
+/* The destination in a record's words; returns its length, 0 for an unknown family. */
+static socklen_t from_words(const int32_t* rec, PeerAddr* pa) {
+  memset(pa, 0, sizeof *pa);
   if (rec[4] == 4) {
-    struct sockaddr_in* a = (struct sockaddr_in*)ss;
-    memset(a, 0, sizeof *a);
+    struct sockaddr_in* a = &pa->v4;
     a->sin_family = AF_INET;
     a->sin_port = htons((uint16_t)rec[3]);
     a->sin_addr.s_addr = htonl((uint32_t)rec[5]);
     return sizeof *a;
   }
   if (rec[4] == 6) {
-    struct sockaddr_in6* a = (struct sockaddr_in6*)ss;
-    memset(a, 0, sizeof *a);
+    struct sockaddr_in6* a = &pa->v6;
     a->sin6_family = AF_INET6;
     a->sin6_port = htons((uint16_t)rec[3]);
     for (int i = 0; i < 4; i++) {
@@ -736,9 +736,9 @@ static SendRing* send_ring(Instance* in) {
 }
 
 /* One record's send by sendto; its length becomes -errno on failure. Returns 1 on failure. */
-static int send_one(int32_t* r, const uint8_t* slab, const struct sockaddr_storage* ss, socklen_t alen) {
+static int send_one(int32_t* r, const uint8_t* slab, const PeerAddr* pa, socklen_t alen) {
   ssize_t sent;
-  do sent = sendto(r[0], slab + (uint32_t)r[1], (uint32_t)r[2], 0, (const struct sockaddr*)ss, alen);
+  do sent = sendto(r[0], slab + (uint32_t)r[1], (uint32_t)r[2], 0, (const struct sockaddr*)pa, alen);
   while (sent < 0 && errno == EINTR);
   if (sent >= 0) return 0;
   r[2] = -errno;
@@ -746,8 +746,8 @@ static int send_one(int32_t* r, const uint8_t* slab, const struct sockaddr_stora
 }
 
 /* Checks a record; its length becomes -EINVAL when its address or bytes are bad. Returns the address length. */
-static socklen_t check_record(int32_t* r, size_t slab_len, struct sockaddr_storage* ss) {
-  socklen_t alen = from_words(r, ss);
+static socklen_t check_record(int32_t* r, size_t slab_len, PeerAddr* pa) {
+  socklen_t alen = from_words(r, pa);
   if (!alen || (size_t)(uint32_t)r[1] + (size_t)(uint32_t)r[2] > slab_len) {
     r[2] = -EINVAL;
     return 0;
@@ -757,9 +757,9 @@ static socklen_t check_record(int32_t* r, size_t slab_len, struct sockaddr_stora
 
 /* One record checked and sent by sendto; returns 1 when it failed (its length is then -errno). */
 static int send_record(int32_t* r, const uint8_t* slab, size_t slab_len) {
-  struct sockaddr_storage ss;
-  socklen_t alen = check_record(r, slab_len, &ss);
-  return alen ? send_one(r, slab, &ss, alen) : 1;
+  PeerAddr pa;
+  socklen_t alen = check_record(r, slab_len, &pa);
+  return alen ? send_one(r, slab, &pa, alen) : 1;
 }
 
 /* Reaps the ring's completions into their records; returns how many, adding failures to `*failures`. */
@@ -798,7 +798,7 @@ static int ring_send(Instance* in, SendRing* ring, int32_t* recs, int from, int 
   for (int i = from; i < from + n; i++) {
     int32_t* r = recs + i * RECORD_WORDS;
     unsigned slot = (tail + queued) & mask;
-    socklen_t alen = check_record(r, slab_len, (struct sockaddr_storage*)&ring->addrs[slot]);
+    socklen_t alen = check_record(r, slab_len, &ring->addrs[slot]);
     if (!alen) {
       failures++;
       continue;
@@ -912,12 +912,12 @@ static napi_value FormatAddress(napi_env env, napi_callback_info info) {
   int32_t rec[RECORD_WORDS] = {0};
   rec[4] = get_i32(env, argv[0]);
   for (int i = 0; i < 4; i++) rec[5 + i] = get_i32(env, argv[1 + i]);
-  struct sockaddr_storage ss;
-  if (!from_words(rec, &ss)) return NULL;
+  PeerAddr pa;
+  if (!from_words(rec, &pa)) return NULL;
   char text[INET6_ADDRSTRLEN];
-  const void* src = ss.ss_family == AF_INET ? (const void*)&((struct sockaddr_in*)&ss)->sin_addr
-                                             : (const void*)&((struct sockaddr_in6*)&ss)->sin6_addr;
-  if (!inet_ntop(ss.ss_family, src, text, sizeof text)) return NULL;
+  int family = pa.v4.sin_family;
+  const void* src = family == AF_INET ? (const void*)&pa.v4.sin_addr : (const void*)&pa.v6.sin6_addr;
+  if (!inet_ntop(family, src, text, sizeof text)) return NULL;
   napi_value out;
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &out);
   return out;

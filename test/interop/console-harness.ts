@@ -13,7 +13,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { EventBus, PbxPort } from '../../src/api/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { rtpTestRange } from '../helpers/rtp-ports.ts';
-import { PORT_TAKEN, waitForHealth } from './helpers/parley-process.ts';
+import { PORT_TAKEN, serveArgs, waitForHealth } from './helpers/parley-process.ts';
 import { freePort, freeTcpPort, retryWhilePortTaken } from './helpers/ports.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -83,21 +83,16 @@ async function startServeOnce(data: string): Promise<Omit<ConsoleServer, 'userna
   const sipPort = await freePort();
   const child = spawn(
     join(ROOT, 'node_modules/.bin/node'),
-    [
-      'src/cli/main.ts',
-      'serve',
-      '--data',
-      data,
-      '--http',
-      `127.0.0.1:${httpPort}`,
-      '--sip',
-      `127.0.0.1:${sipPort}`,
-      '--domain',
-      DOMAIN,
+    serveArgs({
+      dataDir: data,
+      httpPort,
+      sipPort,
+      domain: DOMAIN,
       // A random block of the test RTP range (test/helpers/rtp-ports.ts).
-      '--rtp-ports',
-      rtpTestRange(100),
-    ],
+      rtpPorts: rtpTestRange(100),
+      // serve's default.
+      logLevel: 'info',
+    }),
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

@@ -480,9 +480,9 @@ export class ConferenceMixer {
   }
 
   /**
-   * Copies this tick's G.711 payloads (members at the room's rate, gain 1, a whole frame undecoded) into the
-   * slab, one slot each, flagged to be measured (and summed when the member was talking and is not muted);
-   * returns how many. Every other member's slot is −1.
+   * Starts the tick for every member: none is summed yet. Copies this tick's G.711 payloads (members at the
+   * room's rate, gain 1, a whole frame undecoded) into the slab, one slot each, flagged to be measured (and
+   * summed when the member was talking and is not muted); returns how many. Every other member's slot is −1.
    */
   #fillSlab(): number {
     const n = this.#frame;

@@ -100,6 +100,19 @@ function errnoError(negErrno: number, syscall: string): NodeJS.ErrnoException {
   return err;
 }
 
+/** `PARLEY_IO_URING=0`: send batches go by sendto even where io_uring is available. */
+const IO_URING_OFF = process.env.PARLEY_IO_URING === '0';
+
+/**
+ * How this thread's native send batches leave: `io_uring` (one submission per batch), `sendto` (one call per
+ * packet), or null without the native path. Asking sets up the thread's send ring if it has none yet.
+ */
+export function nativeSendPath(): 'io_uring' | 'sendto' | null {
+  const addon = nativeUdp();
+  if (!addon) return null;
+  return !IO_URING_OFF && addon.ioUring() ? 'io_uring' : 'sendto';
+}
+
 /** Counters of this thread's native path: how well reads and sends are batched. */
 export interface NativeUdpStats {
   /** Readable events handled (wake-ups), drain calls, datagrams read. */
@@ -150,7 +163,7 @@ class NativeUdpHub {
 
   constructor(addon: NativeUdpAddon) {
     this.addon = addon;
-    if (process.env.PARLEY_IO_URING === '0') addon.ioUring(false);
+    if (IO_URING_OFF) addon.ioUring(false);
     this.polling(tickReaders === 0);
   }
 
